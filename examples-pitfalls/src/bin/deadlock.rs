@@ -1,0 +1,333 @@
+//! Deadlock: two threads take two locks in opposite order, and wait for each other forever.
+//!
+//! Two clerks move money between accounts A and B, and each locks both accounts for a
+//! transfer. Alice locks A then B; Bob locks B then A. A `Barrier` lets each take its first
+//! lock before either asks for its second, so the deadlock happens on every run instead of once
+//! in a million, as it would in production. The main thread is a watchdog: it asks
+//! parking_lot's deadlock detector every 50 ms, prints who holds which lock and waits for which,
+//! and exits. Two fixes follow: one global lock order, and giving up after a timeout.
+//!
+//! Run:
+//!   cargo run -p examples-pitfalls --bin deadlock
+//!   cargo run -p examples-pitfalls --bin deadlock -- --fix ordering
+//!   cargo run -p examples-pitfalls --bin deadlock -- --fix timeout
+//!   cargo run -p examples-pitfalls --bin deadlock -- --fix timeout --transfers 100000 --lock-timeout-ms 1
+//!
+//! You will see: without `--fix`, each clerk holding one account and asking for the other, then
+//! the watchdog's report of the cycle (alice holds A and waits for B, held by bob, who waits for
+//! A) within a fraction of a second, and exit status 0: the demo showed what it teaches. With
+//! `--fix ordering`, every transfer done and the money all there; with `--fix timeout`, the
+//! same, plus how many times a clerk gave up, released its lock and retried: at least once,
+//! because the barrier makes the first transfers collide, and the first clerk to give up lets
+//! the other one through.
+//!
+//! Python: two `threading.Lock()`s taken as `with a: with b:` in one thread and
+//! `with b: with a:` in the other; the fixes are one order for every thread, and
+//! `b.acquire(timeout=0.01)` with a back-off. Python has no built-in detector: `faulthandler`
+//! dumping the stacks of a hung program is the nearest thing.
+//!
+//! Try this: remove the `barrier.wait()` in `clerk` and run the demo a few times: the deadlock
+//! becomes a matter of luck, which is how it hides in tests. With `--fix timeout`, make the
+//! back-off a constant instead of random: the clerks can retry in lockstep (a livelock, see
+//! `livelock`). With `--fix ordering`, give Bob the opposite order again and watch it hang.
+
+use std::process::ExitCode;
+use std::sync::{Barrier, Mutex as StdMutex};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use parking_lot::Mutex;
+use shared::{Table, fmt_duration, measure};
+
+/// How long the watchdog waits for a deadlock before calling the demo a failure.
+const GIVE_UP_AFTER: Duration = Duration::from_millis(1500);
+const START_BALANCE: i64 = 1_000;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Two threads, two locks, opposite order: a certain deadlock, detected, and two fixes"
+)]
+struct Args {
+    /// Fix the deadlock: take the locks in one global order, or give up on the second lock
+    /// after a timeout and retry.
+    #[arg(long, value_enum)]
+    fix: Option<Fix>,
+    /// Transfers each clerk makes (the fixes; the demo deadlocks on its first).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    transfers: u32,
+    /// How long `try_lock_for` waits for the second lock before giving up (`--fix timeout`).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    lock_timeout_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Fix {
+    /// Every thread locks the account with the lower id first.
+    Ordering,
+    /// Take the first lock, try the second with a timeout; on failure release and retry.
+    Timeout,
+}
+
+struct Account {
+    id: u8,
+    name: &'static str,
+    balance: Mutex<i64>,
+}
+
+static A: Account = Account {
+    id: 0,
+    name: "A",
+    balance: Mutex::new(START_BALANCE),
+};
+static B: Account = Account {
+    id: 1,
+    name: "B",
+    balance: Mutex::new(START_BALANCE),
+};
+
+/// Makes both clerks hold their first lock before either asks for its second.
+static BARRIER: Barrier = Barrier::new(2);
+
+/// What each clerk holds and waits for, so that the watchdog can name the locks in the cycle
+/// (parking_lot's detector names only the threads).
+struct Status {
+    clerk: &'static str,
+    thread: ThreadId,
+    holds: &'static str,
+    waits_for: &'static str,
+}
+static BOARD: StdMutex<Vec<Status>> = StdMutex::new(Vec::new());
+
+/// Moves `amount` from one locked balance to the other.
+fn transfer(from: &mut i64, to: &mut i64, amount: i64) {
+    *from -= amount;
+    *to += amount;
+}
+
+/// One clerk's work: `transfers` transfers of 1 from `from` to `to`. Returns the retries.
+fn clerk(
+    name: &'static str,
+    from: &'static Account,
+    to: &'static Account,
+    transfers: u32,
+    fix: Option<Fix>,
+    lock_timeout: Duration,
+) -> u64 {
+    let mut retries = 0;
+    for n in 0..transfers {
+        let first_transfer = n == 0;
+        match fix {
+            None => {
+                let mut a = from.balance.lock();
+                if first_transfer {
+                    // Both clerks now hold their first account; neither has asked for the
+                    // second. From here the deadlock is certain.
+                    BARRIER.wait();
+                    announce(name, from, to);
+                }
+                let mut b = to.balance.lock(); // <- both threads block here, forever
+                transfer(&mut a, &mut b, 1);
+            }
+            Some(Fix::Ordering) => {
+                // CHANGED: lock in one global order (by id), whichever way the money goes.
+                // The barrier cannot sit between the two locks any more (the other clerk
+                // waits for our first lock, so it would never reach the barrier), so the
+                // clerks only start together.
+                if first_transfer {
+                    BARRIER.wait();
+                }
+                let (low, high) = if from.id < to.id {
+                    (from, to)
+                } else {
+                    (to, from)
+                };
+                let mut l = low.balance.lock();
+                let mut h = high.balance.lock();
+                if low.id == from.id {
+                    transfer(&mut l, &mut h, 1);
+                } else {
+                    transfer(&mut h, &mut l, 1);
+                }
+            }
+            Some(Fix::Timeout) => {
+                // CHANGED: never wait forever for the second lock. On a timeout, release the
+                // first one so that the other clerk can finish, back off, and try again.
+                let mut attempt = 0u32;
+                loop {
+                    let mut a = from.balance.lock();
+                    if first_transfer && attempt == 0 {
+                        BARRIER.wait(); // the same collision as the demo
+                    }
+                    if let Some(mut b) = to.balance.try_lock_for(lock_timeout) {
+                        transfer(&mut a, &mut b, 1);
+                        break;
+                    }
+                    drop(a);
+                    retries += 1;
+                    attempt += 1;
+                    // Random back-off, growing with each failure: if both clerks waited the
+                    // same time they could collide again and again.
+                    let cap_us = 100u64 << attempt.min(6);
+                    thread::sleep(Duration::from_micros(fastrand::u64(0..=cap_us)));
+                }
+            }
+        }
+    }
+    retries
+}
+
+fn announce(name: &'static str, holds: &Account, waits_for: &Account) {
+    println!(
+        "  {name}: holds account {}, asks for account {}",
+        holds.name, waits_for.name
+    );
+    lock_board().push(Status {
+        clerk: name,
+        thread: thread::current().id(),
+        holds: holds.name,
+        waits_for: waits_for.name,
+    });
+}
+
+fn lock_board() -> std::sync::MutexGuard<'static, Vec<Status>> {
+    BOARD.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let lock_timeout = Duration::from_millis(args.lock_timeout_ms);
+    let plan = [("alice", &A, &B), ("bob", &B, &A)];
+    match args.fix {
+        None => println!(
+            "Two clerks take two locks in opposite order (alice: A then B; bob: B then A)."
+        ),
+        Some(Fix::Ordering) => {
+            println!("Fix: both clerks lock A before B, whichever way the money goes.")
+        }
+        Some(Fix::Timeout) => println!(
+            "Fix: take the second lock with try_lock_for({}); on a timeout release the first, back off, retry.",
+            fmt_duration(lock_timeout)
+        ),
+    }
+
+    let start = Instant::now();
+    let spawn = |(name, from, to): (&'static str, &'static Account, &'static Account)| {
+        thread::Builder::new()
+            .name(name.into())
+            .spawn(move || clerk(name, from, to, args.transfers, args.fix, lock_timeout))
+            .map(|handle| (name, from, to, handle))
+    };
+
+    if args.fix.is_none() {
+        for clerk in plan {
+            if let Err(e) = spawn(clerk) {
+                eprintln!("error: cannot start a thread: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        // The clerks will never finish, so watch them instead of joining them. Returning from
+        // main ends the process, stuck threads and all.
+        return match watch(start) {
+            Some(report) => {
+                println!("{report}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                println!(
+                    "no deadlock detected within {}: the demo failed to show it",
+                    fmt_duration(GIVE_UP_AFTER)
+                );
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let (clerks, m) = measure(|| -> Result<Vec<_>, String> {
+        let handles = plan
+            .map(spawn)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("cannot start a thread: {e}"))?;
+        handles
+            .into_iter()
+            .map(|(name, from, to, h)| {
+                let retries = h.join().map_err(|_| format!("{name} panicked"))?;
+                Ok((name, from, to, retries))
+            })
+            .collect()
+    });
+    let clerks = match clerks {
+        Ok(clerks) => clerks,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut table = Table::new(["clerk", "transfers", "direction", "retries"]);
+    for (name, from, to, retries) in &clerks {
+        table.row([
+            name.to_string(),
+            args.transfers.to_string(),
+            format!("{} -> {}", from.name, to.name),
+            retries.to_string(),
+        ]);
+    }
+    print!("{table}");
+    let (a, b) = (*A.balance.lock(), *B.balance.lock());
+    println!("balances: A = {a}, B = {b}, total {}", a + b);
+    if a + b != 2 * START_BALANCE {
+        println!("money was lost: the locks did not protect the transfers");
+        return ExitCode::FAILURE;
+    }
+    let retries: u64 = clerks.iter().map(|c| c.3).sum();
+    println!(
+        "no deadlock: {} transfers in {}, retries {}, no money lost",
+        2 * u64::from(args.transfers),
+        fmt_duration(m.wall),
+        retries
+    );
+    ExitCode::SUCCESS
+}
+
+/// The watchdog: polls parking_lot's detector until it finds a cycle, and describes it; or
+/// gives up after `GIVE_UP_AFTER` and returns `None`.
+fn watch(start: Instant) -> Option<String> {
+    while start.elapsed() < GIVE_UP_AFTER {
+        thread::sleep(Duration::from_millis(50));
+        // Each inner Vec is one set of threads that wait for each other.
+        let cycles = parking_lot::deadlock::check_deadlock();
+        let Some(cycle) = cycles.first() else {
+            continue;
+        };
+        let board = lock_board();
+        let mut report = format!(
+            "deadlock detected after {}: parking_lot found {} threads waiting for each other",
+            fmt_duration(start.elapsed()),
+            cycle.len()
+        );
+        for stuck in cycle {
+            let Some(me) = board.iter().find(|s| s.thread == stuck.thread_id()) else {
+                report.push_str(&format!(
+                    "\n  {:?}: not one of the clerks",
+                    stuck.thread_id()
+                ));
+                continue;
+            };
+            let holder = board
+                .iter()
+                .find(|s| s.holds == me.waits_for)
+                .map_or("nobody", |s| s.clerk);
+            report.push_str(&format!(
+                "\n  thread {:?} holds account {} and waits for account {}, held by {holder}",
+                me.clerk, me.holds, me.waits_for
+            ));
+        }
+        report.push_str(
+            "\nexiting with status 0: the demo deadlocked as it should. Fixes: --fix ordering, --fix timeout",
+        );
+        return Some(report);
+    }
+    None
+}

@@ -1,0 +1,70 @@
+//! One way to print durations, sizes and ratios across the suite.
+
+use std::time::Duration;
+
+/// `1.23 s`, `45.6 ms`, `789 us` or `12 ns`: three significant figures, so that columns of
+/// figures from different programs read the same way.
+pub fn fmt_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs >= 1.0 {
+        format!("{secs:.2} s")
+    } else if secs >= 1e-3 {
+        format!("{:.1} ms", secs * 1e3)
+    } else if secs >= 1e-6 {
+        format!("{:.1} us", secs * 1e6)
+    } else {
+        format!("{} ns", d.as_nanos())
+    }
+}
+
+/// A size given in KiB (the unit of `getrusage`'s `ru_maxrss` on Linux), printed in the
+/// largest binary unit that keeps it at or above 1: `512 KiB`, `1.5 MiB`, `2.00 GiB`.
+pub fn fmt_kib(kib: u64) -> String {
+    const MIB: f64 = 1024.0;
+    const GIB: f64 = 1024.0 * 1024.0;
+    let k = kib as f64;
+    if k >= GIB {
+        format!("{:.2} GiB", k / GIB)
+    } else if k >= MIB {
+        format!("{:.1} MiB", k / MIB)
+    } else {
+        format!("{kib} KiB")
+    }
+}
+
+/// How many times faster `new` is than `base`: `9.9x`. A zero `new` prints `inf`.
+pub fn fmt_ratio(base: Duration, new: Duration) -> String {
+    if new.is_zero() {
+        return "inf".to_string();
+    }
+    format!("{:.1}x", base.as_secs_f64() / new.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_a_unit() {
+        assert_eq!(fmt_duration(Duration::from_millis(10_040)), "10.04 s");
+        assert_eq!(fmt_duration(Duration::from_micros(45_600)), "45.6 ms");
+        assert_eq!(fmt_duration(Duration::from_nanos(789_400)), "789.4 us");
+        assert_eq!(fmt_duration(Duration::from_nanos(12)), "12 ns");
+        assert_eq!(fmt_duration(Duration::ZERO), "0 ns");
+    }
+
+    #[test]
+    fn sizes_pick_a_unit() {
+        assert_eq!(fmt_kib(512), "512 KiB");
+        assert_eq!(fmt_kib(1536), "1.5 MiB");
+        assert_eq!(fmt_kib(2 * 1024 * 1024), "2.00 GiB");
+    }
+
+    #[test]
+    fn ratios() {
+        let ten = Duration::from_millis(10_040);
+        let one = Duration::from_millis(1_010);
+        assert_eq!(fmt_ratio(ten, one), "9.9x");
+        assert_eq!(fmt_ratio(ten, Duration::ZERO), "inf");
+    }
+}

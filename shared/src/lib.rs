@@ -1,0 +1,29 @@
+//! Measuring and reporting for the concurrency-by-example programs.
+//!
+//! This crate is deliberately small, and nothing in it teaches concurrency: it only measures
+//! and prints. A program copied out of the suite can drop it by deleting its measurement lines.
+//!
+//! - [`measure`] runs a closure and returns wall time, user and system CPU time and peak RSS
+//!   (CPU time of waited-for children too); [`peak_rss_kib`] reads this process's peak
+//!   memory the way that is not fooled by `execve`; [`Stopwatch`] is the plain timer.
+//! - [`fmt_duration`], [`fmt_kib`] and [`fmt_ratio`] format figures the same way everywhere.
+//! - [`Table`] prints an aligned table; [`Record`] is the measured part of a `--json` object.
+//! - [`Timeline`] records which lane (dish, task, request) ran when, on which OS thread, and
+//!   draws it as an ASCII chart.
+//! - `fixture::Fixture` (cargo feature `fixture`) is a loopback HTTP server answering
+//!   `GET /delay/{ms}` after `ms` milliseconds.
+
+mod format;
+mod measure;
+mod record;
+mod table;
+mod timeline;
+
+#[cfg(feature = "fixture")]
+pub mod fixture;
+
+pub use format::{fmt_duration, fmt_kib, fmt_ratio};
+pub use measure::{Measurement, Stopwatch, Usage, Who, measure, peak_rss_kib, usage};
+pub use record::{Record, print_json};
+pub use table::Table;
+pub use timeline::{Span, SpanGuard, Timeline};
