@@ -1,0 +1,156 @@
+//! Sequential requests: the baseline, N blocking HTTP requests one after another.
+//!
+//! The guide starts here ("begin with sequential code"), and so does every comparison in this
+//! suite: each request waits for the server, and the next one starts only when it is done, so
+//! the total is N times the latency. The program starts a loopback server whose answers take
+//! `--delay-ms`, or uses yours (`--url`), and makes the requests with ureq, a blocking client.
+//!
+//! Run:
+//!   cargo run -p examples-threads --bin sequential_requests
+//!   cargo run -p examples-threads --bin sequential_requests -- --requests 5 --delay-ms 200
+//!   cargo run -p examples-threads --bin sequential_requests -- --json
+//!
+//! You will see: one line per request, each taking about `--delay-ms`, then the total: about
+//! N x D (10 requests of 1 s: about 10 s), with CPU time near zero, since the program spends
+//! its time waiting. That waiting is what `threaded_requests` and `async_requests` overlap.
+//!
+//! Python: `for url in urls: requests.get(url)`, the guide's "Sequential (No Concurrency)"
+//! row: 10 x 1 second = 10 seconds.
+//!
+//! Try this: compare `cpu` with `wall` in the summary (the work is waiting, not computing);
+//! then run `threaded_requests` with the same flags.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use serde::Serialize;
+use shared::fixture::Fixture;
+use shared::{Record, fmt_duration, measure, print_json};
+
+#[derive(Parser, Debug)]
+#[command(about = "N blocking HTTP requests, one after another: the baseline")]
+struct Args {
+    /// How many requests to make.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    requests: u32,
+    /// How long the server takes to answer each one, in milliseconds.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    delay_ms: u64,
+    /// A server that answers GET {url}/delay/{ms} (default: one started in this process).
+    #[arg(long, value_parser = parse_base_url)]
+    url: Option<String>,
+    /// Print one JSON object with the measurements instead of the report.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_base_url(s: &str) -> Result<String, String> {
+    match s.strip_prefix("http://") {
+        Some(rest) if !rest.is_empty() => Ok(s.trim_end_matches('/').to_string()),
+        _ => Err("expected http://HOST:PORT (plain HTTP on loopback)".into()),
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    approach: &'static str,
+    requests: u32,
+    delay_ms: u64,
+    ok: u32,
+    #[serde(flatten)]
+    measured: Record,
+}
+
+/// One GET; returns the status code, or the error as text.
+fn get(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
+    let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
+    // Read the body so the connection can be reused for the next request.
+    response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    Ok(response.status().as_u16())
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let fixture;
+    let base = match &args.url {
+        Some(url) => url.clone(),
+        None => match Fixture::start() {
+            Ok(f) => {
+                fixture = f;
+                fixture.url()
+            }
+            Err(e) => {
+                eprintln!("error: cannot start the loopback server: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let url = format!("{base}/delay/{}", args.delay_ms);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(
+            Duration::from_millis(args.delay_ms) + Duration::from_secs(10),
+        ))
+        .http_status_as_error(false)
+        .build()
+        .into();
+
+    let (results, m) = measure(|| {
+        (0..args.requests)
+            .map(|i| {
+                let start = Instant::now();
+                let result = get(&agent, &url);
+                if !args.json {
+                    match &result {
+                        Ok(status) => println!(
+                            "request {:>3}: {status} in {}",
+                            i + 1,
+                            fmt_duration(start.elapsed())
+                        ),
+                        Err(e) => println!("request {:>3}: failed: {e}", i + 1),
+                    }
+                }
+                result
+            })
+            .collect::<Vec<_>>()
+    });
+    let ok = results.iter().filter(|r| matches!(r, Ok(200))).count() as u32;
+
+    if args.json {
+        print_json(&Row {
+            approach: "sequential",
+            requests: args.requests,
+            delay_ms: args.delay_ms,
+            ok,
+            measured: Record::from(&m),
+        });
+    } else {
+        let estimate = Duration::from_millis(args.delay_ms) * args.requests;
+        println!(
+            "{} requests of {} one after another: {} (N x D = {}), cpu {}, {ok} ok",
+            args.requests,
+            fmt_duration(Duration::from_millis(args.delay_ms)),
+            fmt_duration(m.wall),
+            fmt_duration(estimate),
+            fmt_duration(m.cpu()),
+        );
+    }
+    if ok < args.requests {
+        let first = results.iter().find_map(|r| match r {
+            Ok(200) => None,
+            Ok(status) => Some(format!("status {status}")),
+            Err(e) => Some(e.clone()),
+        });
+        eprintln!(
+            "error: {} of {} requests failed (first: {})",
+            args.requests - ok,
+            args.requests,
+            first.unwrap_or_default()
+        );
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
