@@ -1,0 +1,239 @@
+//! Parallel CPU work: counting primes on one core, on std threads, and with rayon.
+//!
+//! The guide sends CPU-bound work to processes because CPython's GIL lets one thread run
+//! Python at a time. Rust has no GIL: threads of one process run on every core at once, so the
+//! same count of primes gets faster with each core, with no processes and no copying. The work
+//! is real and checkable: primes below `--limit` by trial division, compared with known counts.
+//!
+//! Run:
+//!   cargo run --release -p examples-threads --bin parallel_cpu
+//!   cargo run --release -p examples-threads --bin parallel_cpu -- --limit 10000000 --workers 2
+//!   cargo run --release -p examples-threads --bin parallel_cpu -- --mode rayon --json
+//!
+//! You will see: the same count (148933 below 2,000,000) from all three, then the time of
+//! each: on two cores, threads and rayon close to twice as fast as the sequential loop, and a
+//! CPU time about equal to the sequential one (the same work, spread over cores).
+//!
+//! Python: `multiprocessing.Pool().map(count_primes, chunks)`, because
+//! `ThreadPoolExecutor` would run the chunks one at a time under the GIL (see `no_gil`).
+//!
+//! Try this: `--workers 1` (no speedup: the threads take turns on one core), then more
+//! workers than cores (no further speedup, a little overhead); replace the dynamic chunks in
+//! `count_threads` with one equal slice per thread and see the last slice, where the numbers
+//! are largest and slowest to test, hold everyone up.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+
+use clap::{Parser, ValueEnum};
+use rayon::prelude::*;
+use serde::Serialize;
+use shared::{Measurement, Record, Table, fmt_duration, fmt_ratio, measure, print_json};
+
+#[derive(Parser, Debug)]
+#[command(about = "Count primes below a limit: sequential, std threads, rayon")]
+struct Args {
+    /// Count the primes below this number.
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    limit: u64,
+    /// Threads for the parallel modes (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    workers: Option<u32>,
+    /// Run one approach only (default: all three, compared).
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Print one JSON object per approach instead of the report.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    Sequential,
+    Threads,
+    Rayon,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Sequential => "sequential",
+            Mode::Threads => "threads",
+            Mode::Rayon => "rayon",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    approach: &'static str,
+    workers: u32,
+    limit: u64,
+    primes: u64,
+    #[serde(flatten)]
+    measured: Record,
+}
+
+/// Known prime counts, to check the answer and not just compare approaches with each other.
+const KNOWN: [(u64, u64); 9] = [
+    (10, 4),
+    (100, 25),
+    (1_000, 168),
+    (10_000, 1_229),
+    (100_000, 9_592),
+    (1_000_000, 78_498),
+    (2_000_000, 148_933),
+    (10_000_000, 664_579),
+    (100_000_000, 5_761_455),
+];
+
+/// Trial division by odd numbers up to the square root: simple, and slow enough to measure.
+fn is_prime(n: u64) -> bool {
+    if n < 4 {
+        return n >= 2;
+    }
+    if n.is_multiple_of(2) {
+        return false;
+    }
+    let mut d = 3;
+    while d * d <= n {
+        if n.is_multiple_of(d) {
+            return false;
+        }
+        d += 2;
+    }
+    true
+}
+
+fn count_sequential(limit: u64) -> u64 {
+    (0..limit).filter(|&n| is_prime(n)).count() as u64
+}
+
+/// Numbers per chunk handed to a thread. Large numbers take longer to test, so equal slices
+/// would leave the threads with the small numbers idle at the end; small chunks taken from a
+/// shared counter keep every thread busy until the work runs out.
+const CHUNK: u64 = 10_000;
+
+fn count_threads(limit: u64, workers: u32) -> u64 {
+    let next = AtomicU64::new(0);
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut found = 0;
+                    loop {
+                        let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+                        if start >= limit {
+                            return found;
+                        }
+                        found += (start..(start + CHUNK).min(limit))
+                            .filter(|&n| is_prime(n))
+                            .count() as u64;
+                    }
+                })
+            })
+            .collect();
+        // A panic in a worker is a bug in this file: let it propagate.
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    })
+}
+
+fn count_rayon(limit: u64, workers: u32) -> Result<u64, String> {
+    // A pool of exactly `workers` threads, so that the modes are compared on equal terms
+    // (rayon's global pool would use every core).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers as usize)
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(pool.install(|| (0..limit).into_par_iter().filter(|&n| is_prime(n)).count() as u64))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let workers = args.workers.unwrap_or(cores);
+    let modes = match args.mode {
+        Some(mode) => vec![mode],
+        None => vec![Mode::Sequential, Mode::Threads, Mode::Rayon],
+    };
+
+    let mut runs: Vec<(Mode, u32, u64, Measurement)> = Vec::new();
+    for mode in modes {
+        let (primes, m) = measure(|| match mode {
+            Mode::Sequential => Ok(count_sequential(args.limit)),
+            Mode::Threads => Ok(count_threads(args.limit, workers)),
+            Mode::Rayon => count_rayon(args.limit, workers),
+        });
+        let primes = match primes {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: cannot start the rayon pool: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let used = if mode == Mode::Sequential { 1 } else { workers };
+        if args.json {
+            print_json(&Row {
+                approach: mode.name(),
+                workers: used,
+                limit: args.limit,
+                primes,
+                measured: Record::from(&m),
+            });
+        }
+        runs.push((mode, used, primes, m));
+    }
+
+    // The answer must be right, not just the same everywhere.
+    let expected = KNOWN
+        .iter()
+        .find(|(l, _)| *l == args.limit)
+        .map(|(_, p)| *p);
+    for (mode, _, primes, _) in &runs {
+        if expected.is_some_and(|e| e != *primes) || *primes != runs[0].2 {
+            eprintln!(
+                "error: {} counted {primes} primes below {}, expected {}",
+                mode.name(),
+                args.limit,
+                expected.unwrap_or(runs[0].2)
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    if args.json {
+        return ExitCode::SUCCESS;
+    }
+
+    let base = runs
+        .iter()
+        .find(|r| r.0 == Mode::Sequential)
+        .map(|r| r.3.wall);
+    let mut table = Table::new(["approach", "workers", "primes", "wall", "cpu", "speedup"]);
+    for (mode, used, primes, m) in &runs {
+        table.row([
+            mode.name().to_string(),
+            used.to_string(),
+            primes.to_string(),
+            fmt_duration(m.wall),
+            fmt_duration(m.cpu()),
+            base.map_or("-".into(), |b| fmt_ratio(b, m.wall)),
+        ]);
+    }
+    print!("{table}");
+    let checked = if expected.is_some() {
+        ", checked against the known count"
+    } else {
+        ""
+    };
+    println!(
+        "primes below {}: {}{checked}; {} on {workers} worker(s), {cores} core(s)",
+        args.limit,
+        runs[0].2,
+        runs.iter()
+            .map(|(mode, _, _, m)| format!("{} {}", mode.name(), fmt_duration(m.wall)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    ExitCode::SUCCESS
+}
