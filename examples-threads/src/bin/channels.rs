@@ -1,0 +1,285 @@
+//! Channels: message passing between threads with std mpsc, crossbeam and flume.
+//!
+//! The guide's advice is to prefer message passing over shared memory. Four scenes: a
+//! fan-out/fan-in pipeline (a producer, `--workers` workers, a collector) on each library,
+//! with the answer checked; backpressure, where a bounded channel holds a fast producer to a
+//! slow consumer's pace and an unbounded one lets the backlog grow; crossbeam's `select!`
+//! waiting on two channels and a timeout at once; and a throughput table.
+//!
+//! Run:
+//!   cargo run --release -p examples-threads --bin channels
+//!   cargo run --release -p examples-threads --bin channels -- --messages 1000000 --workers 4
+//!
+//! You will see: the same sum from the three pipelines; the bounded channel's backlog never
+//! above its capacity while the unbounded one's grows to nearly every message; `select!`
+//! taking messages from both producers as they come, then timing out once both are done; and
+//! messages per second for each library, bounded and unbounded.
+//!
+//! Python: `queue.Queue()` between `threading.Thread`s (`queue.Queue(maxsize=8)` for
+//! backpressure); Python has no `select` over queues, so programs poll with timeouts.
+//!
+//! Try this: give the std pipeline's workers one `Receiver` each without the `Mutex` (it will
+//! not compile: std's receiver has a single owner); raise `--capacity` and watch the bounded
+//! backlog follow it.
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use crossbeam::channel as cb;
+use shared::{Table, fmt_duration};
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Pipelines, backpressure, select! and throughput with std, crossbeam and flume channels"
+)]
+struct Args {
+    /// Messages through each pipeline and each throughput run.
+    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    messages: u64,
+    /// Worker threads in the pipelines.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=64))]
+    workers: u32,
+    /// Capacity of the bounded channels.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    capacity: u32,
+}
+
+/// The work each pipeline worker does on a message: cheap, but checkable.
+fn work(x: u64) -> u64 {
+    x * x % 1_000_003
+}
+
+/// std: `Receiver` has one owner, so the workers share it behind a Mutex and take turns.
+fn pipeline_std(messages: u64, workers: u32) -> u64 {
+    let (jobs_tx, jobs_rx) = mpsc::channel::<u64>();
+    let (done_tx, done_rx) = mpsc::channel::<u64>();
+    let jobs_rx = Arc::new(Mutex::new(jobs_rx));
+    for _ in 0..workers {
+        let (jobs_rx, done_tx) = (Arc::clone(&jobs_rx), done_tx.clone());
+        thread::spawn(move || {
+            loop {
+                // Hold the lock only to receive, not while working.
+                let job = jobs_rx.lock().unwrap().recv();
+                let Ok(x) = job else { return };
+                if done_tx.send(work(x)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    drop(done_tx); // the collector stops when the last worker's sender is gone
+    thread::spawn(move || (1..=messages).try_for_each(|x| jobs_tx.send(x)));
+    done_rx.iter().sum()
+}
+
+/// crossbeam: receivers clone, so every worker takes from the same channel (MPMC).
+fn pipeline_crossbeam(messages: u64, workers: u32) -> u64 {
+    let (jobs_tx, jobs_rx) = cb::unbounded::<u64>();
+    let (done_tx, done_rx) = cb::unbounded::<u64>();
+    for _ in 0..workers {
+        let (jobs_rx, done_tx) = (jobs_rx.clone(), done_tx.clone());
+        thread::spawn(move || jobs_rx.iter().try_for_each(|x| done_tx.send(work(x))));
+    }
+    drop(done_tx);
+    thread::spawn(move || (1..=messages).try_for_each(|x| jobs_tx.send(x)));
+    done_rx.iter().sum()
+}
+
+/// flume: also MPMC, with the same shape (and async methods, see async_channels).
+fn pipeline_flume(messages: u64, workers: u32) -> u64 {
+    let (jobs_tx, jobs_rx) = flume::unbounded::<u64>();
+    let (done_tx, done_rx) = flume::unbounded::<u64>();
+    for _ in 0..workers {
+        let (jobs_rx, done_tx) = (jobs_rx.clone(), done_tx.clone());
+        thread::spawn(move || jobs_rx.iter().try_for_each(|x| done_tx.send(work(x))));
+    }
+    drop(done_tx);
+    thread::spawn(move || (1..=messages).try_for_each(|x| jobs_tx.send(x)));
+    done_rx.iter().sum()
+}
+
+/// A producer that never waits and a consumer that takes 100 us per message: returns the
+/// largest backlog (sent but not yet received) seen, and the producer's time to send all.
+fn backlog(
+    sender: cb::Sender<u64>,
+    receiver: cb::Receiver<u64>,
+    messages: u64,
+) -> (usize, Duration) {
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let max_seen = Arc::new(AtomicUsize::new(0));
+    let producer = {
+        let (in_flight, max_seen) = (Arc::clone(&in_flight), Arc::clone(&max_seen));
+        thread::spawn(move || {
+            let start = Instant::now();
+            for x in 0..messages {
+                // Count before sending: a bounded send blocks here while the channel is full.
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                max_seen.fetch_max(now, Ordering::SeqCst);
+                if sender.send(x).is_err() {
+                    break;
+                }
+            }
+            start.elapsed()
+        })
+    };
+    for _ in receiver.iter() {
+        in_flight.fetch_sub(1, Ordering::SeqCst);
+        thread::sleep(Duration::from_micros(100));
+    }
+    let sent_in = producer.join().unwrap();
+    (max_seen.load(Ordering::SeqCst), sent_in)
+}
+
+/// Messages per second from one producer to one consumer.
+fn throughput(messages: u64, run: impl FnOnce(u64) -> u64) -> f64 {
+    let start = Instant::now();
+    let received = run(messages);
+    assert_eq!(received, messages, "a channel lost messages");
+    messages as f64 / start.elapsed().as_secs_f64()
+}
+
+macro_rules! one_to_one {
+    ($tx:ident, $rx:ident, $make:expr) => {
+        |n: u64| {
+            let ($tx, $rx) = $make;
+            let producer =
+                thread::spawn(move || (0..n).try_for_each(|x| $tx.send(x).map_err(drop)));
+            let count = $rx.iter().count() as u64;
+            let _ = producer.join();
+            count
+        }
+    };
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let (n, workers) = (args.messages, args.workers);
+    let expected: u64 = (1..=n).map(work).sum();
+
+    println!("1. fan-out/fan-in: 1 producer -> {workers} workers -> 1 collector, {n} messages");
+    let mut table = Table::new(["library", "sum", "correct", "wall"]);
+    let mut all_right = true;
+    for (name, pipeline) in [
+        ("std mpsc", pipeline_std as fn(u64, u32) -> u64),
+        ("crossbeam", pipeline_crossbeam),
+        ("flume", pipeline_flume),
+    ] {
+        let start = Instant::now();
+        let sum = pipeline(n, workers);
+        all_right &= sum == expected;
+        let ok = if sum == expected { "yes" } else { "NO" };
+        table.row([
+            name.into(),
+            sum.to_string(),
+            ok.into(),
+            fmt_duration(start.elapsed()),
+        ]);
+    }
+    print!("{table}");
+
+    let few = n.min(2_000);
+    println!(
+        "\n2. backpressure: a producer that never waits, a consumer at 100 us per message, {few} messages"
+    );
+    let (bounded_max, bounded_time) = {
+        let (tx, rx) = cb::bounded(args.capacity as usize);
+        backlog(tx, rx, few)
+    };
+    let (unbounded_max, unbounded_time) = {
+        let (tx, rx) = cb::unbounded();
+        backlog(tx, rx, few)
+    };
+    let mut table = Table::new(["channel", "largest backlog", "producer done after"]);
+    table.row([
+        format!("bounded({})", args.capacity),
+        bounded_max.to_string(),
+        fmt_duration(bounded_time),
+    ]);
+    table.row([
+        "unbounded".into(),
+        unbounded_max.to_string(),
+        fmt_duration(unbounded_time),
+    ]);
+    print!("{table}");
+    println!(
+        "backlog: bounded {bounded_max} (capacity {}, plus one message being sent and one being received), unbounded {unbounded_max}",
+        args.capacity
+    );
+
+    println!("\n3. select!: two producers and a timeout, served in one loop");
+    let (fast_tx, fast_rx) = cb::unbounded::<&str>();
+    let (slow_tx, slow_rx) = cb::unbounded::<&str>();
+    thread::spawn(move || (0..10).try_for_each(|_| fast_tx.send("fast")));
+    thread::spawn(move || {
+        (0..3).try_for_each(|_| {
+            thread::sleep(Duration::from_millis(20));
+            slow_tx.send("slow")
+        })
+    });
+    let (mut fast, mut slow) = (0, 0);
+    let (mut fast_open, mut slow_open) = (true, true);
+    let mut timeouts = 0;
+    // A finished producer's channel reports "disconnected" at once, every time: swap it for
+    // one that never delivers, so that select! waits on the other.
+    let never = cb::never::<&str>();
+    // Stop once both producers are finished and a timeout confirms nothing else is coming.
+    while timeouts == 0 {
+        cb::select! {
+            recv(if fast_open { &fast_rx } else { &never }) -> msg => match msg {
+                Ok(_) => fast += 1,
+                Err(_) => fast_open = false,
+            },
+            recv(if slow_open { &slow_rx } else { &never }) -> msg => match msg {
+                Ok(_) => slow += 1,
+                Err(_) => slow_open = false,
+            },
+            default(Duration::from_millis(100)) => timeouts += 1,
+        }
+    }
+    println!("select: {fast} fast and {slow} slow messages, then {timeouts} timeout");
+
+    println!("\n4. throughput: 1 producer -> 1 consumer, {n} messages");
+    let cap = 1024;
+    let mut table = Table::new(["channel", "messages/s"]);
+    let runs: [(&str, f64); 6] = [
+        (
+            "std mpsc unbounded",
+            throughput(n, one_to_one!(tx, rx, mpsc::channel::<u64>())),
+        ),
+        (
+            "std sync_channel(1024)",
+            throughput(n, one_to_one!(tx, rx, mpsc::sync_channel::<u64>(cap))),
+        ),
+        (
+            "crossbeam unbounded",
+            throughput(n, one_to_one!(tx, rx, cb::unbounded::<u64>())),
+        ),
+        (
+            "crossbeam bounded(1024)",
+            throughput(n, one_to_one!(tx, rx, cb::bounded::<u64>(cap))),
+        ),
+        (
+            "flume unbounded",
+            throughput(n, one_to_one!(tx, rx, flume::unbounded::<u64>())),
+        ),
+        (
+            "flume bounded(1024)",
+            throughput(n, one_to_one!(tx, rx, flume::bounded::<u64>(cap))),
+        ),
+    ];
+    for (name, rate) in runs {
+        table.row([name.to_string(), format!("{:.2} M", rate / 1e6)]);
+    }
+    print!("{table}");
+
+    if !all_right {
+        eprintln!("error: a pipeline's sum is wrong (expected {expected})");
+        return ExitCode::FAILURE;
+    }
+    println!("\nall three pipelines summed {n} messages to {expected}");
+    ExitCode::SUCCESS
+}

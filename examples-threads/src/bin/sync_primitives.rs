@@ -1,0 +1,291 @@
+//! Sync primitives: Condvar, Barrier, OnceLock, thread_local!, and a semaphore built by hand.
+//!
+//! The guide's "use appropriate synchronization primitives", one scene each, each checking its
+//! own promise: a bounded queue built from a Mutex and two Condvars (every item consumed
+//! exactly once); a Barrier (no thread starts phase 2 before all finish phase 1); OnceLock (an
+//! expensive initialisation runs once however many threads ask at once); thread_local! (each
+//! thread's counter is its own); and a counting semaphore from a Mutex and a Condvar (never
+//! more than `--permits` threads inside at once). std has no semaphore: this is how one works;
+//! tokio's `Semaphore` is the library version for async code.
+//!
+//! Run:
+//!   cargo run -p examples-threads --bin sync_primitives
+//!   cargo run -p examples-threads --bin sync_primitives -- --threads 16 --permits 4
+//!
+//! You will see: one line per primitive with what it guaranteed, measured: items produced and
+//! consumed, the order of the barrier's phases, how many times the initialiser ran (1), each
+//! thread's private count, and the most threads ever inside the semaphore (the permit count).
+//!
+//! Python: `threading.Condition` around a list (or just `queue.Queue`), `threading.Barrier`,
+//! a module-level value guarded by a lock for one-time setup, `threading.local()`, and
+//! `threading.Semaphore(n)`.
+//!
+//! Try this: in `Semaphore::acquire`, replace `while *permits == 0` with `if`: a spurious
+//! wake-up can then let too many threads in (Condvar waits must re-check); wait on the
+//! Barrier only in some threads and see the others wait forever (the test's timeout would
+//! catch it).
+
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Barrier, Condvar, Mutex, OnceLock};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use shared::fmt_duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Condvar, Barrier, OnceLock, thread_local! and a hand-made semaphore, each checked"
+)]
+struct Args {
+    /// Threads in each scene.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=256))]
+    threads: u32,
+    /// Permits of the semaphore: how many threads may be inside at once.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=256))]
+    permits: u32,
+    /// Items through the bounded queue.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    items: u64,
+}
+
+/// A bounded blocking queue: producers wait while it is full, consumers while it is empty.
+struct BoundedQueue<T> {
+    items: Mutex<VecDeque<T>>,
+    not_empty: Condvar,
+    not_full: Condvar,
+    capacity: usize,
+}
+
+impl<T> BoundedQueue<T> {
+    fn new(capacity: usize) -> Self {
+        BoundedQueue {
+            items: Mutex::new(VecDeque::new()),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            capacity,
+        }
+    }
+
+    fn push(&self, item: T) {
+        // wait_while re-checks the condition after every wake-up, spurious ones included.
+        let mut items = self
+            .not_full
+            .wait_while(self.items.lock().unwrap(), |q| q.len() >= self.capacity)
+            .unwrap();
+        items.push_back(item);
+        self.not_empty.notify_one();
+    }
+
+    fn pop(&self) -> T {
+        let mut items = self
+            .not_empty
+            .wait_while(self.items.lock().unwrap(), |q| q.is_empty())
+            .unwrap();
+        let item = items.pop_front().expect("not empty: we waited for it");
+        self.not_full.notify_one();
+        item
+    }
+}
+
+/// A counting semaphore: `acquire` waits until a permit is free, the guard gives it back.
+struct Semaphore {
+    permits: Mutex<u32>,
+    freed: Condvar,
+}
+
+struct Permit<'a>(&'a Semaphore);
+
+impl Semaphore {
+    fn new(permits: u32) -> Self {
+        Semaphore {
+            permits: Mutex::new(permits),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn acquire(&self) -> Permit<'_> {
+        let mut permits = self.permits.lock().unwrap();
+        while *permits == 0 {
+            permits = self.freed.wait(permits).unwrap();
+        }
+        *permits -= 1;
+        Permit(self)
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        *self.0.permits.lock().unwrap() += 1;
+        self.0.freed.notify_one();
+    }
+}
+
+thread_local! {
+    /// Each thread gets its own copy, starting at 0; no lock, because nothing is shared.
+    static MY_COUNT: Cell<u64> = const { Cell::new(0) };
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let n = args.threads;
+    let mut failures = Vec::new();
+
+    // 1. Condvar: half the threads produce, half consume, through a queue of 16 slots.
+    let queue = BoundedQueue::new(16);
+    let producers = (n / 2).max(1);
+    let consumers = (n - producers).max(1);
+    let consumed = AtomicUsize::new(0);
+    let sum = Mutex::new(0u64);
+    thread::scope(|s| {
+        for _ in 0..consumers {
+            s.spawn(|| {
+                // `None` is the signal to stop: one is sent per consumer below.
+                while let Some(i) = queue.pop() {
+                    consumed.fetch_add(1, Ordering::Relaxed);
+                    *sum.lock().unwrap() += i;
+                }
+            });
+        }
+        let producing: Vec<_> = (0..u64::from(producers))
+            .map(|p| {
+                let queue = &queue;
+                // Producer p sends the items numbered p, p + producers, ...: all of 1..=items.
+                s.spawn(move || {
+                    (1..=args.items)
+                        .filter(|i| i % u64::from(producers) == p)
+                        .for_each(|i| queue.push(Some(i)))
+                })
+            })
+            .collect();
+        producing.into_iter().for_each(|h| h.join().unwrap());
+        // The queue is first in, first out: these stop signals come after every item.
+        (0..consumers).for_each(|_| queue.push(None));
+    });
+    let (sum, expected) = (sum.into_inner().unwrap(), args.items * (args.items + 1) / 2);
+    println!(
+        "Condvar queue: {producers} producers, {consumers} consumers, {} items consumed once each (sum {sum}, expected {expected})",
+        consumed.load(Ordering::Relaxed)
+    );
+    if sum != expected || consumed.load(Ordering::Relaxed) as u64 != args.items {
+        failures.push("Condvar queue");
+    }
+
+    // 2. Barrier: record a global sequence number for every phase-1 end and phase-2 start.
+    let barrier = Barrier::new(n as usize);
+    let ticket = AtomicUsize::new(0);
+    let (last_phase1, first_phase2) = (AtomicUsize::new(0), AtomicUsize::new(usize::MAX));
+    thread::scope(|s| {
+        for i in 0..n {
+            let (barrier, ticket) = (&barrier, &ticket);
+            let (last_phase1, first_phase2) = (&last_phase1, &first_phase2);
+            s.spawn(move || {
+                thread::sleep(Duration::from_millis(u64::from(i % 4) * 5)); // uneven phase 1
+                last_phase1.fetch_max(ticket.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
+                barrier.wait();
+                first_phase2.fetch_min(ticket.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
+            });
+        }
+    });
+    let (last1, first2) = (last_phase1.into_inner(), first_phase2.into_inner());
+    println!(
+        "Barrier: {n} threads; the last phase-1 step was #{last1}, the first phase-2 step #{first2}"
+    );
+    if last1 >= first2 {
+        failures.push("Barrier");
+    }
+
+    // 3. OnceLock: every thread asks for the config at once; the slow init runs once.
+    static CONFIG: OnceLock<String> = OnceLock::new();
+    let inits = AtomicUsize::new(0);
+    let start = Instant::now();
+    let seen: Vec<String> = thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|_| {
+                s.spawn(|| {
+                    CONFIG
+                        .get_or_init(|| {
+                            inits.fetch_add(1, Ordering::SeqCst);
+                            thread::sleep(Duration::from_millis(50)); // "read a config file"
+                            "workers=8".to_string()
+                        })
+                        .clone()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let inits = inits.into_inner();
+    println!(
+        "OnceLock: {n} threads asked at once, the initialiser ran {inits} time(s), all saw {:?}, in {}",
+        seen[0],
+        fmt_duration(start.elapsed())
+    );
+    if inits != 1 || seen.iter().any(|v| v != &seen[0]) {
+        failures.push("OnceLock");
+    }
+
+    // 4. thread_local!: thread i adds 1 to its own counter (i + 1) x 100 times.
+    let counts: Vec<u64> = thread::scope(|s| {
+        let handles: Vec<_> = (0..u64::from(n))
+            .map(|i| {
+                s.spawn(move || {
+                    for _ in 0..(i + 1) * 100 {
+                        MY_COUNT.with(|c| c.set(c.get() + 1));
+                    }
+                    MY_COUNT.with(Cell::get)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let private = counts
+        .iter()
+        .enumerate()
+        .all(|(i, &c)| c == (i as u64 + 1) * 100);
+    println!(
+        "thread_local!: each thread counted only its own work: {:?}{}; main thread's copy: {}",
+        &counts[..counts.len().min(4)],
+        if counts.len() > 4 { " ..." } else { "" },
+        MY_COUNT.with(Cell::get)
+    );
+    if !private || MY_COUNT.with(Cell::get) != 0 {
+        failures.push("thread_local!");
+    }
+
+    // 5. Semaphore: every thread wants in for 20 ms; at most `permits` at a time.
+    let semaphore = Semaphore::new(args.permits);
+    let (inside, most_inside) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let start = Instant::now();
+    thread::scope(|s| {
+        for _ in 0..n {
+            s.spawn(|| {
+                let _permit = semaphore.acquire();
+                let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                most_inside.fetch_max(now, Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(20));
+                inside.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+    });
+    let most = most_inside.into_inner();
+    println!(
+        "Semaphore: {n} threads, {} permits, at most {most} inside at once, all done in {} (about {} rounds of 20 ms)",
+        args.permits,
+        fmt_duration(start.elapsed()),
+        n.div_ceil(args.permits)
+    );
+    if most > args.permits as usize {
+        failures.push("Semaphore");
+    }
+
+    if !failures.is_empty() {
+        eprintln!("error: broken guarantees: {}", failures.join(", "));
+        return ExitCode::FAILURE;
+    }
+    println!("every primitive kept its promise");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,145 @@
+//! `shared_state`, `channels`, `sync_primitives` and `thread_pool`: exact counts under
+//! contention, pipelines that add up, backpressure that holds, primitives that keep their
+//! promises, and pools that agree with the sequential answer.
+
+mod common;
+use common::{assert_refused, run};
+
+const SHARED_STATE: &str = env!("CARGO_BIN_EXE_shared_state");
+const CHANNELS: &str = env!("CARGO_BIN_EXE_channels");
+const SYNC_PRIMITIVES: &str = env!("CARGO_BIN_EXE_sync_primitives");
+const THREAD_POOL: &str = env!("CARGO_BIN_EXE_thread_pool");
+
+/// The cells of the table row that starts with `name`, split on runs of two spaces.
+fn row<'a>(stdout: &'a str, name: &str) -> Vec<&'a str> {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_else(|| panic!("no row {name:?} in:\n{stdout}"));
+    line.split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_shared_counter_is_exact_under_contention() {
+    let r = run(SHARED_STATE, &["--threads", "4", "--increments", "50000"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    for approach in [
+        "std Mutex",
+        "parking_lot Mutex",
+        "std RwLock (write)",
+        "AtomicU64 fetch_add",
+        "local, summed at the end",
+    ] {
+        let cells = row(&r.stdout, approach);
+        assert_eq!(cells[1], "200000", "{approach}: {cells:?}");
+        assert_eq!(cells[2], "yes", "{approach}: {cells:?}");
+    }
+    assert!(r.stdout.contains("every approach counted exactly 200000"));
+    assert_refused(SHARED_STATE, &["--threads", "0"]);
+    assert_refused(SHARED_STATE, &["--increments", "0"]);
+}
+
+#[test]
+fn pipelines_add_up_and_bounded_channels_push_back() {
+    let r = run(
+        CHANNELS,
+        &["--messages", "20000", "--workers", "3", "--capacity", "4"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let expected: u64 = (1..=20_000u64).map(|x| x * x % 1_000_003).sum();
+    for library in ["std mpsc", "crossbeam", "flume"] {
+        let cells = row(&r.stdout, library);
+        assert_eq!(cells[1], expected.to_string(), "{library}");
+        assert_eq!(cells[2], "yes");
+    }
+    // Backpressure: the bounded backlog stays at the capacity (plus the message being sent and
+    // the one being received), the unbounded one grows towards all 2000.
+    let bounded: usize = row(&r.stdout, "bounded(4)")[1].parse().unwrap();
+    let unbounded: usize = row(&r.stdout, "unbounded ")[1].parse().unwrap();
+    assert!(bounded <= 4 + 2, "bounded backlog {bounded}");
+    assert!(unbounded > 10 * bounded, "unbounded backlog {unbounded}");
+    assert_eq!(
+        r.line("select:"),
+        "select: 10 fast and 3 slow messages, then 1 timeout"
+    );
+    for channel in [
+        "std mpsc unbounded",
+        "crossbeam bounded(1024)",
+        "flume unbounded",
+    ] {
+        assert!(row(&r.stdout, channel)[1].ends_with(" M"), "{channel}");
+    }
+    assert_refused(CHANNELS, &["--capacity", "0"]);
+    assert_refused(CHANNELS, &["--messages", "0"]);
+}
+
+#[test]
+fn every_sync_primitive_keeps_its_promise() {
+    let r = run(
+        SYNC_PRIMITIVES,
+        &["--threads", "10", "--permits", "3", "--items", "5000"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.line("Condvar queue:")
+            .contains("5000 items consumed once each (sum 12502500, expected 12502500)")
+    );
+    // Ten threads: ten phase-1 steps numbered 0..=9, then phase 2 from 10.
+    assert_eq!(
+        r.line("Barrier:"),
+        "Barrier: 10 threads; the last phase-1 step was #9, the first phase-2 step #10"
+    );
+    assert!(
+        r.line("OnceLock:")
+            .contains("the initialiser ran 1 time(s)")
+    );
+    assert!(
+        r.line("thread_local!:")
+            .contains("[100, 200, 300, 400] ...; main thread's copy: 0")
+    );
+    let semaphore = r.line("Semaphore:");
+    assert!(
+        semaphore.contains("3 permits, at most 3 inside at once"),
+        "{semaphore}"
+    );
+    assert!(r.stdout.contains("every primitive kept its promise"));
+    assert_refused(SYNC_PRIMITIVES, &["--threads", "1"]);
+    assert_refused(SYNC_PRIMITIVES, &["--permits", "0"]);
+}
+
+#[test]
+fn every_pool_agrees_with_the_sequential_loop() {
+    let r = run(
+        THREAD_POOL,
+        &["--limit", "100000", "--workers", "3", "--chunk", "500"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let expected = row(&r.stdout, "sequential loop")[1].to_string();
+    for pool in [
+        "MiniPool (channel + Mutex)",
+        "rayon par_iter (global pool)",
+        "rayon ThreadPool (install)",
+        "crossbeam work stealing",
+    ] {
+        let cells = row(&r.stdout, pool);
+        assert_eq!(cells[1], expected, "{pool}");
+        assert_eq!(cells[2], "yes", "{pool}");
+    }
+    // All tasks start with worker 0: the others get work only by stealing it.
+    let steals = r.line("work stealing:");
+    let stolen: u64 = steals
+        .split("stole ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(stolen >= 1, "{steals}");
+    assert_refused(THREAD_POOL, &["--chunk", "0"]);
+    assert_refused(THREAD_POOL, &["--workers", "0"]);
+}
