@@ -23,7 +23,9 @@ mod timeline;
 pub mod fixture;
 
 pub use format::{fmt_duration, fmt_kib, fmt_ratio};
-pub use measure::{Measurement, Stopwatch, Usage, Who, measure, peak_rss_kib, usage};
+pub use measure::{
+    Measurement, Stopwatch, Usage, Who, measure, peak_rss_kib, proc_status_kib, usage,
+};
 pub use record::{Record, print_json};
 pub use table::Table;
 pub use timeline::{Span, SpanGuard, Timeline};

@@ -42,12 +42,18 @@ pub struct Usage {
 /// belongs to the address space that `execve` created. Falls back to `ru_maxrss` where
 /// `/proc` is not mounted.
 pub fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    proc_status_kib("VmHWM").unwrap_or_else(|| rusage(UsageWho::RUSAGE_SELF).max_rss_kib)
+}
+
+/// A memory figure of this process, now, from `/proc/self/status`, in KiB: `VmRSS` (resident
+/// now), `VmHWM` (resident at most), `VmSize` (address space reserved, resident or not),
+/// `VmStk`... `None` where `/proc` is not mounted or the field does not exist.
+pub fn proc_status_kib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| rusage(UsageWho::RUSAGE_SELF).max_rss_kib)
 }
 
 /// Reads getrusage(2) for `who` (and `/proc/self/status` for this process's peak RSS).
@@ -252,6 +258,17 @@ mod tests {
             usage(Who::Children).max_rss_kib >= m.peak_rss_kib / 2,
             "{m:?}"
         );
+    }
+
+    #[test]
+    fn proc_status_fields() {
+        let rss = proc_status_kib("VmRSS").expect("Linux has /proc");
+        let size = proc_status_kib("VmSize").expect("Linux has /proc");
+        assert!(rss > 0 && size >= rss);
+        assert!(peak_rss_kib() >= rss / 2);
+        assert_eq!(proc_status_kib("NoSuchField"), None);
+        // "VmRSS" must not match "VmRSSx" or a prefix such as "Vm".
+        assert_eq!(proc_status_kib("Vm"), None);
     }
 
     #[test]

@@ -1,0 +1,287 @@
+//! Background task: keep the front responsive while a worker thread computes.
+//!
+//! The guide's third threading use case: "background tasks while maintaining UI
+//! responsiveness". The front here is a status line redrawn every `--frame-ms`, like a
+//! progress display or a UI's event loop. First the front does the work itself, as naive code
+//! does: no frame is drawn until the work ends. Then a worker thread does the same work while
+//! the front keeps drawing, reading the worker's progress from an atomic, and able to cancel
+//! it through an atomic flag (press Enter on a terminal, or `--cancel-after-ms`). The gaps
+//! between frames are measured in both cases.
+//!
+//! Run:
+//!   cargo run -p examples-threads --bin background_task
+//!   cargo run -p examples-threads --bin background_task -- --limit 20000000
+//!   cargo run -p examples-threads --bin background_task -- --limit 20000000 --cancel-after-ms 300
+//!
+//! You will see: for the inline run, one long gap as long as the whole computation; for the
+//! threaded run, frames every `--frame-ms` with the percentage climbing, a largest gap close to
+//! the frame interval, and the same answer. With a cancel, the worker stops within one chunk
+//! of work and the program says how far it got.
+//!
+//! Python: `threading.Thread(target=work, daemon=True).start()` and a loop that polls
+//! progress, with a `threading.Event` for cancellation (`tkinter`'s `after()` plays the
+//! redraw loop). Under the GIL a pure-Python worker still slows the front, which must win the
+//! GIL back every 5 ms; here they run on two cores.
+//!
+//! Try this: `--frame-ms 5`, and watch the threaded gaps stay near 5 ms; make the worker
+//! check the cancel flag only at the end, and see a cancel take as long as the whole job.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use shared::{Table, fmt_duration};
+
+#[derive(Parser, Debug)]
+#[command(about = "A responsive front while a worker thread computes, with frame gaps measured")]
+struct Args {
+    /// The work: count the primes below this number.
+    #[arg(long, default_value_t = 4_000_000, value_parser = clap::value_parser!(u64).range(1_000..=1_000_000_000))]
+    limit: u64,
+    /// How often the front redraws, in milliseconds.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    frame_ms: u64,
+    /// Cancel the worker after this many milliseconds, as if the user pressed Enter.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    cancel_after_ms: Option<u64>,
+}
+
+/// Progress and cancellation, shared between the front and the worker.
+struct Shared {
+    done_below: AtomicU64,
+    cancel: AtomicBool,
+}
+
+fn is_prime(n: u64) -> bool {
+    if n < 4 {
+        return n >= 2;
+    }
+    if n.is_multiple_of(2) {
+        return false;
+    }
+    let mut d = 3;
+    while d * d <= n {
+        if n.is_multiple_of(d) {
+            return false;
+        }
+        d += 2;
+    }
+    true
+}
+
+/// The work, in chunks: publishes progress after each and stops early if cancelled.
+/// Returns the primes found, or None if cancelled.
+fn count_primes(limit: u64, shared: &Shared) -> Option<u64> {
+    const CHUNK: u64 = 20_000;
+    let mut found = 0;
+    let mut start = 0;
+    while start < limit {
+        if shared.cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        let end = (start + CHUNK).min(limit);
+        found += (start..end).filter(|&n| is_prime(n)).count() as u64;
+        shared.done_below.store(end, Ordering::Relaxed);
+        start = end;
+    }
+    Some(found)
+}
+
+/// Redraws the status line (on stderr, when it is a terminal) and records the gap since the
+/// previous frame.
+struct Front {
+    terminal: bool,
+    last: Instant,
+    gaps: Vec<Duration>,
+}
+
+impl Front {
+    fn new() -> Self {
+        Front {
+            terminal: std::io::stderr().is_terminal(),
+            last: Instant::now(),
+            gaps: Vec::new(),
+        }
+    }
+
+    fn draw(&mut self, label: &str, done: u64, limit: u64) {
+        let now = Instant::now();
+        self.gaps.push(now - self.last);
+        self.last = now;
+        let percent = done * 100 / limit;
+        let bar = "#".repeat((percent / 5) as usize);
+        if self.terminal {
+            eprint!("\r{label:>7} [{bar:<20}] {percent:>3}%");
+            let _ = std::io::stderr().flush();
+        }
+    }
+
+    fn max_gap(&self) -> Duration {
+        self.gaps.iter().copied().max().unwrap_or_default()
+    }
+}
+
+/// Set by the stdin thread when the user presses Enter.
+static ENTER_PRESSED: AtomicBool = AtomicBool::new(false);
+
+/// What the threaded run saw.
+struct Outcome {
+    /// The worker's answer, or None if it was cancelled.
+    answer: Option<u64>,
+    work_time: Duration,
+    frames: usize,
+    max_gap: Duration,
+    /// When the cancel was asked for (since the start), and how long the worker took to stop.
+    cancel: Option<(Duration, Duration)>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let frame = Duration::from_millis(args.frame_ms);
+    println!(
+        "front: redraw every {}; work: primes below {}",
+        fmt_duration(frame),
+        args.limit
+    );
+    let mut table = Table::new(["run", "work took", "frames", "largest gap", "answer"]);
+
+    // 1. Inline: the front calls the work directly, so nothing is drawn until it returns. It
+    // could not notice a cancel either, so a run that will cancel skips it.
+    let mut inline = None;
+    if args.cancel_after_ms.is_none() {
+        let shared = Shared {
+            done_below: AtomicU64::new(0),
+            cancel: AtomicBool::new(false),
+        };
+        let mut front = Front::new();
+        front.draw("inline", 0, args.limit);
+        let start = Instant::now();
+        let answer = count_primes(args.limit, &shared);
+        let took = start.elapsed();
+        front.draw("inline", args.limit, args.limit);
+        table.row([
+            "inline".to_string(),
+            fmt_duration(took),
+            front.gaps.len().to_string(),
+            fmt_duration(front.max_gap()),
+            answer.map_or("cancelled".into(), |p| p.to_string()),
+        ]);
+        inline = Some((answer, front.max_gap()));
+    }
+
+    // 2. A worker thread computes; the front keeps drawing and can cancel it.
+    if std::io::stdin().is_terminal() {
+        // A thread of its own, because reading stdin blocks; it is not joined (it may wait
+        // for a line forever) and ends with the process.
+        let _ = thread::Builder::new().name("stdin".into()).spawn(|| {
+            if std::io::stdin().lock().lines().next().is_some() {
+                ENTER_PRESSED.store(true, Ordering::Relaxed);
+            }
+        });
+        eprintln!("(press Enter to cancel the worker)");
+    }
+    let shared = Shared {
+        done_below: AtomicU64::new(0),
+        cancel: AtomicBool::new(false),
+    };
+    let Some(threaded) = run_threaded(&args, frame, &shared) else {
+        return ExitCode::FAILURE;
+    };
+    table.row([
+        "thread".to_string(),
+        fmt_duration(threaded.work_time),
+        threaded.frames.to_string(),
+        fmt_duration(threaded.max_gap),
+        threaded
+            .answer
+            .map_or("cancelled".into(), |p| p.to_string()),
+    ]);
+    print!("{table}");
+
+    match (threaded.answer, threaded.cancel, inline) {
+        (None, Some((asked, stopped_in)), _) => {
+            let done = shared.done_below.load(Ordering::Relaxed);
+            println!(
+                "cancelled after {} at {}% (numbers below {done} checked); the worker stopped {} after the request; largest frame gap {}",
+                fmt_duration(asked),
+                done * 100 / args.limit,
+                fmt_duration(stopped_in),
+                fmt_duration(threaded.max_gap),
+            );
+            ExitCode::SUCCESS
+        }
+        (Some(primes), _, Some((Some(expected), inline_gap))) if primes == expected => {
+            println!(
+                "with a worker thread the largest frame gap was {} against {} when the front did the work itself; same answer, {primes} primes",
+                fmt_duration(threaded.max_gap),
+                fmt_duration(inline_gap)
+            );
+            ExitCode::SUCCESS
+        }
+        (Some(primes), _, None) => {
+            println!("the worker finished before the cancel: {primes} primes");
+            ExitCode::SUCCESS
+        }
+        (answer, _, inline) => {
+            eprintln!(
+                "error: the worker's answer {answer:?} differs from the inline run's {inline:?}"
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the worker and the drawing loop; None if the worker could not start.
+fn run_threaded(args: &Args, frame: Duration, shared: &Shared) -> Option<Outcome> {
+    let mut front = Front::new();
+    let start = Instant::now();
+    let mut cancelled_at = None;
+    let (answer, finished_at) = thread::scope(|s| {
+        let worker = thread::Builder::new()
+            .name("worker".into())
+            .spawn_scoped(s, || (count_primes(args.limit, shared), Instant::now()));
+        let worker = match worker {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("error: cannot start the worker thread: {e}");
+                return None;
+            }
+        };
+        while !worker.is_finished() {
+            front.draw(
+                "thread",
+                shared.done_below.load(Ordering::Relaxed),
+                args.limit,
+            );
+            let wants_cancel = ENTER_PRESSED.load(Ordering::Relaxed)
+                || args
+                    .cancel_after_ms
+                    .is_some_and(|ms| start.elapsed() >= Duration::from_millis(ms));
+            if wants_cancel && cancelled_at.is_none() {
+                shared.cancel.store(true, Ordering::Relaxed);
+                cancelled_at = Some(Instant::now());
+            }
+            // Sleep until the next frame is due.
+            thread::sleep(frame.saturating_sub(front.last.elapsed()));
+        }
+        front.draw(
+            "thread",
+            shared.done_below.load(Ordering::Relaxed),
+            args.limit,
+        );
+        worker.join().ok()
+    })?;
+    if front.terminal {
+        eprintln!();
+    }
+    Some(Outcome {
+        answer,
+        work_time: finished_at - start,
+        frames: front.gaps.len(),
+        max_gap: front.max_gap(),
+        cancel: cancelled_at.map(|at| (at - start, finished_at.saturating_duration_since(at))),
+    })
+}

@@ -1,0 +1,205 @@
+//! `spawn_join`, `file_processing`, `background_task` and `thread_memory`: the basics check
+//! themselves, the pool's file results equal the sequential ones, the front keeps drawing
+//! while a worker computes, and an idle thread's resident cost does not follow its stack size.
+
+mod common;
+use common::{assert_refused, run};
+
+const SPAWN_JOIN: &str = env!("CARGO_BIN_EXE_spawn_join");
+const FILE_PROCESSING: &str = env!("CARGO_BIN_EXE_file_processing");
+const BACKGROUND_TASK: &str = env!("CARGO_BIN_EXE_background_task");
+const THREAD_MEMORY: &str = env!("CARGO_BIN_EXE_thread_memory");
+
+#[test]
+fn spawn_join_scenes_all_check_out() {
+    let r = run(
+        SPAWN_JOIN,
+        &["--threads", "3", "--depth", "100000", "--stack-mib", "64"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.line("spawn + join:"),
+        "spawn + join: the thread returned 5050"
+    );
+    assert!(r.line("move:").ends_with("their sum 499500"));
+    assert_eq!(
+        r.line("named:"),
+        "named: the thread calls itself Some(\"loader-1\")"
+    );
+    assert!(
+        r.line("scope: 3 threads")
+            .contains("500000500000 (one thread: 500000500000)")
+    );
+    assert!(
+        r.line("panic:")
+            .contains("\"disk on fire\"; join returned Err and main goes on")
+    );
+    // The panic went to stderr, from the named thread, and the program still succeeded.
+    assert!(
+        r.stderr.contains("'doomed'") && r.stderr.contains("disk on fire"),
+        "{}",
+        r.stderr
+    );
+    // 100,000 frames do not fit in the default 2 MiB, in debug or release builds.
+    assert!(
+        r.line("stack: recursion 100000 deep")
+            .contains("more than the 2 MiB")
+    );
+    assert!(
+        r.stdout
+            .contains("all six scenes gave the expected results")
+    );
+    assert_refused(SPAWN_JOIN, &["--stack-mib", "0"]);
+    assert_refused(SPAWN_JOIN, &["--threads", "0"]);
+}
+
+#[test]
+fn the_pool_finds_what_the_sequential_pass_finds() {
+    let r = run(
+        FILE_PROCESSING,
+        &["--files", "60", "--kib-per-file", "8", "--workers", "3"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(r.line("wrote 60 files of 8 KiB into").contains("/"));
+    assert!(
+        r.line("results identical for all 60 files:")
+            .contains("words")
+    );
+    // The same seed writes the same text: the totals are reproducible across runs.
+    let again = run(
+        FILE_PROCESSING,
+        &["--files", "60", "--kib-per-file", "8", "--workers", "1"],
+    );
+    assert_eq!(
+        again.line("results identical"),
+        r.line("results identical"),
+        "same seed, same files, same totals"
+    );
+    let other = run(
+        FILE_PROCESSING,
+        &["--files", "60", "--kib-per-file", "8", "--seed", "7"],
+    );
+    assert_ne!(other.line("results identical"), r.line("results identical"));
+    // The temporary tree is gone afterwards.
+    let dir = r
+        .line("wrote ")
+        .split(" into ")
+        .nth(1)
+        .unwrap()
+        .split(" in ")
+        .next()
+        .unwrap();
+    assert!(!std::path::Path::new(dir).exists(), "{dir} was left behind");
+    assert_refused(FILE_PROCESSING, &["--files", "0"]);
+    assert_refused(FILE_PROCESSING, &["--kib-per-file", "0"]);
+}
+
+/// The "largest gap" cell of the row `run` (inline or thread), in milliseconds.
+fn largest_gap_ms(stdout: &str, run: &str) -> f64 {
+    let line = stdout.lines().find(|l| l.starts_with(run)).expect("row");
+    let cells: Vec<&str> = line
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let (value, unit) = cells[3].split_once(' ').expect("a duration");
+    let value: f64 = value.parse().expect("a number");
+    match unit {
+        "s" => value * 1000.0,
+        "ms" => value,
+        "us" => value / 1000.0,
+        _ => panic!("unit {unit}"),
+    }
+}
+
+#[test]
+fn the_front_keeps_drawing_while_the_worker_computes() {
+    let _t = common::timing_lock();
+    let r = run(BACKGROUND_TASK, &["--limit", "3000000", "--frame-ms", "20"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.line("with a worker thread")
+            .contains("same answer, 216816 primes")
+    );
+    let inline = largest_gap_ms(&r.stdout, "inline");
+    let threaded = largest_gap_ms(&r.stdout, "thread");
+    // Inline, the one gap is the whole computation; threaded, gaps stay near the 20 ms frame.
+    assert!(
+        threaded * 3.0 < inline,
+        "threaded gap {threaded} ms, inline {inline} ms"
+    );
+}
+
+#[test]
+fn a_cancel_stops_the_worker_early() {
+    let r = run(
+        BACKGROUND_TASK,
+        &["--limit", "1000000000", "--cancel-after-ms", "200"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let line = r.line("cancelled after");
+    // A billion numbers would take minutes; the cancel came at 200 ms, early in the work.
+    let percent: u64 = line
+        .split(" at ")
+        .nth(1)
+        .unwrap()
+        .split('%')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(percent < 50, "{line}");
+    assert!(
+        !r.stdout.contains("inline"),
+        "a cancelled run skips the inline part"
+    );
+    assert_refused(BACKGROUND_TASK, &["--frame-ms", "0"]);
+    assert_refused(BACKGROUND_TASK, &["--limit", "5"]);
+}
+
+#[test]
+fn idle_threads_cost_little_resident_memory_whatever_the_stack() {
+    let r = run(
+        THREAD_MEMORY,
+        &["--threads", "300", "--stack-kib", "64,8192"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let rows: Vec<Vec<String>> = r
+        .stdout
+        .lines()
+        .skip(2)
+        .take(2)
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .collect();
+    let kib = |cell: &str| -> f64 {
+        let (value, unit) = cell.split_once(' ').unwrap();
+        let value: f64 = value.parse().unwrap();
+        match unit {
+            "KiB" => value,
+            "MiB" => value * 1024.0,
+            "GiB" => value * 1024.0 * 1024.0,
+            _ => panic!("{cell}"),
+        }
+    };
+    let (small, big) = (&rows[0], &rows[1]);
+    assert_eq!(small[0], "64 KiB");
+    assert_eq!(big[0], "8.0 MiB");
+    // Resident: tens of KiB at most, for either stack size.
+    for row in [small, big] {
+        assert!(kib(&row[3]) < 128.0, "{row:?}");
+    }
+    // Reserved: an 8 MiB stack reserves at least 8 MiB of address space per thread, and the
+    // difference between the rounds is the difference between the stack sizes (the rest is
+    // shared, such as malloc's per-thread arenas).
+    assert!(kib(&big[4]) >= 8.0 * 1024.0, "{big:?}");
+    let extra = kib(&big[4]) - kib(&small[4]);
+    assert!(extra > 0.9 * (8192.0 - 64.0), "{small:?} {big:?}");
+    assert_refused(THREAD_MEMORY, &["--threads", "0"]);
+    assert_refused(THREAD_MEMORY, &["--stack-kib", "1"]);
+}
