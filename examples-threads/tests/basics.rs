@@ -95,13 +95,8 @@ fn the_pool_finds_what_the_sequential_pass_finds() {
 }
 
 /// The "largest gap" cell of the row `run` (inline or thread), in milliseconds.
-fn largest_gap_ms(stdout: &str, run: &str) -> f64 {
-    let line = stdout.lines().find(|l| l.starts_with(run)).expect("row");
-    let cells: Vec<&str> = line
-        .split("  ")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect();
+fn largest_gap_ms(r: &common::Run, run: &str) -> f64 {
+    let cells = r.row(run);
     let (value, unit) = cells[3].split_once(' ').expect("a duration");
     let value: f64 = value.parse().expect("a number");
     match unit {
@@ -121,8 +116,8 @@ fn the_front_keeps_drawing_while_the_worker_computes() {
         r.line("with a worker thread")
             .contains("same answer, 216816 primes")
     );
-    let inline = largest_gap_ms(&r.stdout, "inline");
-    let threaded = largest_gap_ms(&r.stdout, "thread");
+    let inline = largest_gap_ms(&r, "inline");
+    let threaded = largest_gap_ms(&r, "thread");
     // Inline, the one gap is the whole computation; threaded, gaps stay near the 20 ms frame.
     assert!(
         threaded * 3.0 < inline,
@@ -164,19 +159,7 @@ fn idle_threads_cost_little_resident_memory_whatever_the_stack() {
         &["--threads", "300", "--stack-kib", "64,8192"],
     );
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    let rows: Vec<Vec<String>> = r
-        .stdout
-        .lines()
-        .skip(2)
-        .take(2)
-        .map(|l| {
-            l.split("  ")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .map(String::from)
-                .collect()
-        })
-        .collect();
+    let (small, big) = (r.row("64 KiB"), r.row("8.0 MiB"));
     let kib = |cell: &str| -> f64 {
         let (value, unit) = cell.split_once(' ').unwrap();
         let value: f64 = value.parse().unwrap();
@@ -187,18 +170,16 @@ fn idle_threads_cost_little_resident_memory_whatever_the_stack() {
             _ => panic!("{cell}"),
         }
     };
-    let (small, big) = (&rows[0], &rows[1]);
-    assert_eq!(small[0], "64 KiB");
-    assert_eq!(big[0], "8.0 MiB");
+    assert_eq!((small[1], big[1]), ("300", "300"));
     // Resident: tens of KiB at most, for either stack size.
-    for row in [small, big] {
-        assert!(kib(&row[3]) < 128.0, "{row:?}");
+    for row in [&small, &big] {
+        assert!(kib(row[3]) < 128.0, "{row:?}");
     }
     // Reserved: an 8 MiB stack reserves at least 8 MiB of address space per thread, and the
     // difference between the rounds is the difference between the stack sizes (the rest is
     // shared, such as malloc's per-thread arenas).
-    assert!(kib(&big[4]) >= 8.0 * 1024.0, "{big:?}");
-    let extra = kib(&big[4]) - kib(&small[4]);
+    assert!(kib(big[4]) >= 8.0 * 1024.0, "{big:?}");
+    let extra = kib(big[4]) - kib(small[4]);
     assert!(extra > 0.9 * (8192.0 - 64.0), "{small:?} {big:?}");
     assert_refused(THREAD_MEMORY, &["--threads", "0"]);
     assert_refused(THREAD_MEMORY, &["--stack-kib", "1"]);

@@ -10,18 +10,6 @@ const CHANNELS: &str = env!("CARGO_BIN_EXE_channels");
 const SYNC_PRIMITIVES: &str = env!("CARGO_BIN_EXE_sync_primitives");
 const THREAD_POOL: &str = env!("CARGO_BIN_EXE_thread_pool");
 
-/// The cells of the table row that starts with `name`, split on runs of two spaces.
-fn row<'a>(stdout: &'a str, name: &str) -> Vec<&'a str> {
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with(name))
-        .unwrap_or_else(|| panic!("no row {name:?} in:\n{stdout}"));
-    line.split("  ")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .collect()
-}
-
 #[test]
 fn every_shared_counter_is_exact_under_contention() {
     let r = run(SHARED_STATE, &["--threads", "4", "--increments", "50000"]);
@@ -33,7 +21,7 @@ fn every_shared_counter_is_exact_under_contention() {
         "AtomicU64 fetch_add",
         "local, summed at the end",
     ] {
-        let cells = row(&r.stdout, approach);
+        let cells = r.row(approach);
         assert_eq!(cells[1], "200000", "{approach}: {cells:?}");
         assert_eq!(cells[2], "yes", "{approach}: {cells:?}");
     }
@@ -51,14 +39,14 @@ fn pipelines_add_up_and_bounded_channels_push_back() {
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
     let expected: u64 = (1..=20_000u64).map(|x| x * x % 1_000_003).sum();
     for library in ["std mpsc", "crossbeam", "flume"] {
-        let cells = row(&r.stdout, library);
+        let cells = r.row(library);
         assert_eq!(cells[1], expected.to_string(), "{library}");
         assert_eq!(cells[2], "yes");
     }
     // Backpressure: the bounded backlog stays at the capacity (plus the message being sent and
     // the one being received), the unbounded one grows towards all 2000.
-    let bounded: usize = row(&r.stdout, "bounded(4)")[1].parse().unwrap();
-    let unbounded: usize = row(&r.stdout, "unbounded ")[1].parse().unwrap();
+    let bounded: usize = r.row("bounded(4)")[1].parse().unwrap();
+    let unbounded: usize = r.row("unbounded ")[1].parse().unwrap();
     assert!(bounded <= 4 + 2, "bounded backlog {bounded}");
     assert!(unbounded > 10 * bounded, "unbounded backlog {unbounded}");
     assert_eq!(
@@ -70,7 +58,7 @@ fn pipelines_add_up_and_bounded_channels_push_back() {
         "crossbeam bounded(1024)",
         "flume unbounded",
     ] {
-        assert!(row(&r.stdout, channel)[1].ends_with(" M"), "{channel}");
+        assert!(r.row(channel)[1].ends_with(" M"), "{channel}");
     }
     assert_refused(CHANNELS, &["--capacity", "0"]);
     assert_refused(CHANNELS, &["--messages", "0"]);
@@ -117,14 +105,14 @@ fn every_pool_agrees_with_the_sequential_loop() {
         &["--limit", "100000", "--workers", "3", "--chunk", "500"],
     );
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    let expected = row(&r.stdout, "sequential loop")[1].to_string();
+    let expected = r.row("sequential loop")[1].to_string();
     for pool in [
         "MiniPool (channel + Mutex)",
         "rayon par_iter (global pool)",
         "rayon ThreadPool (install)",
         "crossbeam work stealing",
     ] {
-        let cells = row(&r.stdout, pool);
+        let cells = r.row(pool);
         assert_eq!(cells[1], expected, "{pool}");
         assert_eq!(cells[2], "yes", "{pool}");
     }

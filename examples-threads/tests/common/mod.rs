@@ -33,6 +33,16 @@ impl Run {
             .collect()
     }
 
+    /// The cells of the table row that starts with `name` (cells are separated by two or more
+    /// spaces, as `shared::Table` prints them).
+    pub fn row(&self, name: &str) -> Vec<&str> {
+        self.line(name)
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+
     /// The line that starts with `prefix`.
     pub fn line(&self, prefix: &str) -> &str {
         self.stdout
