@@ -1,0 +1,249 @@
+//! Check then act: two withdrawals both pass the balance check, and the account goes negative.
+//!
+//! Time of check to time of use: a thread checks a condition ("is there enough money?") and
+//! acts on it ("take it"), but the world changes in between. Every single step here is locked,
+//! so there is no data race, and Rust is satisfied; the bug is that the lock is released
+//! between the check and the act. First a forced run: two clerks check a balance of 100, wait
+//! for each other at a barrier, then both withdraw 80. Then the fix, holding the lock across
+//! check and act, under the same two clerks. Then `--trials` free-running trials where
+//! `--threads` threads withdraw 1 at a time until refused. The loom model checks every
+//! interleaving of two withdrawals.
+//!
+//! Run:
+//!   cargo run -p examples-pitfalls --bin check_then_act
+//!   cargo run --release -p examples-pitfalls --bin check_then_act -- --threads 8 --balance 100000
+//!
+//! You will see: the forced run ending at a balance of -60 with both withdrawals approved; the
+//! fix approving exactly one and ending at 20; a table where the racy version pays out more
+//! than the balance in some trials, and the fix pays out exactly the balance every time.
+//!
+//! Python: `if account.balance >= amount: account.withdraw(amount)` with a lock inside each
+//! method; the fix is one `with account.lock:` around both. The guide's "race conditions:
+//! multiple threads accessing shared resources simultaneously".
+//!
+//! Try this: move the `pause` in `withdraw` outside the guard's scope and watch the fix break
+//! the same way; model-check both versions with
+//! `RUSTFLAGS="--cfg pitfalls_loom" cargo test -p examples-pitfalls --bin check_then_act --release --target-dir target/loom`.
+
+use std::process::ExitCode;
+use std::sync::Barrier;
+use std::thread;
+use std::time::Duration;
+
+use clap::Parser;
+use shared::Table;
+
+#[cfg(pitfalls_loom)]
+use loom::sync::Mutex;
+#[cfg(not(pitfalls_loom))]
+use std::sync::Mutex;
+
+#[derive(Parser, Debug)]
+#[command(about = "Check-then-act: an overdraft made certain, the fix, and free-running trials")]
+struct Args {
+    /// Threads withdrawing at once in each trial.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=256))]
+    threads: u32,
+    /// Starting balance in each trial; the threads withdraw 1 at a time until refused.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(i64).range(1..=100_000_000))]
+    balance: i64,
+    /// How many trials of each version.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    trials: u32,
+}
+
+struct Account {
+    balance: Mutex<i64>,
+}
+
+impl Account {
+    fn new(balance: i64) -> Self {
+        Account {
+            balance: Mutex::new(balance),
+        }
+    }
+
+    fn balance(&self) -> i64 {
+        *self.balance.lock().unwrap()
+    }
+
+    /// The bug: the check and the act each take the lock, and release it in between.
+    /// `pause` runs in that gap (a barrier in the forced run, nothing otherwise).
+    fn withdraw_racy(&self, amount: i64, pause: impl Fn()) -> bool {
+        if self.balance() >= amount {
+            pause();
+            *self.balance.lock().unwrap() -= amount;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The fix: one guard from the check to the act. `pause` runs while it is held.
+    fn withdraw(&self, amount: i64, pause: impl Fn()) -> bool {
+        let mut balance = self.balance.lock().unwrap();
+        if *balance >= amount {
+            pause();
+            *balance -= amount;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Two clerks withdraw 80 from 100 at once; returns (approved withdrawals, final balance).
+fn two_clerks(racy: bool) -> (usize, i64) {
+    let account = Account::new(100);
+    let both_checked = Barrier::new(2);
+    let approved = thread::scope(|s| {
+        let clerks: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    if racy {
+                        // Both clerks pass the check before either withdraws: certain.
+                        account.withdraw_racy(80, || {
+                            both_checked.wait();
+                        })
+                    } else {
+                        // A barrier here would deadlock (the other clerk waits for the lock),
+                        // so the pause is a sleep: long, but the other clerk cannot get in.
+                        account.withdraw(80, || thread::sleep(Duration::from_millis(20)))
+                    }
+                })
+            })
+            .collect();
+        clerks
+            .into_iter()
+            .filter_map(|c| c.join().ok())
+            .filter(|&ok| ok)
+            .count()
+    });
+    (approved, account.balance())
+}
+
+/// `threads` threads withdraw 1 until refused; returns the total paid out.
+fn trial(threads: u32, balance: i64, racy: bool) -> i64 {
+    let account = Account::new(balance);
+    let start = Barrier::new(threads as usize);
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    let mut paid = 0;
+                    loop {
+                        let ok = if racy {
+                            account.withdraw_racy(1, || {})
+                        } else {
+                            account.withdraw(1, || {})
+                        };
+                        if !ok {
+                            return paid;
+                        }
+                        paid += 1;
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    })
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+
+    let (racy_ok, racy_balance) = two_clerks(true);
+    let (fixed_ok, fixed_balance) = two_clerks(false);
+    println!("1. two clerks withdraw 80 from a balance of 100 at the same moment:");
+    println!(
+        "   check, then act (lock released between): {racy_ok} approved, balance {racy_balance}"
+    );
+    println!(
+        "   lock held across check and act:          {fixed_ok} approved, balance {fixed_balance}"
+    );
+
+    println!(
+        "\n2. {} trials: {} threads withdraw 1 at a time from {} until refused",
+        args.trials, args.threads, args.balance
+    );
+    let mut table = Table::new(["version", "overdrawn trials", "paid out (max)", "balance"]);
+    let mut racy_overdrafts = 0;
+    let mut fix_exact = true;
+    for racy in [true, false] {
+        let paid: Vec<i64> = (0..args.trials)
+            .map(|_| trial(args.threads, args.balance, racy))
+            .collect();
+        let overdrawn = paid.iter().filter(|&&p| p > args.balance).count();
+        if racy {
+            racy_overdrafts = overdrawn;
+        } else {
+            fix_exact = paid.iter().all(|&p| p == args.balance);
+        }
+        table.row([
+            if racy {
+                "check, then act"
+            } else {
+                "lock across both"
+            }
+            .to_string(),
+            format!("{overdrawn} of {}", args.trials),
+            paid.iter().max().copied().unwrap_or(0).to_string(),
+            args.balance.to_string(),
+        ]);
+    }
+    print!("{table}");
+
+    if (racy_ok, racy_balance, fixed_ok, fixed_balance) != (2, -60, 1, 20) || !fix_exact {
+        eprintln!(
+            "error: the fix paid out something other than the balance, or the forced run did not overdraw"
+        );
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "check-then-act overdrew the account in the forced run and in {racy_overdrafts} of {} free trials; holding the lock across both never did",
+        args.trials
+    );
+    ExitCode::SUCCESS
+}
+
+/// Two withdrawals of 80 from 100 in every interleaving loom can produce.
+#[cfg(all(test, pitfalls_loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::Arc;
+
+    fn final_balance(racy: bool) -> i64 {
+        let account = Arc::new(Account::new(100));
+        let other = Arc::clone(&account);
+        let withdraw = move |a: &Account| {
+            if racy {
+                a.withdraw_racy(80, || {})
+            } else {
+                a.withdraw(80, || {})
+            }
+        };
+        let t = loom::thread::spawn(move || withdraw(&other));
+        withdraw(&account);
+        t.join().unwrap();
+        account.balance()
+    }
+
+    #[test]
+    fn loom_finds_the_overdraft() {
+        static OVERDRAWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        loom::model(|| {
+            let balance = final_balance(true);
+            if balance < 0 {
+                OVERDRAWN.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            assert!(balance == 20 || balance == -60);
+        });
+        assert!(OVERDRAWN.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn loom_proves_the_fix() {
+        loom::model(|| assert_eq!(final_balance(false), 20));
+    }
+}

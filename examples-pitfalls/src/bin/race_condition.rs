@@ -1,0 +1,255 @@
+//! Race condition: lost updates from a read-then-write, made certain, counted, and fixed.
+//!
+//! A counter increment is three steps: read the value, add one, write it back. When two
+//! threads interleave those steps, both read the same value and one update is lost. Rust will
+//! not compile a plain shared `u64` (see `compile_time_safety`), but it cannot stop a logic
+//! race built from operations that are each atomic: a `load` then a `store` on an
+//! `AtomicU64`. First the losing interleaving is forced step by step with barriers, so it
+//! happens on every run; then `--trials` runs of `--threads` threads racing freely count the
+//! losses; then the two fixes: `fetch_add`, one atomic read-modify-write, and a Mutex held
+//! across the whole read-modify-write. The loom model in this file checks every interleaving.
+//!
+//! Run:
+//!   cargo run -p examples-pitfalls --bin race_condition
+//!   cargo run --release -p examples-pitfalls --bin race_condition -- --threads 8 --increments 1000000
+//!
+//! You will see: the forced interleaving (A loads 0, B loads 0, B stores 1, A stores 1:
+//! counter 1, expected 2); a table where the load + store version fails in most or all
+//! trials and loses a large share of the updates, and both fixes never lose one.
+//!
+//! Python: `counter += 1` in several `threading.Thread`s. It is `LOAD`, `BINARY_OP`, `STORE`
+//! bytecodes, and the GIL may change hands between them, so updates are lost there too; the
+//! fix is `with lock: counter += 1`. The guide's "use locks, semaphores, or atomic operations".
+//!
+//! Try this: `--threads 1` (nothing to race with: never a loss); change `racy_increment`'s
+//! orderings to `SeqCst` (still loses: ordering is not atomicity); model-check it with
+//! `RUSTFLAGS="--cfg pitfalls_loom" cargo test -p examples-pitfalls --bin race_condition --release --target-dir target/loom`.
+
+use std::process::ExitCode;
+use std::sync::Barrier;
+use std::thread;
+
+use clap::Parser;
+use shared::{Table, fmt_duration};
+
+// The lesson's types come from loom when model checking, from std otherwise.
+#[cfg(pitfalls_loom)]
+use loom::sync::{
+    Mutex,
+    atomic::{AtomicU64, Ordering},
+};
+#[cfg(not(pitfalls_loom))]
+use std::sync::{
+    Mutex,
+    atomic::{AtomicU64, Ordering},
+};
+
+#[derive(Parser, Debug)]
+#[command(about = "Lost updates from load + store, forced, counted over trials, and fixed")]
+struct Args {
+    /// Threads incrementing the counter at once in each trial.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
+    threads: u32,
+    /// Increments per thread in each trial.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    increments: u64,
+    /// How many times to run each variant.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    trials: u32,
+}
+
+/// The race: two atomic steps that together are not atomic.
+fn racy_increment(counter: &AtomicU64) {
+    let seen = counter.load(Ordering::Relaxed);
+    // Another thread may store here; our store then overwrites its update.
+    counter.store(seen + 1, Ordering::Relaxed);
+}
+
+/// Fix 1: one atomic read-modify-write instruction.
+fn atomic_increment(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Fix 2: the lock is held from the read to the write.
+fn locked_increment(counter: &Mutex<u64>) {
+    let mut value = counter.lock().unwrap();
+    *value += 1;
+}
+
+/// Two threads, one increment each, with the steps ordered by barriers so that both read
+/// before either writes. Returns the final counter (2 would be right).
+fn forced_interleaving() -> u64 {
+    let counter = AtomicU64::new(0);
+    let (both_loaded, b_stored) = (Barrier::new(2), Barrier::new(2));
+    thread::scope(|s| {
+        s.spawn(|| {
+            let seen = counter.load(Ordering::Relaxed); // A loads 0
+            both_loaded.wait();
+            b_stored.wait();
+            counter.store(seen + 1, Ordering::Relaxed); // A stores 1, over B's 1
+        });
+        s.spawn(|| {
+            let seen = counter.load(Ordering::Relaxed); // B loads 0
+            both_loaded.wait();
+            counter.store(seen + 1, Ordering::Relaxed); // B stores 1
+            b_stored.wait();
+        });
+    });
+    counter.load(Ordering::Relaxed)
+}
+
+/// One trial: `threads` threads, started together, each calling `increment` `n` times.
+fn trial(threads: u32, n: u64, increment: &(dyn Fn() + Sync)) {
+    let start = Barrier::new(threads as usize);
+    thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                start.wait();
+                for _ in 0..n {
+                    increment();
+                }
+            });
+        }
+    });
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let expected = u64::from(args.threads) * args.increments;
+
+    let forced = forced_interleaving();
+    println!("1. forced interleaving, two threads, one increment each:");
+    println!("   A loads 0; B loads 0; B stores 1; A stores 1 -> counter {forced}, expected 2");
+
+    println!(
+        "\n2. {} trials of {} threads x {} increments (expected {expected} each):",
+        args.trials, args.threads, args.increments
+    );
+    let mut table = Table::new([
+        "variant",
+        "failed trials",
+        "lost (median)",
+        "lost (max)",
+        "time",
+    ]);
+    let mut fixes_lost = 0;
+    let mut racy_failures = 0;
+    for name in [
+        "load + store (racy)",
+        "fetch_add",
+        "Mutex across read + write",
+    ] {
+        let mut losses = Vec::new();
+        let start = std::time::Instant::now();
+        for _ in 0..args.trials {
+            let final_value = match name {
+                "load + store (racy)" => {
+                    let counter = AtomicU64::new(0);
+                    trial(args.threads, args.increments, &|| racy_increment(&counter));
+                    counter.load(Ordering::Relaxed)
+                }
+                "fetch_add" => {
+                    let counter = AtomicU64::new(0);
+                    trial(args.threads, args.increments, &|| {
+                        atomic_increment(&counter)
+                    });
+                    counter.load(Ordering::Relaxed)
+                }
+                _ => {
+                    let counter = Mutex::new(0);
+                    trial(args.threads, args.increments, &|| {
+                        locked_increment(&counter)
+                    });
+                    *counter.lock().unwrap()
+                }
+            };
+            losses.push(expected - final_value);
+        }
+        let elapsed = start.elapsed();
+        losses.sort_unstable();
+        let failed = losses.iter().filter(|&&l| l > 0).count();
+        if name.starts_with("load") {
+            racy_failures = failed;
+        } else {
+            fixes_lost += losses.iter().sum::<u64>();
+        }
+        table.row([
+            name.to_string(),
+            format!("{failed} of {}", args.trials),
+            losses[losses.len() / 2].to_string(),
+            losses[losses.len() - 1].to_string(),
+            fmt_duration(elapsed),
+        ]);
+    }
+    print!("{table}");
+
+    if forced != 1 || fixes_lost > 0 {
+        eprintln!("error: forced interleaving gave {forced} (expected 1), fixes lost {fixes_lost}");
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "load + store lost updates in {racy_failures} of {} trials (failure rate {:.0}%) and in the forced interleaving every time; fetch_add and the Mutex never lost one",
+        args.trials,
+        100.0 * racy_failures as f64 / f64::from(args.trials)
+    );
+    ExitCode::SUCCESS
+}
+
+/// Every interleaving of two threads, explored by loom: the racy increment can lose an update,
+/// the fixes never do. Run with `RUSTFLAGS="--cfg pitfalls_loom"` (see the header).
+#[cfg(all(test, pitfalls_loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::Arc;
+
+    /// Runs two threads doing one `increment` each on a fresh counter; returns the final value.
+    fn two_threads<C: Send + Sync + 'static>(
+        counter: C,
+        increment: fn(&C),
+        read: fn(&C) -> u64,
+    ) -> u64 {
+        let counter = Arc::new(counter);
+        let other = Arc::clone(&counter);
+        let t = loom::thread::spawn(move || increment(&other));
+        increment(&counter);
+        t.join().unwrap();
+        read(&counter)
+    }
+
+    #[test]
+    fn loom_finds_the_lost_update() {
+        // Outside the model, shared by every explored execution.
+        static LOST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        loom::model(|| {
+            let value = two_threads(AtomicU64::new(0), racy_increment, |c| {
+                c.load(Ordering::SeqCst)
+            });
+            if value == 1 {
+                LOST.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            assert!(value == 1 || value == 2);
+        });
+        assert!(
+            LOST.load(std::sync::atomic::Ordering::SeqCst),
+            "loom found no interleaving that loses an update"
+        );
+    }
+
+    #[test]
+    fn loom_proves_fetch_add() {
+        loom::model(|| {
+            let value = two_threads(AtomicU64::new(0), atomic_increment, |c| {
+                c.load(Ordering::SeqCst)
+            });
+            assert_eq!(value, 2);
+        });
+    }
+
+    #[test]
+    fn loom_proves_the_mutex() {
+        loom::model(|| {
+            let value = two_threads(Mutex::new(0), locked_increment, |m| *m.lock().unwrap());
+            assert_eq!(value, 2);
+        });
+    }
+}

@@ -1,0 +1,89 @@
+//! Running a program as a user would, with a hard timeout, for the tests of this crate.
+#![allow(dead_code)] // each test file uses a different part
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// Far above what any run here needs: a hang fails the test instead of blocking the suite.
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    /// The one JSON object a `--json` run prints.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("not one JSON object ({e}):\n{}", self.stdout))
+    }
+
+    /// Every line of a `--json` run that prints one object per line.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect()
+    }
+
+    /// The cells of the table row that starts with `name` (cells are separated by two or more
+    /// spaces, as `shared::Table` prints them).
+    pub fn row(&self, name: &str) -> Vec<&str> {
+        self.line(name)
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
+
+    /// The line that starts with `prefix`.
+    pub fn line(&self, prefix: &str) -> &str {
+        self.stdout
+            .lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix:?} in:\n{}", self.stdout))
+    }
+}
+
+/// Runs `program` (a path from `env!("CARGO_BIN_EXE_...")`) with `args`.
+pub fn run(program: &str, args: &[&str]) -> Run {
+    let output = Command::new(program)
+        .args(args)
+        .timeout(TIMEOUT)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} does not start: {e}"));
+    let run = Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    assert!(
+        run.code.is_some(),
+        "{program} {args:?} was killed (timeout {TIMEOUT:?}?)\n{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    run
+}
+
+/// Asserts that bad arguments get exit status 2 and exactly one `error:` line.
+pub fn assert_refused(program: &str, args: &[&str]) {
+    let r = run(program, args);
+    assert_eq!(r.code, Some(2), "{args:?}\n{}{}", r.stdout, r.stderr);
+    let errors = r.stderr.lines().filter(|l| l.starts_with("error:")).count();
+    assert_eq!(errors, 1, "{args:?}: {}", r.stderr);
+}
+
+/// Two runs whose speed is compared must not share the two cores with a third: tests that
+/// time things take this lock (the harness runs tests in parallel threads).
+pub fn timing_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}

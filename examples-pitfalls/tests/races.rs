@@ -1,0 +1,81 @@
+//! `race_condition` and `check_then_act`: the forced interleavings lose every time, the fixes
+//! never do. (Their loom models live in the programs, run under `--cfg pitfalls_loom`.)
+
+mod common;
+use common::{assert_refused, run};
+
+const RACE_CONDITION: &str = env!("CARGO_BIN_EXE_race_condition");
+const CHECK_THEN_ACT: &str = env!("CARGO_BIN_EXE_check_then_act");
+
+fn failed_trials(cell: &str) -> u32 {
+    cell.split(" of ").next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn load_then_store_loses_updates_and_the_fixes_do_not() {
+    for _ in 0..3 {
+        let r = run(
+            RACE_CONDITION,
+            &["--threads", "4", "--increments", "20000", "--trials", "5"],
+        );
+        assert!(r.success(), "{}{}", r.stdout, r.stderr);
+        // The forced interleaving is certain, whatever the scheduler does.
+        assert!(
+            r.stdout.contains("A stores 1 -> counter 1, expected 2"),
+            "{}",
+            r.stdout
+        );
+        for fix in ["fetch_add", "Mutex across read + write"] {
+            let row = r.row(fix);
+            assert_eq!(row[1], "0 of 5", "{fix}: {row:?}");
+            assert_eq!((row[2], row[3]), ("0", "0"), "{fix}: {row:?}");
+        }
+        let racy = r.row("load + store (racy)");
+        // Free-running trials are up to the scheduler: counted, not required to fail.
+        assert!(failed_trials(racy[1]) <= 5, "{racy:?}");
+        assert!(
+            r.line("load + store lost updates in")
+                .contains("fetch_add and the Mutex never lost one")
+        );
+    }
+}
+
+#[test]
+fn one_thread_has_nothing_to_race_with() {
+    let r = run(
+        RACE_CONDITION,
+        &["--threads", "1", "--increments", "10000", "--trials", "3"],
+    );
+    assert!(r.success());
+    assert_eq!(r.row("load + store (racy)")[1], "0 of 3");
+    assert_refused(RACE_CONDITION, &["--threads", "0"]);
+    assert_refused(RACE_CONDITION, &["--trials", "0"]);
+}
+
+#[test]
+fn check_then_act_overdraws_and_the_fix_pays_out_exactly() {
+    for _ in 0..3 {
+        let r = run(
+            CHECK_THEN_ACT,
+            &["--threads", "4", "--balance", "2000", "--trials", "5"],
+        );
+        assert!(r.success(), "{}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout
+                .contains("(lock released between): 2 approved, balance -60"),
+            "{}",
+            r.stdout
+        );
+        assert!(
+            r.stdout
+                .contains("across check and act:          1 approved, balance 20"),
+            "{}",
+            r.stdout
+        );
+        let fix = r.row("lock across both");
+        assert_eq!(fix[1], "0 of 5");
+        assert_eq!(fix[2], "2000", "the fix pays out exactly the balance");
+    }
+    assert_refused(CHECK_THEN_ACT, &["--threads", "1"]);
+    assert_refused(CHECK_THEN_ACT, &["--balance", "0"]);
+}
