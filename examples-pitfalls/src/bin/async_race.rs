@@ -1,0 +1,175 @@
+//! Async race: one thread, no parallelism, and still a lost update, across an `.await`.
+//!
+//! The guide lists "no race conditions" among asyncio's strengths. It is half true: on one
+//! thread no two tasks run at the same instant, so a plain read-modify-write with no `.await`
+//! inside cannot be interrupted. But every `.await` is a point where the task may pause and
+//! others run. Here `--tasks` tasks on a single-threaded tokio runtime each read a shared
+//! counter, await a call that takes `--await-ms` (a stand-in for asking a database or a
+//! payment service), and write back the value plus one. Every task reads before any writes:
+//! the counter ends at 1, on every run. Two fixes follow: do the await first and the
+//! read-modify-write after it with no await inside; or hold a `tokio::sync::Mutex` across the
+//! await, which is correct but makes the tasks take turns.
+//!
+//! Run:
+//!   cargo run -p examples-pitfalls --bin async_race
+//!   cargo run -p examples-pitfalls --bin async_race -- --tasks 1000 --await-ms 1
+//!
+//! You will see: counter 1 for the racy version (every other update lost), the right count for
+//! both fixes, all on one OS thread; the racy version and the first fix take about one await,
+//! the Mutex fix one await per task, because the lock is held while waiting.
+//!
+//! Python: `value = counter; await asyncio.sleep(0.01); counter = value + 1` in
+//! `asyncio.gather(*tasks)`: the same lost updates; the fixes are the same, with an
+//! `asyncio.Lock`.
+//!
+//! Try this: remove the await from the racy version (no lost update: nothing can run between
+//! the read and the write on one thread); replace `sleep` with `tokio::task::yield_now()`
+//! (the same loss: any await can switch tasks).
+
+use std::cell::Cell;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use shared::{Table, fmt_duration};
+use tokio::task::{self, LocalSet};
+use tokio::time::sleep;
+
+#[derive(Parser, Debug)]
+#[command(about = "A lost update across an .await on a single-threaded runtime, and two fixes")]
+struct Args {
+    /// Tasks incrementing the shared counter.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    tasks: u32,
+    /// How long the awaited call takes, in milliseconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=1_000))]
+    await_ms: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    Racy,
+    AwaitFirst,
+    AsyncMutex,
+}
+
+/// One task's increment. `Rc` and `Cell`: no Send, no atomics, no locks, because everything
+/// runs on one thread. That is exactly the setting the guide calls race-free.
+async fn increment(
+    variant: Variant,
+    counter: Rc<Cell<u64>>,
+    lock: Rc<tokio::sync::Mutex<()>>,
+    pause: Duration,
+) {
+    match variant {
+        Variant::Racy => {
+            let seen = counter.get();
+            sleep(pause).await; // every other task runs here, and reads the same `seen`
+            counter.set(seen + 1);
+        }
+        Variant::AwaitFirst => {
+            // CHANGED: the await happens before the read-modify-write, which has no await
+            // inside and so cannot be interrupted on one thread.
+            sleep(pause).await;
+            counter.set(counter.get() + 1);
+        }
+        Variant::AsyncMutex => {
+            // CHANGED: an async lock held across the await: correct, but the awaits now take
+            // turns. (A std Mutex here would deadlock a single thread; see mutex_across_await.)
+            let _guard = lock.lock().await;
+            let seen = counter.get();
+            sleep(pause).await;
+            counter.set(seen + 1);
+        }
+    }
+}
+
+/// Runs `tasks` tasks of `variant` on one thread; returns the final counter, the time, and the
+/// OS threads the tasks ran on.
+async fn run(variant: Variant, tasks: u32, pause: Duration) -> (u64, Duration, Vec<ThreadId>) {
+    let counter = Rc::new(Cell::new(0));
+    let lock = Rc::new(tokio::sync::Mutex::new(()));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (counter, lock) = (Rc::clone(&counter), Rc::clone(&lock));
+            task::spawn_local(async move {
+                increment(variant, counter, lock, pause).await;
+                thread::current().id()
+            })
+        })
+        .collect();
+    let mut threads = Vec::new();
+    for h in handles {
+        // A task here cannot panic; if one did, its JoinError would say so.
+        if let Ok(id) = h.await
+            && !threads.contains(&id)
+        {
+            threads.push(id);
+        }
+    }
+    (counter.get(), start.elapsed(), threads)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let pause = Duration::from_millis(args.await_ms);
+    // One OS thread: the current-thread runtime, and a LocalSet for tasks that are not Send.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let variants = [
+        (Variant::Racy, "read, await, write (racy)"),
+        (Variant::AwaitFirst, "await, then read + write"),
+        (Variant::AsyncMutex, "tokio Mutex across the await"),
+    ];
+    let results: Vec<_> = variants
+        .iter()
+        .map(|(variant, _)| {
+            runtime.block_on(LocalSet::new().run_until(run(*variant, args.tasks, pause)))
+        })
+        .collect();
+
+    println!(
+        "{} tasks on one thread each add 1 to a shared counter, awaiting a {} call between read and write:",
+        args.tasks,
+        fmt_duration(pause)
+    );
+    let mut table = Table::new(["variant", "counter", "lost", "time"]);
+    for ((_, name), (count, time, _)) in variants.iter().zip(&results) {
+        table.row([
+            name.to_string(),
+            count.to_string(),
+            (u64::from(args.tasks) - count).to_string(),
+            fmt_duration(*time),
+        ]);
+    }
+    print!("{table}");
+
+    let mut threads: Vec<ThreadId> = results.iter().flat_map(|r| r.2.clone()).collect();
+    threads.dedup();
+    let expected = u64::from(args.tasks);
+    let (racy, fixed_a, fixed_b) = (results[0].0, results[1].0, results[2].0);
+    if fixed_a != expected || fixed_b != expected || threads.len() != 1 {
+        eprintln!(
+            "error: a fix lost updates, or the tasks ran on {} threads",
+            threads.len()
+        );
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "all on {} OS thread: the racy version lost {} of {expected} updates; both fixes lost none",
+        threads.len(),
+        expected - racy
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,138 @@
+//! Poisoning: a thread panics while holding a lock, halfway through an update.
+//!
+//! A transfer moves money between two accounts inside one lock: debit, then credit. If the
+//! thread panics between the two, the lock is released as the stack unwinds, and the data is
+//! left half-updated: money has vanished. std's Mutex marks itself poisoned so that the next
+//! `lock()` returns `Err(PoisonError)` instead of silently handing out broken data; the program
+//! shows how to recover (take the data with `into_inner()`, check and repair it, then
+//! `clear_poison()`). parking_lot's Mutex does not poison: the next lock just works, and the
+//! broken invariant goes unnoticed unless you check it yourself.
+//!
+//! Run:
+//!   cargo run -p examples-pitfalls --bin poisoning
+//!   cargo run -p examples-pitfalls --bin poisoning -- --amount 250
+//!
+//! You will see: the panic message of the `transfer` thread on stderr (twice, once per
+//! mutex); for std, `lock()` returning PoisonError, the total found short by `--amount`, the
+//! repair, and a clean lock afterwards; for parking_lot, a lock that succeeds on the same
+//! broken data, caught only by the program's own invariant check.
+//!
+//! Python: `threading.Lock` has no poisoning: `with lock:` releases on an exception, like
+//! parking_lot, and the half-done update stays. The guide's "consider what happens when tasks
+//! fail": a lock protects data from other threads, not from your own half-finished update.
+//!
+//! Try this: replace `.unwrap_or_else(|poisoned| ...)` with `.unwrap()` and see the panic
+//! spread to the thread that only wanted to read; make the transfer panic-safe by computing
+//! both new balances first and assigning them together after the point that can fail.
+
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::thread;
+
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "A panic while holding a lock: std's PoisonError and recovery, parking_lot's silence"
+)]
+struct Args {
+    /// The amount the failing transfer debits before it panics.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+    amount: i64,
+}
+
+const START: i64 = 1_000;
+
+#[derive(Debug, Clone, Copy)]
+struct Accounts {
+    alice: i64,
+    bob: i64,
+}
+
+impl Accounts {
+    fn total(&self) -> i64 {
+        self.alice + self.bob
+    }
+
+    /// Debits, then fails before crediting: the half-done update the lesson is about.
+    fn transfer_that_fails(&mut self, amount: i64) {
+        self.alice -= amount;
+        panic!("network error while crediting bob"); // the credit below never happens
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let fresh = Accounts {
+        alice: START,
+        bob: START,
+    };
+    let mut ok = true;
+
+    // std::sync::Mutex
+    let accounts = Mutex::new(fresh);
+    let crashed = thread::scope(|s| {
+        let t = thread::Builder::new()
+            .name("transfer".into())
+            .spawn_scoped(s, || {
+                accounts.lock().unwrap().transfer_that_fails(args.amount);
+            });
+        t.map(|t| t.join().is_err()).unwrap_or(false)
+    });
+    println!("std Mutex: the transfer thread panicked while holding the lock: {crashed}");
+    println!("  poisoned: {}", accounts.is_poisoned());
+    // lock() now returns Err; the guard is still inside it, for whoever can repair the data.
+    let total = match accounts.lock() {
+        Ok(guard) => guard.total(),
+        Err(poisoned) => {
+            let mut guard = poisoned.into_inner();
+            let found = guard.total();
+            println!(
+                "  lock() returned PoisonError; inside: alice {}, bob {}, total {found} (expected {})",
+                guard.alice,
+                guard.bob,
+                2 * START
+            );
+            // Repair: undo the half-done debit (here we know what it was).
+            guard.alice += args.amount;
+            found
+        }
+    };
+    accounts.clear_poison();
+    let after = accounts.lock().map(|g| g.total()).ok();
+    match after {
+        Some(total) => println!("  repaired and cleared: lock() is Ok again, total {total}"),
+        None => println!("  still poisoned after clear_poison()"),
+    }
+    ok &= crashed && total == 2 * START - args.amount && after == Some(2 * START);
+
+    // parking_lot::Mutex: the same panic, and no poisoning.
+    let accounts = parking_lot::Mutex::new(fresh);
+    let crashed = thread::scope(|s| {
+        let t = thread::Builder::new()
+            .name("transfer".into())
+            .spawn_scoped(s, || {
+                accounts.lock().transfer_that_fails(args.amount);
+            });
+        t.map(|t| t.join().is_err()).unwrap_or(false)
+    });
+    let guard = accounts.lock(); // no Result: it just works
+    println!("parking_lot Mutex: the transfer thread panicked while holding the lock: {crashed}");
+    println!(
+        "  lock() succeeded, no error; inside: alice {}, bob {}, total {}: only our own invariant check notices",
+        guard.alice,
+        guard.bob,
+        guard.total()
+    );
+    ok &= crashed && guard.total() == 2 * START - args.amount;
+
+    if !ok {
+        eprintln!("error: the lesson did not play out as described");
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "a panic mid-update lost {} in both cases; std's PoisonError forced us to look and repair, parking_lot said nothing",
+        args.amount
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,97 @@
+//! `async_race`, `poisoning` and `dining_philosophers`: the lost update on one thread, the
+//! poisoned lock and its repair, and the philosophers' cycle detected every run and fixed.
+
+mod common;
+use common::{assert_refused, run};
+
+const ASYNC_RACE: &str = env!("CARGO_BIN_EXE_async_race");
+const POISONING: &str = env!("CARGO_BIN_EXE_poisoning");
+const DINING_PHILOSOPHERS: &str = env!("CARGO_BIN_EXE_dining_philosophers");
+
+#[test]
+fn one_thread_still_loses_updates_across_an_await() {
+    let r = run(ASYNC_RACE, &["--tasks", "20", "--await-ms", "5"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    // Every task reads before any writes: the counter ends at 1, every run.
+    assert_eq!(r.row("read, await, write (racy)")[1..3], ["1", "19"]);
+    assert_eq!(r.row("await, then read + write")[1..3], ["20", "0"]);
+    assert_eq!(r.row("tokio Mutex across the await")[1..3], ["20", "0"]);
+    assert!(
+        r.line("all on 1 OS thread: the racy version lost 19 of 20 updates")
+            .ends_with("both fixes lost none")
+    );
+    // A zero-length sleep may complete without switching tasks, so only the run's success
+    // (the fixes' exact counts) is required there.
+    let r = run(ASYNC_RACE, &["--tasks", "5", "--await-ms", "0"]);
+    assert!(r.success());
+    assert_refused(ASYNC_RACE, &["--tasks", "0"]);
+    assert_refused(ASYNC_RACE, &["--await-ms", "5000"]);
+}
+
+#[test]
+fn std_poisons_parking_lot_does_not() {
+    let r = run(POISONING, &["--amount", "250"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("  poisoned: true"));
+    assert!(
+        r.stdout
+            .contains("lock() returned PoisonError; inside: alice 750, bob 1000, total 1750")
+    );
+    assert!(
+        r.stdout
+            .contains("repaired and cleared: lock() is Ok again, total 2000")
+    );
+    assert!(
+        r.stdout
+            .contains("lock() succeeded, no error; inside: alice 750, bob 1000, total 1750")
+    );
+    // Both panics were real, and named their thread.
+    assert_eq!(
+        r.stderr.matches("thread 'transfer'").count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    assert_refused(POISONING, &["--amount", "0"]);
+}
+
+#[test]
+fn the_philosophers_deadlock_every_run_and_are_detected() {
+    for attempt in 1..=3 {
+        let r = run(DINING_PHILOSOPHERS, &[]);
+        assert!(r.success(), "attempt {attempt}: {}{}", r.stdout, r.stderr);
+        assert!(
+            r.stdout
+                .contains("parking_lot found 5 threads waiting in a circle"),
+            "{}",
+            r.stdout
+        );
+        for me in 0..5 {
+            let next = (me + 1) % 5;
+            let line = format!(
+                "philosopher {me} holds fork {me} and waits for fork {next}, held by philosopher {next}"
+            );
+            assert!(r.stdout.contains(&line), "{line}\n{}", r.stdout);
+        }
+    }
+}
+
+#[test]
+fn both_fixes_feed_every_philosopher() {
+    for fix in ["ordering", "waiter"] {
+        let r = run(
+            DINING_PHILOSOPHERS,
+            &["--fix", fix, "--meals", "30", "--eat-us", "200"],
+        );
+        assert!(r.success(), "{fix}: {}{}", r.stdout, r.stderr);
+        for me in 0..5 {
+            assert_eq!(r.row(&me.to_string())[1], "30", "{fix}: philosopher {me}");
+        }
+        assert!(
+            r.line("no deadlock: all 5 philosophers ate 30 meals each")
+                .contains("longest waits")
+        );
+    }
+    assert_refused(DINING_PHILOSOPHERS, &["--fix", "candles"]);
+    assert_refused(DINING_PHILOSOPHERS, &["--meals", "0"]);
+}
