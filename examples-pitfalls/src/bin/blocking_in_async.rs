@@ -1,0 +1,151 @@
+//! Blocking in async: one blocking call freezes every task on the thread.
+//!
+//! An async runtime runs many tasks on few threads by switching at each `.await`. A task that
+//! blocks (a `std::thread::sleep`, a blocking file or socket call, a long CPU loop) never
+//! reaches an `.await`, so its thread can switch to nothing else until it is done. A heartbeat
+//! task that should tick every `--period-ms` shows the damage: on a single-threaded runtime,
+//! its lateness grows to the whole `--block-ms` of the blocking call. The fix moves the
+//! blocking work to tokio's blocking thread pool with `spawn_blocking` and awaits the result:
+//! the heartbeat keeps time.
+//!
+//! Run:
+//!   cargo run -p examples-pitfalls --bin blocking_in_async
+//!   cargo run -p examples-pitfalls --bin blocking_in_async -- --block-ms 1000 --period-ms 5
+//!
+//! You will see: a table of the heartbeat's ticks and worst lateness for four jobs: a blocking
+//! sleep and a CPU loop run inside the async task (worst lateness about `--block-ms`, almost
+//! no ticks), and the same two through `spawn_blocking` (lateness of a millisecond or so,
+//! every tick on time).
+//!
+//! Python: `time.sleep(1)` or `requests.get(url)` inside an `async def` stalls the whole
+//! asyncio event loop; the fix is `await asyncio.to_thread(time.sleep, 1)` or
+//! `loop.run_in_executor(None, ...)`. The guide's "you can use async libraries" is this rule.
+//!
+//! Try this: use a multi-threaded runtime with 2 workers (the heartbeat may survive on the
+//! other worker, until as many tasks block as there are workers); replace the blocking sleep
+//! with `tokio::time::sleep(..).await` (no blocking at all: the right fix for waiting).
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use shared::{Table, fmt_duration};
+use tokio::time::sleep_until;
+
+#[derive(Parser, Debug)]
+#[command(about = "A blocking call inside async freezes a heartbeat; spawn_blocking fixes it")]
+struct Args {
+    /// How long the blocking job takes, in milliseconds.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    block_ms: u64,
+    /// The heartbeat's period, in milliseconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1_000))]
+    period_ms: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Job {
+    SleepInline,
+    CpuInline,
+    SleepOnBlockingPool,
+    CpuOnBlockingPool,
+}
+
+/// A CPU loop that runs for `d`: real work (a hash chain), no waiting.
+fn spin(d: Duration) -> u64 {
+    let start = Instant::now();
+    let mut x = 1u64;
+    while start.elapsed() < d {
+        for _ in 0..1_000 {
+            x = black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
+        }
+    }
+    x
+}
+
+/// Ticks every `period` until `stop`; returns how late each tick woke up.
+async fn heartbeat(period: Duration, stop: Arc<AtomicBool>) -> Vec<Duration> {
+    let mut late = Vec::new();
+    let mut due = tokio::time::Instant::now() + period;
+    while !stop.load(Ordering::Relaxed) {
+        sleep_until(due).await;
+        late.push(tokio::time::Instant::now() - due);
+        due += period;
+        // After a stall, tick from now rather than firing all the missed ticks at once.
+        due = due.max(tokio::time::Instant::now());
+    }
+    late
+}
+
+async fn run(job: Job, block: Duration, period: Duration) -> Vec<Duration> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let beat = tokio::spawn(heartbeat(period, Arc::clone(&stop)));
+    // Let the heartbeat tick a few times first.
+    tokio::time::sleep(period * 3).await;
+    match job {
+        // The bug: blocking calls inside async code, with no .await to switch at.
+        Job::SleepInline => std::thread::sleep(block),
+        Job::CpuInline => {
+            black_box(spin(block));
+        }
+        // CHANGED: the same work on the blocking pool; this task awaits it, so the thread is
+        // free to run the heartbeat meanwhile.
+        Job::SleepOnBlockingPool => {
+            let _ = tokio::task::spawn_blocking(move || std::thread::sleep(block)).await;
+        }
+        Job::CpuOnBlockingPool => {
+            let _ = tokio::task::spawn_blocking(move || black_box(spin(block))).await;
+        }
+    }
+    tokio::time::sleep(period * 3).await;
+    stop.store(true, Ordering::Relaxed);
+    beat.await.unwrap_or_default()
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let (block, period) = (
+        Duration::from_millis(args.block_ms),
+        Duration::from_millis(args.period_ms),
+    );
+    // One thread for all the tasks, like asyncio's event loop.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let jobs = [
+        (Job::SleepInline, "std::thread::sleep inside async"),
+        (Job::CpuInline, "CPU loop inside async"),
+        (Job::SleepOnBlockingPool, "spawn_blocking(sleep)"),
+        (Job::CpuOnBlockingPool, "spawn_blocking(CPU loop)"),
+    ];
+    println!(
+        "a heartbeat due every {} on a single-threaded runtime, while another task runs a {} job:",
+        fmt_duration(period),
+        fmt_duration(block)
+    );
+    let mut table = Table::new(["job", "ticks", "worst lateness"]);
+    let mut worst = Vec::new();
+    for (job, name) in jobs {
+        let late = runtime.block_on(run(job, block, period));
+        let max = late.iter().copied().max().unwrap_or_default();
+        worst.push(max);
+        table.row([name.to_string(), late.len().to_string(), fmt_duration(max)]);
+    }
+    print!("{table}");
+    println!(
+        "blocking inside async froze the heartbeat for up to {}; through spawn_blocking its worst lateness was {}",
+        fmt_duration(worst[0].max(worst[1])),
+        fmt_duration(worst[2].max(worst[3]))
+    );
+    ExitCode::SUCCESS
+}
