@@ -1,0 +1,93 @@
+//! Compile-time safety: the data races Rust refuses to build, with the compiler's own words.
+//!
+//! The guide's challenges start with race conditions. A data race (two threads touching the
+//! same memory at once, at least one writing, with no synchronisation) cannot be written in
+//! safe Rust: the type system tracks which values may cross threads (`Send`), which may be
+//! shared between them (`Sync`), and that a mutable borrow is unique. This program shows three
+//! attempts and what the compiler said to each. The cases are real files in
+//! `examples-pitfalls/tests/compile_fail/`, and the messages are the `.stderr` files beside
+//! them, which the trybuild test checks against a real compilation on every test run. Logic
+//! races built from safe parts still compile: see `race_condition`, `check_then_act`,
+//! `async_race`.
+//!
+//! Run:
+//!   cargo run -p examples-pitfalls --bin compile_time_safety
+//!   cargo run -p examples-pitfalls --bin compile_time_safety -- --full
+//!
+//! You will see: for each case, the idea, the code, the compiler's error headline (E0277 for
+//! `Rc` sent to a thread, E0499 for two mutable borrows, "future cannot be sent between
+//! threads safely" for a std guard across `.await`), and the fix; `--full` prints the whole
+//! compiler output.
+//!
+//! Python: all three run, and the first two race (the GIL makes `counter += 1` lose updates
+//! only sometimes, which is worse); Python finds these bugs in production, if at all.
+//!
+//! Try this: copy a case into `src/bin/` and build it; apply the fix given for it and build
+//! again.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+#[command(about = "Three data races that do not compile, with the compiler's messages")]
+struct Args {
+    /// Print the whole compiler output for each case, not just its headline.
+    #[arg(long)]
+    full: bool,
+}
+
+struct Case {
+    title: &'static str,
+    source: &'static str,
+    compiler: &'static str,
+    fix: &'static str,
+}
+
+const CASES: [Case; 3] = [
+    Case {
+        title: "An Rc sent to another thread",
+        source: include_str!("../../tests/compile_fail/rc_to_thread.rs"),
+        compiler: include_str!("../../tests/compile_fail/rc_to_thread.stderr"),
+        fix: "use Arc, whose reference count is atomic: Arc<Vec<i32>> is Send and Sync",
+    },
+    Case {
+        title: "One counter, two threads writing it",
+        source: include_str!("../../tests/compile_fail/shared_mut.rs"),
+        compiler: include_str!("../../tests/compile_fail/shared_mut.stderr"),
+        fix: "share an AtomicU64 (fetch_add) or a Mutex<u64> by reference; both allow changes through &",
+    },
+    Case {
+        title: "A std MutexGuard held across .await in a spawned task",
+        source: include_str!("../../tests/compile_fail/guard_across_await.rs"),
+        compiler: include_str!("../../tests/compile_fail/guard_across_await.stderr"),
+        fix: "drop the guard before the .await (a block around the locked part), or use tokio::sync::Mutex",
+    },
+];
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    for (i, case) in CASES.iter().enumerate() {
+        println!("{}. {}", i + 1, case.title);
+        for line in case.source.lines() {
+            println!("   | {line}");
+        }
+        let headline = case
+            .compiler
+            .lines()
+            .next()
+            .unwrap_or("(no output recorded)");
+        println!("   compiler: {headline}");
+        if args.full {
+            for line in case.compiler.lines().skip(1) {
+                println!("   {line}");
+            }
+        }
+        println!("   fix: {}\n", case.fix);
+    }
+    println!(
+        "{} data races refused at compile time; tests/compile_fail.rs checks that each still fails to build with these messages",
+        CASES.len()
+    );
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,172 @@
+//! Mutex across await: a std MutexGuard held over an `.await` deadlocks a single thread.
+//!
+//! Two tasks on a single-threaded runtime share a std `Mutex`. Task A locks it and, still
+//! holding the guard, awaits something (a 50 ms sleep standing in for a database call). The
+//! thread switches to task B, which calls `lock()`: a std lock blocks the OS thread, the only
+//! one, so task A can never resume to release the lock (std documents that locking a Mutex
+//! already held by the same thread may deadlock or panic; on Linux it deadlocks). Nothing moves again. Spawned on a
+//! multi-threaded runtime with `tokio::spawn`, the same code does not compile (a std guard is
+//! not `Send`, see `compile_time_safety`); on one thread with `spawn_local` it compiles and
+//! hangs. Each variant runs on its own thread here, and a watchdog that waits `--timeout-ms`
+//! catches the hang. The fixes: drop the guard before the await, or use `tokio::sync::Mutex`,
+//! whose `lock().await` yields to other tasks instead of blocking the thread.
+//!
+//! Run:
+//!   cargo run -p examples-pitfalls --bin mutex_across_await
+//!   cargo run -p examples-pitfalls --bin mutex_across_await -- --timeout-ms 3000
+//!
+//! You will see: the std-guard-across-await variant reported as deadlocked by the watchdog
+//! after `--timeout-ms`, and the two fixes finishing in about 50 ms with the counter at 2.
+//!
+//! Python: `threading.Lock` held across `await` inside `async def` hangs the event loop the
+//! same way when a second task tries to acquire it; use `asyncio.Lock` and `async with`.
+//!
+//! Clippy knows this bug: its `await_holding_lock` lint flags the first variant, and the
+//! program has to allow it explicitly.
+//!
+//! Try this: replace `spawn_local` with `tokio::spawn` on a multi-threaded runtime and read
+//! the compiler's "future cannot be sent between threads safely"; put the `sleep` after the
+//! block that holds the guard and see the first variant pass.
+
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use shared::{Table, fmt_duration};
+use tokio::task::{LocalSet, spawn_local};
+use tokio::time::sleep;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "A std MutexGuard held across .await deadlocks a current-thread runtime; two fixes"
+)]
+struct Args {
+    /// How long the watchdog waits for a variant before calling it deadlocked, in milliseconds.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    timeout_ms: u64,
+}
+
+/// The awaited call inside the critical section.
+const CALL: Duration = Duration::from_millis(50);
+
+#[derive(Clone, Copy)]
+enum Variant {
+    StdGuardAcrossAwait,
+    GuardDroppedBeforeAwait,
+    TokioMutex,
+}
+
+/// Two tasks each add 1 to a shared counter, in the way `variant` says. Returns the counter.
+// clippy's await_holding_lock flags exactly the bug in the first variant; the bug is the
+// lesson, so it is allowed in this function.
+#[allow(clippy::await_holding_lock)]
+async fn two_tasks(variant: Variant) -> u64 {
+    let std_counter = Rc::new(Mutex::new(0u64));
+    let tokio_counter = Rc::new(tokio::sync::Mutex::new(0u64));
+    let task = |_: u8| {
+        let (std_counter, tokio_counter) = (Rc::clone(&std_counter), Rc::clone(&tokio_counter));
+        spawn_local(async move {
+            match variant {
+                Variant::StdGuardAcrossAwait => {
+                    let mut n = std_counter.lock().unwrap();
+                    sleep(CALL).await; // the guard is still held while this task is parked...
+                    *n += 1; // ...and the other task's lock() blocks the only thread
+                }
+                Variant::GuardDroppedBeforeAwait => {
+                    // CHANGED: await first, then a short critical section with no await in it.
+                    sleep(CALL).await;
+                    *std_counter.lock().unwrap() += 1;
+                }
+                Variant::TokioMutex => {
+                    // CHANGED: an async lock; waiting for it yields instead of blocking.
+                    let mut n = tokio_counter.lock().await;
+                    sleep(CALL).await;
+                    *n += 1;
+                }
+            }
+        })
+    };
+    let (a, b) = (task(1), task(2));
+    let _ = a.await;
+    let _ = b.await;
+    let std_total = *std_counter.lock().unwrap();
+    let tokio_total = *tokio_counter.lock().await;
+    std_total + tokio_total
+}
+
+/// Runs `variant` on a thread of its own with a current-thread runtime; returns the counter
+/// and the time, or None if it did not finish within `timeout` (the thread is left stuck).
+fn run_with_watchdog(variant: Variant, timeout: Duration) -> Option<(u64, Duration)> {
+    let (done, finished) = mpsc::channel();
+    let start = Instant::now();
+    let spawned = thread::Builder::new()
+        .name("runtime".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+            else {
+                return;
+            };
+            let total = runtime.block_on(LocalSet::new().run_until(two_tasks(variant)));
+            let _ = done.send(total);
+        });
+    spawned.ok()?;
+    finished
+        .recv_timeout(timeout)
+        .ok()
+        .map(|total| (total, start.elapsed()))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let variants = [
+        (Variant::StdGuardAcrossAwait, "std guard held across .await"),
+        (
+            Variant::GuardDroppedBeforeAwait,
+            "std guard dropped before .await",
+        ),
+        (Variant::TokioMutex, "tokio::sync::Mutex across .await"),
+    ];
+    println!(
+        "two tasks on one thread each lock a counter and await a {} call:",
+        fmt_duration(CALL)
+    );
+    let mut table = Table::new(["variant", "outcome", "counter"]);
+    let mut outcomes = Vec::new();
+    for (variant, name) in variants {
+        let outcome = run_with_watchdog(variant, timeout);
+        table.row(match outcome {
+            Some((total, took)) => [
+                name.to_string(),
+                format!("finished in {}", fmt_duration(took)),
+                total.to_string(),
+            ],
+            None => [
+                name.to_string(),
+                format!("deadlocked: no progress in {}", fmt_duration(timeout)),
+                "-".into(),
+            ],
+        });
+        outcomes.push(outcome);
+    }
+    print!("{table}");
+    match outcomes.as_slice() {
+        [None, Some((2, _)), Some((2, _))] => {
+            println!(
+                "the std guard held across .await deadlocked the thread (caught by the watchdog); both fixes finished with the counter at 2"
+            );
+            // The stuck runtime thread is still blocked in lock(): returning from main ends it.
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("error: the variants did not behave as the lesson says");
+            ExitCode::FAILURE
+        }
+    }
+}

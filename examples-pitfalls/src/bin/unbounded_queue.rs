@@ -1,0 +1,222 @@
+//! Unbounded queue: a fast producer, a slow consumer, and memory that grows without limit.
+//!
+//! Message passing is the guide's advice for sharing, but a queue between a producer faster
+//! than its consumer fills up. An unbounded channel never says no, so every message waits in
+//! memory: the backlog, and the process's memory, grow with the producer's head start. A
+//! bounded channel makes `send` wait while it is full (backpressure), so the producer runs at
+//! the consumer's pace and memory stays flat. Here a producer thread sends `--messages`
+//! messages of `--kib` KiB as fast as it can, and the consumer checksums each one, which is
+//! slower. Each variant runs in a fresh copy of this program, so that each peak RSS is its
+//! own.
+//!
+//! Run:
+//!   cargo run --release -p examples-pitfalls --bin unbounded_queue
+//!   cargo run --release -p examples-pitfalls --bin unbounded_queue -- --messages 100000 --capacity 64
+//!
+//! You will see: the unbounded channel's largest backlog close to all the messages and its
+//! peak RSS about messages x size (80 MiB by default), against a backlog of about
+//! `--capacity` and a few MiB with the bounded one; the same checksum from both, and about
+//! the same time, since the consumer sets the pace either way.
+//!
+//! Python: `queue.Queue()` (unbounded) against `queue.Queue(maxsize=16)`, whose `put` blocks
+//! when full; `asyncio.Queue(maxsize=...)` likewise.
+//!
+//! Try this: make the consumer faster than the producer (hash only the first byte) and watch
+//! the unbounded backlog stay small: the danger is a rate mismatch, not the channel itself.
+
+use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use shared::{Table, fmt_duration, fmt_kib, peak_rss_kib};
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "An unbounded channel's memory grows under a fast producer; a bounded one pushes back"
+)]
+struct Args {
+    /// Messages the producer sends.
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    messages: u32,
+    /// Size of each message, in KiB.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1_024))]
+    kib: u32,
+    /// Capacity of the bounded channel, in messages.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    capacity: u32,
+    /// Internal: run one variant in this process and print its figures.
+    #[arg(long, value_enum, hide = true)]
+    one: Option<Variant>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Variant {
+    Unbounded,
+    Bounded,
+}
+
+/// One variant's figures.
+struct Figures {
+    peak_rss_kib: u64,
+    largest_backlog: usize,
+    took: Duration,
+    checksum: u64,
+}
+
+/// Both kinds of std sender behind one `send`, so that the producer is the same code.
+enum Sender {
+    Unbounded(mpsc::Sender<Vec<u8>>),
+    /// `send` blocks while `capacity` messages wait: the producer is held back.
+    Bounded(mpsc::SyncSender<Vec<u8>>),
+}
+
+impl Sender {
+    /// False once the consumer is gone.
+    fn send(&self, message: Vec<u8>) -> bool {
+        match self {
+            Sender::Unbounded(tx) => tx.send(message).is_ok(),
+            Sender::Bounded(tx) => tx.send(message).is_ok(),
+        }
+    }
+}
+
+/// FNV-1a: the consumer's real, per-byte work, slower than the producer's fill.
+fn checksum(bytes: &[u8], mut hash: u64) -> u64 {
+    for &b in bytes {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+fn run(args: &Args, variant: Variant) -> Figures {
+    let size = args.kib as usize * 1024;
+    let backlog = AtomicUsize::new(0);
+    let largest = AtomicUsize::new(0);
+    let start = Instant::now();
+    let (tx, rx) = match variant {
+        Variant::Unbounded => {
+            let (tx, rx) = mpsc::channel();
+            (Sender::Unbounded(tx), rx)
+        }
+        Variant::Bounded => {
+            let (tx, rx) = mpsc::sync_channel(args.capacity as usize);
+            (Sender::Bounded(tx), rx)
+        }
+    };
+    let hash = thread::scope(|s| {
+        s.spawn(|| {
+            for i in 0..args.messages {
+                let message = vec![i as u8; size];
+                let now = backlog.fetch_add(1, Ordering::SeqCst) + 1;
+                largest.fetch_max(now, Ordering::SeqCst);
+                if !tx.send(message) {
+                    return;
+                }
+            }
+            drop(tx); // closes the channel: the consumer's loop ends
+        });
+        let mut hash = 0xcbf2_9ce4_8422_2325;
+        for message in rx.iter() {
+            backlog.fetch_sub(1, Ordering::SeqCst);
+            hash = checksum(&message, hash);
+        }
+        hash
+    });
+    Figures {
+        peak_rss_kib: peak_rss_kib(),
+        largest_backlog: largest.load(Ordering::SeqCst),
+        took: start.elapsed(),
+        checksum: hash,
+    }
+}
+
+/// Runs one variant in a fresh copy of this program and reads its figures back.
+fn run_in_child(args: &Args, variant: Variant) -> Result<Figures, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let name = format!("{variant:?}").to_lowercase();
+    let output = Command::new(exe)
+        .args(["--one", &name, "--messages", &args.messages.to_string()])
+        .args([
+            "--kib",
+            &args.kib.to_string(),
+            "--capacity",
+            &args.capacity.to_string(),
+        ])
+        .output()
+        .map_err(|e| format!("cannot start a measuring copy of this program: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let numbers: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    match (output.status.success(), numbers.as_slice()) {
+        (true, &[peak, backlog, nanos, hash]) => Ok(Figures {
+            peak_rss_kib: peak,
+            largest_backlog: backlog as usize,
+            took: Duration::from_nanos(nanos),
+            checksum: hash,
+        }),
+        _ => Err(format!(
+            "the {name} run failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(variant) = args.one {
+        let f = run(&args, variant);
+        println!(
+            "{} {} {} {}",
+            f.peak_rss_kib,
+            f.largest_backlog,
+            f.took.as_nanos(),
+            f.checksum
+        );
+        return ExitCode::SUCCESS;
+    }
+    let (unbounded, bounded) = match (
+        run_in_child(&args, Variant::Unbounded),
+        run_in_child(&args, Variant::Bounded),
+    ) {
+        (Ok(u), Ok(b)) => (u, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "{} messages of {} KiB, a producer faster than its consumer:",
+        args.messages, args.kib
+    );
+    let mut table = Table::new(["channel", "largest backlog", "peak RSS", "time", "checksum"]);
+    for (name, f) in [
+        ("unbounded".to_string(), &unbounded),
+        (format!("bounded({})", args.capacity), &bounded),
+    ] {
+        table.row([
+            name,
+            f.largest_backlog.to_string(),
+            fmt_kib(f.peak_rss_kib),
+            fmt_duration(f.took),
+            format!("{:016x}", f.checksum),
+        ]);
+    }
+    print!("{table}");
+    if unbounded.checksum != bounded.checksum {
+        eprintln!("error: the two consumers saw different data");
+        return ExitCode::FAILURE;
+    }
+    println!(
+        "same data through both; peak memory {} unbounded against {} bounded, backlog {} against {}",
+        fmt_kib(unbounded.peak_rss_kib),
+        fmt_kib(bounded.peak_rss_kib),
+        unbounded.largest_backlog,
+        bounded.largest_backlog
+    );
+    ExitCode::SUCCESS
+}
