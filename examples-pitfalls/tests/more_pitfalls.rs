@@ -1,6 +1,7 @@
 //! `async_race`, `poisoning` and `dining_philosophers`: the lost update on one thread, the
 //! poisoned lock and its repair, and the philosophers' cycle detected every run and fixed.
 
+#[path = "../../testing/common.rs"]
 mod common;
 use common::{assert_refused, run};
 

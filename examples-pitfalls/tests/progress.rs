@@ -1,6 +1,7 @@
 //! `livelock`, `starvation` and `blocking_in_async`: progress problems without a deadlock,
 //! each made certain, measured, and fixed.
 
+#[path = "../../testing/common.rs"]
 mod common;
 use common::{assert_refused, run};
 

@@ -1,6 +1,7 @@
 //! `race_condition` and `check_then_act`: the forced interleavings lose every time, the fixes
 //! never do. (Their loom models live in the programs, run under `--cfg pitfalls_loom`.)
 
+#[path = "../../testing/common.rs"]
 mod common;
 use common::{assert_refused, run};
 

@@ -1,6 +1,7 @@
 //! `mutex_across_await`, `cancellation_safety`, `unbounded_queue`, `false_sharing`,
 //! `oversubscription` and `compile_time_safety`: each trap shown, detected, and fixed.
 
+#[path = "../../testing/common.rs"]
 mod common;
 use common::{assert_refused, run};
 

@@ -2,6 +2,7 @@
 //! themselves, the pool's file results equal the sequential ones, the front keeps drawing
 //! while a worker computes, and an idle thread's resident cost does not follow its stack size.
 
+#[path = "../../testing/common.rs"]
 mod common;
 use common::{assert_refused, run};
 

@@ -1,6 +1,7 @@
 //! `parallel_cpu` and `no_gil`: the prime counts are right in every mode; under the simulated
 //! GIL threads do not speed CPU work up, without it they do, and I/O speeds up either way.
 
+#[path = "../../testing/common.rs"]
 mod common;
 use common::{assert_refused, run};
 

@@ -1,6 +1,7 @@
 //! `sequential_requests` and `threaded_requests`: the waits add up in sequence and overlap on
 //! threads; both speak the JSON contract shared with `async_requests`; bad input is refused.
 
+#[path = "../../testing/common.rs"]
 mod common;
 use common::{assert_refused, run};
 

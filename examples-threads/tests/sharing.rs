@@ -2,6 +2,7 @@
 //! contention, pipelines that add up, backpressure that holds, primitives that keep their
 //! promises, and pools that agree with the sequential answer.
 
+#[path = "../../testing/common.rs"]
 mod common;
 use common::{assert_refused, run};
 

@@ -1,4 +1,6 @@
-//! Running a program as a user would, with a hard timeout, for the tests of this crate.
+//! Running a program as a user would, with a hard timeout: the helpers every example crate's
+//! integration tests share. Each test file includes it with
+//! `#[path = "../../testing/common.rs"] mod common;` (one file, no extra crate).
 #![allow(dead_code)] // each test file uses a different part
 
 use std::time::Duration;
