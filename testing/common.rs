@@ -54,6 +54,40 @@ impl Run {
     }
 }
 
+/// A duration cell as `shared::fmt_duration` prints it ("381.2 ms", "1.26 s"), in ms.
+pub fn ms(cell: &str) -> f64 {
+    let (value, unit) = cell
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("not a duration: {cell:?}"));
+    let value: f64 = value
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {cell:?}"));
+    match unit {
+        "s" => value * 1e3,
+        "ms" => value,
+        "us" => value / 1e3,
+        "ns" => value / 1e6,
+        _ => panic!("unit {unit} in {cell:?}"),
+    }
+}
+
+/// A size cell as `shared::fmt_kib` prints it ("512 KiB", "77.9 MiB"), or a per-thread
+/// figure such as "9.7 KiB", in KiB.
+pub fn kib(cell: &str) -> f64 {
+    let (value, unit) = cell
+        .split_once(' ')
+        .unwrap_or_else(|| panic!("not a size: {cell:?}"));
+    let value: f64 = value
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {cell:?}"));
+    match unit {
+        "KiB" => value,
+        "MiB" => value * 1024.0,
+        "GiB" => value * 1024.0 * 1024.0,
+        _ => panic!("unit {unit} in {cell:?}"),
+    }
+}
+
 /// Runs `program` (a path from `env!("CARGO_BIN_EXE_...")`) with `args`.
 pub fn run(program: &str, args: &[&str]) -> Run {
     let output = Command::new(program)

@@ -1,67 +1,46 @@
 //! `deadlock`: the demo deadlocks and is detected on every run; both fixes finish with the
 //! money intact; bad flags are refused with status 2.
 
-use std::process::Output;
-use std::time::Duration;
+#[path = "../../testing/common.rs"]
+mod common;
+use common::{assert_refused, run};
 
-use assert_cmd::Command;
-
-/// Far above what a run needs (the demo gives up by itself after 1.5 s): a hang fails the
-/// test instead of blocking the suite.
-const TIMEOUT: Duration = Duration::from_secs(30);
-
-fn run(args: &[&str]) -> (Output, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_deadlock"))
-        .args(args)
-        .timeout(TIMEOUT)
-        .output()
-        .expect("deadlock starts");
-    assert!(
-        output.status.code().is_some(),
-        "deadlock {args:?} did not end within {TIMEOUT:?} and was killed"
-    );
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    (output, stdout)
-}
+const DEADLOCK: &str = env!("CARGO_BIN_EXE_deadlock");
 
 #[test]
 fn the_demo_deadlocks_and_is_detected_every_run() {
     for attempt in 1..=5 {
-        let (output, stdout) = run(&[]);
+        let r = run(DEADLOCK, &[]);
         assert!(
-            output.status.success(),
-            "attempt {attempt}: status {:?}\n{stdout}",
-            output.status
+            r.success(),
+            "attempt {attempt}: status {:?}\n{}",
+            r.code,
+            r.stdout
         );
         assert!(
-            stdout.contains("deadlock detected after"),
-            "attempt {attempt}:\n{stdout}"
+            r.stdout.contains("deadlock detected after"),
+            "attempt {attempt}:\n{}",
+            r.stdout
         );
         assert!(
-            stdout.contains("found 2 threads waiting for each other"),
-            "{stdout}"
+            r.stdout.contains("found 2 threads waiting for each other"),
+            "{}",
+            r.stdout
         );
         // Both sides of the cycle, each naming the lock it holds, the one it wants, and who
         // holds that one.
-        assert!(
-            stdout
-                .contains("thread \"alice\" holds account A and waits for account B, held by bob"),
-            "{stdout}"
-        );
-        assert!(
-            stdout
-                .contains("thread \"bob\" holds account B and waits for account A, held by alice"),
-            "{stdout}"
-        );
+        for side in [
+            "thread \"alice\" holds account A and waits for account B, held by bob",
+            "thread \"bob\" holds account B and waits for account A, held by alice",
+        ] {
+            assert!(r.stdout.contains(side), "{side}\n{}", r.stdout);
+        }
     }
 }
 
-/// The figures after "retries" on the summary line.
-fn retries(stdout: &str) -> u64 {
-    let line = stdout
-        .lines()
-        .find(|l| l.starts_with("no deadlock:"))
-        .unwrap_or_else(|| panic!("no summary line:\n{stdout}"));
+/// The figure after "retries" on the summary line.
+fn retries(r: &common::Run) -> u64 {
+    let line = r.line("no deadlock:");
     let after = line
         .split("retries ")
         .nth(1)
@@ -75,22 +54,30 @@ fn retries(stdout: &str) -> u64 {
 
 #[test]
 fn lock_ordering_finishes_every_transfer() {
-    let (output, stdout) = run(&["--fix", "ordering", "--transfers", "20000"]);
-    assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("no deadlock: 40000 transfers"), "{stdout}");
-    assert!(stdout.contains("total 2000"), "{stdout}");
+    let r = run(DEADLOCK, &["--fix", "ordering", "--transfers", "20000"]);
+    assert!(r.success(), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("no deadlock: 40000 transfers"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("total 2000"), "{}", r.stdout);
     // Ordered locks never give up: nothing to retry.
-    assert_eq!(retries(&stdout), 0, "{stdout}");
+    assert_eq!(retries(&r), 0, "{}", r.stdout);
 }
 
 #[test]
 fn timeouts_break_the_cycle_by_retrying() {
-    let (output, stdout) = run(&["--fix", "timeout", "--transfers", "5000"]);
-    assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("no deadlock: 10000 transfers"), "{stdout}");
-    assert!(stdout.contains("total 2000"), "{stdout}");
+    let r = run(DEADLOCK, &["--fix", "timeout", "--transfers", "5000"]);
+    assert!(r.success(), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("no deadlock: 10000 transfers"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("total 2000"), "{}", r.stdout);
     // The barrier makes the first transfers collide: someone must have backed off.
-    assert!(retries(&stdout) >= 1, "{stdout}");
+    assert!(retries(&r) >= 1, "{}", r.stdout);
 }
 
 #[test]
@@ -102,14 +89,12 @@ fn bad_flags_are_one_error_and_status_2() {
         &["--lock-timeout-ms", "0"],
         &["--no-such-flag"],
     ] {
-        let (output, stdout) = run(args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stdout.is_empty(), "{args:?} printed to stdout: {stdout}");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(
-            stderr.lines().filter(|l| l.starts_with("error:")).count(),
-            1,
-            "{args:?}: {stderr}"
+        assert_refused(DEADLOCK, args);
+        let r = run(DEADLOCK, args);
+        assert!(
+            r.stdout.is_empty(),
+            "{args:?} printed to stdout: {}",
+            r.stdout
         );
     }
 }

@@ -3,24 +3,11 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run};
+use common::{assert_refused, ms, run};
 
 const LIVELOCK: &str = env!("CARGO_BIN_EXE_livelock");
 const STARVATION: &str = env!("CARGO_BIN_EXE_starvation");
 const BLOCKING_IN_ASYNC: &str = env!("CARGO_BIN_EXE_blocking_in_async");
-
-/// A duration cell such as "381.2 ms" in milliseconds.
-fn ms(cell: &str) -> f64 {
-    let (value, unit) = cell.split_once(' ').expect("a duration");
-    let value: f64 = value.parse().expect("a number");
-    match unit {
-        "s" => value * 1e3,
-        "ms" => value,
-        "us" => value / 1e3,
-        "ns" => value / 1e6,
-        _ => panic!("unit {unit}"),
-    }
-}
 
 #[test]
 fn lockstep_politeness_makes_no_progress_and_random_backoff_does() {

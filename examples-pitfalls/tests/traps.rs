@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run};
+use common::{assert_refused, kib, run};
 
 const MUTEX_ACROSS_AWAIT: &str = env!("CARGO_BIN_EXE_mutex_across_await");
 const CANCELLATION_SAFETY: &str = env!("CARGO_BIN_EXE_cancellation_safety");
@@ -11,18 +11,6 @@ const UNBOUNDED_QUEUE: &str = env!("CARGO_BIN_EXE_unbounded_queue");
 const FALSE_SHARING: &str = env!("CARGO_BIN_EXE_false_sharing");
 const OVERSUBSCRIPTION: &str = env!("CARGO_BIN_EXE_oversubscription");
 const COMPILE_TIME_SAFETY: &str = env!("CARGO_BIN_EXE_compile_time_safety");
-
-/// A size cell such as "77.9 MiB" in KiB.
-fn kib(cell: &str) -> f64 {
-    let (value, unit) = cell.split_once(' ').expect("a size");
-    let value: f64 = value.parse().expect("a number");
-    match unit {
-        "KiB" => value,
-        "MiB" => value * 1024.0,
-        "GiB" => value * 1024.0 * 1024.0,
-        _ => panic!("unit {unit}"),
-    }
-}
 
 #[test]
 fn a_std_guard_across_await_deadlocks_and_the_fixes_finish() {

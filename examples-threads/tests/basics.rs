@@ -4,7 +4,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run};
+use common::{assert_refused, kib, run};
 
 const SPAWN_JOIN: &str = env!("CARGO_BIN_EXE_spawn_join");
 const FILE_PROCESSING: &str = env!("CARGO_BIN_EXE_file_processing");
@@ -95,19 +95,6 @@ fn the_pool_finds_what_the_sequential_pass_finds() {
     assert_refused(FILE_PROCESSING, &["--kib-per-file", "0"]);
 }
 
-/// The "largest gap" cell of the row `run` (inline or thread), in milliseconds.
-fn largest_gap_ms(r: &common::Run, run: &str) -> f64 {
-    let cells = r.row(run);
-    let (value, unit) = cells[3].split_once(' ').expect("a duration");
-    let value: f64 = value.parse().expect("a number");
-    match unit {
-        "s" => value * 1000.0,
-        "ms" => value,
-        "us" => value / 1000.0,
-        _ => panic!("unit {unit}"),
-    }
-}
-
 #[test]
 fn the_front_keeps_drawing_while_the_worker_computes() {
     let _t = common::timing_lock();
@@ -117,8 +104,8 @@ fn the_front_keeps_drawing_while_the_worker_computes() {
         r.line("with a worker thread")
             .contains("same answer, 216816 primes")
     );
-    let inline = largest_gap_ms(&r, "inline");
-    let threaded = largest_gap_ms(&r, "thread");
+    let inline = common::ms(r.row("inline")[3]);
+    let threaded = common::ms(r.row("thread")[3]);
     // Inline, the one gap is the whole computation; threaded, gaps stay near the 20 ms frame.
     assert!(
         threaded * 3.0 < inline,
@@ -161,16 +148,6 @@ fn idle_threads_cost_little_resident_memory_whatever_the_stack() {
     );
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
     let (small, big) = (r.row("64 KiB"), r.row("8.0 MiB"));
-    let kib = |cell: &str| -> f64 {
-        let (value, unit) = cell.split_once(' ').unwrap();
-        let value: f64 = value.parse().unwrap();
-        match unit {
-            "KiB" => value,
-            "MiB" => value * 1024.0,
-            "GiB" => value * 1024.0 * 1024.0,
-            _ => panic!("{cell}"),
-        }
-    };
     assert_eq!((small[1], big[1]), ("300", "300"));
     // Resident: tens of KiB at most, for either stack size.
     for row in [&small, &big] {
