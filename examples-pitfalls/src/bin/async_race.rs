@@ -155,8 +155,13 @@ fn main() -> ExitCode {
     }
     print!("{table}");
 
-    let mut threads: Vec<ThreadId> = results.iter().flat_map(|r| r.2.clone()).collect();
-    threads.dedup();
+    // The distinct OS threads any task of any variant ran on (ThreadId has no order to sort by).
+    let mut threads: Vec<ThreadId> = Vec::new();
+    for id in results.iter().flat_map(|r| r.2.iter().copied()) {
+        if !threads.contains(&id) {
+            threads.push(id);
+        }
+    }
     let expected = u64::from(args.tasks);
     let (racy, fixed_a, fixed_b) = (results[0].0, results[1].0, results[2].0);
     if fixed_a != expected || fixed_b != expected || threads.len() != 1 {
