@@ -123,3 +123,75 @@ pub fn timing_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// A server program running in the background (such as `web_server`), whose first line on
+/// stdout is `listening on URL`. Its output is read by a thread so that it never blocks on a
+/// full pipe; dropping a `Server` kills the process.
+pub struct Server {
+    child: std::process::Child,
+    pub url: String,
+    output: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Server {
+    pub fn start(program: &str, args: &[&str]) -> Server {
+        use std::io::{BufRead, BufReader, Read};
+        let mut child = std::process::Command::new(program)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} does not start: {e}"));
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        let url = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line was {first:?}"))
+            .to_string();
+        let output = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stdout.read_to_string(&mut rest);
+            rest
+        });
+        Server {
+            child,
+            url,
+            output: Some(output),
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub fn interrupt(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits (up to TIMEOUT) for the server to exit; its exit code and the rest of its stdout.
+    pub fn finish(mut self) -> Run {
+        let start = std::time::Instant::now();
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code();
+            }
+            assert!(start.elapsed() < TIMEOUT, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stdout = self.output.take().unwrap().join().unwrap();
+        Run {
+            code,
+            stdout,
+            stderr: String::new(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,378 @@
+//! Async requests: the guide's scenario, N slow HTTP requests made at once, on three runtimes.
+//!
+//! Each request takes `--delay-ms` on the server; made one after another, N of them take N x
+//! delay. Made concurrently, on one or two threads, they take about one delay: while a request
+//! waits, its task is parked and the runtime runs the others. The same scenario runs on tokio
+//! with reqwest, and on smol and async-std with hyper's low-level client through smol-hyper,
+//! which shows that hyper itself is runtime-agnostic: only the socket type and the spawn
+//! function change. async-std is discontinued upstream (its README says so and points to
+//! smol); it is here because the guide's readers meet it, and its code is the smol code with
+//! two names changed.
+//!
+//! Run:
+//!   cargo run --release -p examples-async --bin async_requests
+//!   cargo run --release -p examples-async --bin async_requests -- --runtime smol --requests 1000
+//!   cargo run --release -p examples-async --bin async_requests -- --runtime async-std
+//!   cargo run --release -p examples-async --bin async_requests -- --url http://127.0.0.1:3000 --requests 10000 --delay-ms 1000
+//!     (with `web_server` running in another terminal: 10,000 sockets need two processes)
+//!
+//! You will see: the first requests with their status and time, a table with the total, CPU
+//! and peak memory, and a line comparing the total with the sequential estimate: 100 requests
+//! of 500 ms in about 0.5 s instead of 50 s.
+//!
+//! Python: `asyncio.gather(*(session.get(url) for _ in range(n)))` with one
+//! `aiohttp.ClientSession`, the guide's ASYNCIO example.
+//!
+//! Try this: `--runtime smol` and `--runtime async-std` give the same total; `--requests 5000`
+//! shows the memory per in-flight request; `--delay-ms 0` measures the client's own overhead.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use serde::Serialize;
+use shared::fixture::Fixture;
+use shared::{Measurement, Record, Table, fmt_duration, fmt_kib, fmt_ratio, measure, print_json};
+
+#[derive(Parser, Debug)]
+#[command(about = "N concurrent HTTP requests of D ms each, on tokio, smol or async-std")]
+struct Args {
+    /// How many requests, all in flight at once.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    requests: u32,
+    /// How long the server takes to answer each, in milliseconds.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    delay_ms: u64,
+    /// A server to call, such as `web_server`'s address; default: a loopback server started in
+    /// this process.
+    #[arg(long)]
+    url: Option<String>,
+    /// Which async runtime (and HTTP client) makes the requests.
+    #[arg(long, value_enum, default_value_t = Runtime::Tokio)]
+    runtime: Runtime,
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Runtime {
+    /// tokio with reqwest.
+    Tokio,
+    /// smol with hyper through smol-hyper.
+    Smol,
+    /// async-std (discontinued upstream) with hyper through smol-hyper.
+    AsyncStd,
+}
+
+impl Runtime {
+    fn name(self) -> &'static str {
+        match self {
+            Runtime::Tokio => "tokio",
+            Runtime::Smol => "smol",
+            Runtime::AsyncStd => "async-std",
+        }
+    }
+}
+
+/// What one request came to: its HTTP status (or the error) and how long it took.
+type Outcome = (Result<u16, String>, Duration);
+
+#[derive(Serialize)]
+struct Row {
+    approach: &'static str,
+    requests: u32,
+    delay_ms: u64,
+    ok: u32,
+    #[serde(flatten)]
+    measured: Record,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    // Keep the fixture alive until the end: dropping it stops the server.
+    let (base, _fixture) = match &args.url {
+        Some(url) => (url.trim_end_matches('/').to_string(), None),
+        None => match Fixture::start() {
+            Ok(f) => (f.url(), Some(f)),
+            Err(e) => {
+                eprintln!("error: cannot start the loopback server: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let addr = match server_addr(&base) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Every request in flight holds a socket, and so does the in-process server's end.
+    let needed = u64::from(args.requests) * if args.url.is_some() { 1 } else { 2 } + 64;
+    if let Err(e) = ensure_open_files(needed) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+
+    let url = format!("{base}/delay/{}", args.delay_ms);
+    let n = args.requests as usize;
+    let (outcomes, m) = measure(|| match args.runtime {
+        Runtime::Tokio => on_tokio(&url, n),
+        Runtime::Smol => on_smol(addr, &url, n),
+        Runtime::AsyncStd => on_async_std(addr, &url, n),
+    });
+    let outcomes = match outcomes {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    report(&args, &url, &outcomes, &m)
+}
+
+fn report(args: &Args, url: &str, outcomes: &[Outcome], m: &Measurement) -> ExitCode {
+    let ok = outcomes.iter().filter(|(r, _)| *r == Ok(200)).count() as u32;
+    if args.json {
+        print_json(&Row {
+            approach: args.runtime.name(),
+            requests: args.requests,
+            delay_ms: args.delay_ms,
+            ok,
+            measured: m.into(),
+        });
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "{} requests to {url} on {} ({}), all in flight at once",
+        args.requests,
+        args.runtime.name(),
+        if args.runtime == Runtime::Tokio {
+            "reqwest"
+        } else {
+            "hyper via smol-hyper"
+        }
+    );
+    const SHOWN: usize = 10;
+    for (i, (result, took)) in outcomes.iter().take(SHOWN).enumerate() {
+        let status = match result {
+            Ok(s) => s.to_string(),
+            Err(e) => format!("failed: {e}"),
+        };
+        println!(
+            "  request {:>3}: {status} after {}",
+            i + 1,
+            fmt_duration(*took)
+        );
+    }
+    if outcomes.len() > SHOWN {
+        println!("  ... and {} more", outcomes.len() - SHOWN);
+    }
+    if let Some((Err(e), _)) = outcomes.iter().find(|(r, _)| r.is_err()) {
+        println!("first failure: {e}");
+    }
+    let mut table = Table::new(["runtime", "requests", "ok", "wall", "cpu", "peak RSS"]);
+    table.row([
+        args.runtime.name().to_string(),
+        args.requests.to_string(),
+        ok.to_string(),
+        fmt_duration(m.wall),
+        fmt_duration(m.cpu()),
+        fmt_kib(m.peak_rss_kib),
+    ]);
+    print!("{table}");
+    let sequential = Duration::from_millis(args.delay_ms) * args.requests;
+    println!(
+        "{} requests of {} ms: sequential estimate {}, async on {} {} ({} faster); {ok} answered OK",
+        args.requests,
+        args.delay_ms,
+        fmt_duration(sequential),
+        args.runtime.name(),
+        fmt_duration(m.wall),
+        fmt_ratio(sequential, m.wall),
+    );
+    ExitCode::SUCCESS
+}
+
+/// tokio + reqwest: one client (one connection pool) shared by every task.
+fn on_tokio(url: &str, n: usize) -> Result<Vec<Outcome>, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start tokio: {e}"))?;
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let (client, url) = (client.clone(), url.to_string());
+                tokio::spawn(async move {
+                    let start = Instant::now();
+                    let result = async {
+                        let response = client.get(&url).send().await?;
+                        let status = response.status().as_u16();
+                        response.bytes().await?; // read the body: the request is complete
+                        Ok::<_, reqwest::Error>(status)
+                    }
+                    .await
+                    .map_err(|e| error_chain(&e));
+                    (result, start.elapsed())
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::with_capacity(n);
+        for t in tasks {
+            outcomes.push(
+                t.await
+                    .unwrap_or_else(|e| (Err(e.to_string()), Duration::ZERO)),
+            );
+        }
+        Ok(outcomes)
+    })
+}
+
+/// smol: an executor of our own, run on one thread per core; the I/O reactor is smol's.
+fn on_smol(addr: SocketAddr, url: &str, n: usize) -> Result<Vec<Outcome>, String> {
+    use std::sync::Arc;
+    let ex = Arc::new(smol::Executor::new());
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (stop, stopped) = smol::channel::unbounded::<()>();
+    let outcomes = std::thread::scope(|s| {
+        for _ in 1..threads {
+            let (ex, stopped) = (Arc::clone(&ex), stopped.clone());
+            s.spawn(move || smol::block_on(ex.run(stopped.recv())));
+        }
+        let outcomes = smol::block_on(ex.run(async {
+            let tasks: Vec<_> = (0..n)
+                .map(|_| {
+                    let url = url.to_string();
+                    let ex2 = Arc::clone(&ex);
+                    ex.spawn(async move {
+                        timed(async {
+                            let stream = smol::net::TcpStream::connect(addr).await?;
+                            get(stream, &url, |conn| ex2.spawn(conn).detach()).await
+                        })
+                        .await
+                    })
+                })
+                .collect();
+            let mut outcomes = Vec::with_capacity(n);
+            for t in tasks {
+                outcomes.push(t.await);
+            }
+            outcomes
+        }));
+        drop(stop); // closes the channel: the helper threads' `recv` ends, and so do they
+        outcomes
+    });
+    Ok(outcomes)
+}
+
+/// async-std: DISCONTINUED upstream. The same code as smol's: its own TcpStream and spawn,
+/// on its global executor. Porting to smol means changing exactly these two names.
+fn on_async_std(addr: SocketAddr, url: &str, n: usize) -> Result<Vec<Outcome>, String> {
+    Ok(async_std::task::block_on(async {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let url = url.to_string();
+                async_std::task::spawn(async move {
+                    timed(async {
+                        let stream = async_std::net::TcpStream::connect(addr).await?;
+                        get(stream, &url, |conn| {
+                            async_std::task::spawn(conn);
+                        })
+                        .await
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut outcomes = Vec::with_capacity(n);
+        for t in tasks {
+            outcomes.push(t.await);
+        }
+        outcomes
+    }))
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// One GET over one connection with hyper's low-level HTTP/1 client, on any runtime whose
+/// sockets implement the `futures` I/O traits (smol-hyper adapts them to hyper's).
+async fn get<S, F>(stream: S, url: &str, spawn: F) -> Result<u16, BoxError>
+where
+    S: futures::AsyncRead + futures::AsyncWrite + Unpin + Send + 'static,
+    F: FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>),
+{
+    use http_body_util::{BodyExt, Empty};
+    use hyper::body::Bytes;
+    let io = smol_hyper::rt::FuturesIo::new(stream);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await?;
+    // The connection future drives the socket; it runs as a task of its own.
+    spawn(Box::pin(async move {
+        let _ = conn.await;
+    }));
+    let uri: hyper::Uri = url.parse()?;
+    let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
+    let request = hyper::Request::get(uri.path())
+        .header(hyper::header::HOST, authority)
+        .body(Empty::<Bytes>::new())?;
+    let response = sender.send_request(request).await?;
+    let status = response.status().as_u16();
+    response.into_body().collect().await?; // read the body: the request is complete
+    Ok(status)
+}
+
+async fn timed(request: impl Future<Output = Result<u16, BoxError>>) -> Outcome {
+    let start = Instant::now();
+    let result = request.await.map_err(|e| error_chain(e.as_ref()));
+    (result, start.elapsed())
+}
+
+/// reqwest's top-level message is "error sending request"; the cause says why.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
+}
+
+/// `http://host:port` to a socket address, and a refusal now rather than N failures later.
+fn server_addr(base: &str) -> Result<SocketAddr, String> {
+    let rest = base
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("--url must start with http:// (got {base})"))?;
+    let host = rest.split('/').next().unwrap_or(rest);
+    let host = if host.contains(':') {
+        host.to_string()
+    } else {
+        format!("{host}:80")
+    };
+    let addr = host
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("cannot resolve {host}"))?;
+    std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map_err(|e| format!("cannot connect to {base}: {e}"))?;
+    Ok(addr)
+}
+
+/// Raise the soft open-file limit to the hard one, and refuse clearly when that is not enough.
+fn ensure_open_files(needed: u64) -> Result<(), String> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| e.to_string())?;
+    if soft < hard {
+        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|e| e.to_string())?;
+    }
+    if needed > hard {
+        return Err(format!(
+            "{needed} open files needed, the limit is {hard}: use fewer --requests, or --url with web_server in another process"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! Web server: thousands of concurrent connections on a few threads, with tokio and hyper.
+//!
+//! The guide's first use case for asyncio is a web server handling many requests. Here each
+//! connection is a task, not a thread: a connection waiting on a slow request costs a few
+//! kilobytes and no thread, so a two-thread runtime keeps ten thousand of them open. The
+//! server counts open connections and requests, answers `GET /delay/{ms}` after `ms`
+//! milliseconds (the stand-in for a slow database the other programs call), and shuts down
+//! gracefully on Ctrl-C or SIGTERM: it stops accepting, lets every in-flight request finish,
+//! reports, and exits 0.
+//!
+//! Run:
+//!   cargo run --release -p examples-async --bin web_server
+//!   cargo run --release -p examples-async --bin web_server -- --port 0 --workers 1
+//!   (in another terminal) curl http://127.0.0.1:3000/delay/500 ; curl http://127.0.0.1:3000/stats
+//!   (and the load)        cargo run --release -p examples-async --bin async_requests -- --url http://127.0.0.1:3000 --requests 10000 --delay-ms 1000
+//!
+//! You will see: `listening on http://127.0.0.1:PORT` first, then a line each second while
+//! the counts change (open connections, peak, requests); on Ctrl-C, how many requests were
+//! still in flight and that all of them were answered before exit.
+//!
+//! Python: an aiohttp `web.Application` with `async def handler(request): await
+//! asyncio.sleep(...)`, run by `web.run_app`, which also shuts down on Ctrl-C.
+//!
+//! Try this: run with `--workers 1` and 10,000 requests: one thread is still enough, since
+//! the requests are waiting, not computing; add a CPU loop to the handler and watch the
+//! latency of every other connection grow (see cpu_in_async).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use shared::fmt_duration;
+use tokio::net::TcpSocket;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "An async HTTP server (tokio + hyper) with /delay/{ms}, live counts and graceful shutdown"
+)]
+struct Args {
+    /// Port on 127.0.0.1; 0 picks a free one (the first line says which).
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// Runtime worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
+    /// How long shutdown waits for in-flight requests, in seconds.
+    #[arg(long, default_value_t = 70, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    drain_secs: u64,
+}
+
+/// The server's counters, shared by every connection task.
+#[derive(Default)]
+struct Stats {
+    open: AtomicU64,
+    peak_open: AtomicU64,
+    connections: AtomicU64,
+    requests: AtomicU64,
+    in_flight: AtomicU64,
+}
+
+impl Stats {
+    fn snapshot(&self) -> [u64; 4] {
+        [&self.open, &self.peak_open, &self.requests, &self.in_flight]
+            .map(|c| c.load(Ordering::Relaxed))
+    }
+}
+
+const MAX_DELAY_MS: u64 = 60_000;
+
+async fn handle(
+    req: Request<Incoming>,
+    stats: Arc<Stats>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    stats.requests.fetch_add(1, Ordering::Relaxed);
+    stats.in_flight.fetch_add(1, Ordering::Relaxed);
+    let path = req.uri().path();
+    let (status, body) = if path == "/" {
+        (
+            StatusCode::OK,
+            "hello from web_server; try /delay/500 or /stats\n".to_string(),
+        )
+    } else if path == "/stats" {
+        let [open, peak, requests, in_flight] = stats.snapshot();
+        let json = format!(
+            "{{\"open_connections\":{open},\"peak_open_connections\":{peak},\"requests\":{requests},\"in_flight\":{in_flight}}}\n"
+        );
+        (StatusCode::OK, json)
+    } else if let Some(ms) = path.strip_prefix("/delay/") {
+        match ms.parse::<u64>() {
+            Ok(ms) if ms <= MAX_DELAY_MS => {
+                // The task parks here; its thread serves other connections meanwhile.
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                (StatusCode::OK, format!("waited {ms} ms\n"))
+            }
+            _ => (
+                StatusCode::BAD_REQUEST,
+                format!("delay must be 0..={MAX_DELAY_MS} ms\n"),
+            ),
+        }
+    } else {
+        (StatusCode::NOT_FOUND, "not found\n".to_string())
+    };
+    stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Each connection holds a file descriptor: raise the soft limit to the hard one.
+fn raise_open_file_limit() -> u64 {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+            Ok(()) => hard,
+            Err(_) => soft,
+        },
+        Ok((soft, _)) => soft,
+        Err(_) => 1024,
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let files = raise_open_file_limit();
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(w) = args.workers {
+        builder.worker_threads(w.into());
+    }
+    let runtime = match builder.enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(args, files))
+}
+
+async fn serve(args: Args, files: u64) -> ExitCode {
+    let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+    // TcpSocket rather than TcpListener::bind, for a listen backlog above tokio's 1,024: with
+    // thousands of clients connecting at once, a short backlog drops SYNs and the clients
+    // retry a second later (DESIGN.md, "Facts measured").
+    let listener = TcpSocket::new_v4().and_then(|s| {
+        s.set_reuseaddr(true)?;
+        s.bind(addr)?;
+        s.listen(65_535)
+    });
+    let listener = match listener {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Ok(local) = listener.local_addr() else {
+        eprintln!("error: cannot read the listening address");
+        return ExitCode::FAILURE;
+    };
+    println!("listening on http://{local}");
+    println!(
+        "open-file limit {files} (about that many connections); Ctrl-C or SIGTERM stops gracefully"
+    );
+
+    let stats = Arc::new(Stats::default());
+    let graceful = GracefulShutdown::new();
+    let start = Instant::now();
+    let mut report = tokio::time::interval(Duration::from_secs(1));
+    let mut last = stats.snapshot();
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors, usually: back off instead of spinning.
+                        eprintln!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let stats = Arc::clone(&stats);
+                let open = stats.open.fetch_add(1, Ordering::Relaxed) + 1;
+                stats.peak_open.fetch_max(open, Ordering::Relaxed);
+                stats.connections.fetch_add(1, Ordering::Relaxed);
+                let service = {
+                    let stats = Arc::clone(&stats);
+                    service_fn(move |req| handle(req, Arc::clone(&stats)))
+                };
+                let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                // The watcher tells the connection to finish its request and close on shutdown.
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await; // a client hanging up early is not the server's error
+                    stats.open.fetch_sub(1, Ordering::Relaxed);
+                });
+            }
+            _ = report.tick() => {
+                let now = stats.snapshot();
+                if now != last {
+                    let [open, peak, requests, in_flight] = now;
+                    println!("open connections {open} (peak {peak}), requests {requests}, in flight {in_flight}");
+                    last = now;
+                }
+            }
+            signal = &mut stop => {
+                println!("{signal}: no new connections; finishing {} requests in flight", stats.in_flight.load(Ordering::Relaxed));
+                break;
+            }
+        }
+    }
+    drop(listener);
+    let drained =
+        tokio::time::timeout(Duration::from_secs(args.drain_secs), graceful.shutdown()).await;
+    let [_, peak, requests, in_flight] = stats.snapshot();
+    println!(
+        "served {requests} requests on {} connections (peak {peak} open) in {}",
+        stats.connections.load(Ordering::Relaxed),
+        fmt_duration(start.elapsed())
+    );
+    if drained.is_err() {
+        println!(
+            "gave up after {} s with {in_flight} requests still in flight",
+            args.drain_secs
+        );
+        return ExitCode::FAILURE;
+    }
+    println!("shut down cleanly: every request in flight was answered");
+    ExitCode::SUCCESS
+}
+
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, with the signal's name.
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return "SIGINT";
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    }
+}
