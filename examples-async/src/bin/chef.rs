@@ -1,0 +1,210 @@
+//! The guide's chef: concurrency is one chef juggling three dishes; parallelism is three chefs.
+//!
+//! Each dish has hands-on steps (chopping, seasoning: the chef is busy) and a waiting step
+//! (simmering: the chef is free). Cooked one after another, the dishes take the sum of all
+//! steps. One chef cooking all three at once (a single-threaded runtime) starts the next dish
+//! while one simmers: the waits overlap, the hands-on work does not. Three chefs (a runtime
+//! with three worker threads) also chop at the same time, as far as the cores allow. The
+//! timelines show which dish was being worked on when, and on which OS thread.
+//!
+//! Run:
+//!   cargo run -p examples-async --bin chef
+//!   cargo run -p examples-async --bin chef -- --scale 3
+//!
+//! You will see: three timelines. Sequentially, one dish after another on thread A. One chef:
+//! the dishes' letters interleave, all on one thread, and the total drops to about the
+//! hands-on time. Three chefs: several threads at once, and the total drops to about the
+//! longest dish.
+//!
+//! Python: "Concurrency: one chef switching between multiple dishes; Parallelism: multiple
+//! chefs each cooking a dish", the guide's KEY CONCEPT 1; asyncio is the one chef.
+//!
+//! Try this: make every step hands-on (`simmer: 0`) and the one chef gains nothing over
+//! sequential cooking; run with `--chefs 1` on the multi-threaded runtime to see it match the
+//! one-chef row.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use shared::{Table, Timeline, fmt_duration, fmt_ratio};
+
+#[derive(Parser, Debug)]
+#[command(about = "One chef interleaving three dishes (concurrency) vs three chefs (parallelism)")]
+struct Args {
+    /// Multiply every step's duration (0.1 to 10).
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Cooks in the parallel kitchen (worker threads).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64))]
+    chefs: u16,
+}
+
+struct Dish {
+    name: &'static str,
+    chop_ms: u64,
+    simmer_ms: u64,
+    season_ms: u64,
+}
+
+const DISHES: [Dish; 3] = [
+    Dish {
+        name: "pasta",
+        chop_ms: 150,
+        simmer_ms: 300,
+        season_ms: 30,
+    },
+    Dish {
+        name: "soup",
+        chop_ms: 120,
+        simmer_ms: 250,
+        season_ms: 40,
+    },
+    Dish {
+        name: "salad",
+        chop_ms: 180,
+        simmer_ms: 100,
+        season_ms: 30,
+    },
+];
+
+/// Hands-on work: a fixed amount of real computation that takes `d` on one idle core. Fixed
+/// work, not "spin until `d` has passed", so that three chefs on two cores honestly take
+/// longer than three on three.
+fn hands_on(d: Duration) -> u64 {
+    let rounds = (d.as_secs_f64() * rounds_per_second()) as u64;
+    let mut x = 0x9E37_79B9_7F4A_7C15_u64;
+    for _ in 0..rounds {
+        x = xorshift_1000(x);
+    }
+    x
+}
+
+fn xorshift_1000(mut x: u64) -> u64 {
+    for _ in 0..1_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    std::hint::black_box(x)
+}
+
+/// How many rounds of `xorshift_1000` this machine does per second, measured once.
+fn rounds_per_second() -> f64 {
+    static RATE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *RATE.get_or_init(|| {
+        let (start, mut rounds, mut x) = (Instant::now(), 0u64, 1u64);
+        while start.elapsed() < Duration::from_millis(50) {
+            x = xorshift_1000(x);
+            rounds += 1;
+        }
+        rounds as f64 / start.elapsed().as_secs_f64()
+    })
+}
+
+/// One dish, async: the hands-on steps hold the thread; `sleep` lets the chef go elsewhere.
+async fn cook(dish: &Dish, scale: f64, timeline: Arc<Timeline>) {
+    let ms = |v: u64| Duration::from_secs_f64(v as f64 * scale / 1e3);
+    {
+        let _busy = timeline.span(dish.name);
+        hands_on(ms(dish.chop_ms));
+    }
+    tokio::time::sleep(ms(dish.simmer_ms)).await; // the chef is free: another dish runs
+    let _busy = timeline.span(dish.name);
+    hands_on(ms(dish.season_ms));
+}
+
+fn sequential(scale: f64, timeline: &Timeline) {
+    let ms = |v: u64| Duration::from_secs_f64(v as f64 * scale / 1e3);
+    for dish in &DISHES {
+        {
+            let _busy = timeline.span(dish.name);
+            hands_on(ms(dish.chop_ms));
+        }
+        std::thread::sleep(ms(dish.simmer_ms)); // standing at the stove, doing nothing else
+        let _busy = timeline.span(dish.name);
+        hands_on(ms(dish.season_ms));
+    }
+}
+
+fn kitchen(runtime: tokio::runtime::Runtime, scale: f64, timeline: &Arc<Timeline>) {
+    runtime.block_on(async {
+        let dishes: Vec<_> = (0..DISHES.len())
+            .map(|i| tokio::spawn(cook(&DISHES[i], scale, Arc::clone(timeline))))
+            .collect();
+        for d in dishes {
+            let _ = d.await;
+        }
+    });
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if !(0.1..=10.0).contains(&args.scale) {
+        eprintln!(
+            "error: --scale must be between 0.1 and 10 (got {})",
+            args.scale
+        );
+        return ExitCode::from(2);
+    }
+    let one_chef = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build();
+    let many_chefs = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.chefs.into())
+        .thread_name("chef")
+        .enable_time()
+        .build();
+    let (Ok(one_chef), Ok(many_chefs)) = (one_chef, many_chefs) else {
+        eprintln!("error: cannot start a tokio runtime");
+        return ExitCode::FAILURE;
+    };
+
+    rounds_per_second(); // calibrate before any timing
+    let mut table = Table::new(["kitchen", "total", "threads used", "vs sequential"]);
+    let mut base = Duration::ZERO;
+    let kitchens: [(&str, Box<dyn FnOnce(&Arc<Timeline>)>); 3] = [
+        (
+            "sequential, one dish at a time",
+            Box::new(|t| sequential(args.scale, t)),
+        ),
+        (
+            "one chef, three dishes at once",
+            Box::new(|t| kitchen(one_chef, args.scale, t)),
+        ),
+        (
+            "several chefs",
+            Box::new(|t| kitchen(many_chefs, args.scale, t)),
+        ),
+    ];
+    for (name, cook_all) in kitchens {
+        let name = if name == "several chefs" {
+            format!("{} chefs", args.chefs)
+        } else {
+            name.to_string()
+        };
+        let timeline = Arc::new(Timeline::new());
+        let start = Instant::now();
+        cook_all(&timeline);
+        let took = start.elapsed();
+        if base.is_zero() {
+            base = took;
+        }
+        println!("== {name}: {}", fmt_duration(took));
+        print!("{}", timeline.render(60));
+        table.row([
+            name,
+            fmt_duration(took),
+            timeline.threads().len().to_string(),
+            fmt_ratio(base, took),
+        ]);
+    }
+    println!();
+    print!("{table}");
+    println!(
+        "concurrency overlaps the waiting (one thread); parallelism also overlaps the chopping (several threads, up to {} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    ExitCode::SUCCESS
+}

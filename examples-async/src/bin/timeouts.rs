@@ -1,0 +1,268 @@
+//! Timeouts and cancellation: stopping async work that takes too long, and stopping cleanly.
+//!
+//! In async Rust a future does nothing unless polled, so cancelling one is simply dropping it:
+//! it stops at the `.await` where it was waiting, and its destructors run. That one idea is
+//! behind all five parts here, each against a real loopback HTTP server: `timeout` gives up on
+//! a slow request; `select!` takes whichever of two requests answers first and drops the
+//! other; `abort` cancels a spawned task (its cleanup runs); a `CancellationToken` asks a
+//! group of workers to stop at their next check; and graceful shutdown on Ctrl-C stops taking
+//! new jobs, finishes the ones in flight, and loses none.
+//!
+//! Run:
+//!   cargo run -p examples-async --bin timeouts
+//!   cargo run -p examples-async --bin timeouts -- --part shutdown --shutdown-after-ms 60000
+//!     (then press Ctrl-C)
+//!
+//! You will see: a 1 s request abandoned after 200 ms; select! returning the fast mirror after
+//! about 100 ms; an aborted task whose cleanup still ran; four workers stopping within a few
+//! ms of the token's cancel; and a shutdown report in which accepted = finished, lost 0.
+//!
+//! Python: `asyncio.wait_for(coro, timeout)`, `asyncio.wait(..., return_when=FIRST_COMPLETED)`,
+//! `task.cancel()` with `try/finally`, an `asyncio.Event` as the stop flag, and
+//! `loop.add_signal_handler(SIGINT, ...)` for shutdown.
+//!
+//! Try this: give the shutdown's workers a job longer than `--drain-ms` and see the jobs it
+//! had to abandon counted; swap the `select!` branches' delays and the other mirror wins.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use shared::fixture::Fixture;
+use shared::fmt_duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+#[derive(Parser, Debug)]
+#[command(about = "timeout, select!, abort, CancellationToken and graceful shutdown on Ctrl-C")]
+struct Args {
+    /// Which part to run.
+    #[arg(long, value_enum, default_value_t = Part::All)]
+    part: Part,
+    /// Shutdown part: if no Ctrl-C comes within this many ms, shut down as if it had.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    shutdown_after_ms: u64,
+    /// Shutdown part: how long each job takes, in ms.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    job_ms: u64,
+    /// Shutdown part: how long to wait for jobs in flight before abandoning them, in ms.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    drain_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Part {
+    Timeout,
+    Select,
+    Abort,
+    Token,
+    Shutdown,
+    All,
+}
+
+async fn get(client: &reqwest::Client, url: String) -> Result<String, reqwest::Error> {
+    client.get(url).send().await?.text().await
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
+        eprintln!("error: cannot start the tokio runtime");
+        return ExitCode::FAILURE;
+    };
+    let fixture = match Fixture::start() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot start the loopback server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let run = |p: Part| args.part == p || args.part == Part::All;
+        if run(Part::Timeout) {
+            timeout(&client, &fixture).await;
+        }
+        if run(Part::Select) {
+            select(&client, &fixture).await;
+        }
+        if run(Part::Abort) {
+            abort().await;
+        }
+        if run(Part::Token) {
+            token().await;
+        }
+        if run(Part::Shutdown) {
+            return shutdown(&args).await;
+        }
+        ExitCode::SUCCESS
+    })
+}
+
+/// 1. `timeout`: the request is a future; after 200 ms it is dropped, mid-wait.
+async fn timeout(client: &reqwest::Client, fixture: &Fixture) {
+    println!("== 1. timeout: a 1 s request, given 200 ms");
+    let start = Instant::now();
+    let url = fixture.delay_url(Duration::from_secs(1));
+    match tokio::time::timeout(Duration::from_millis(200), get(client, url)).await {
+        Ok(body) => println!("answered: {body:?}"),
+        Err(_) => println!(
+            "timed out after {}: the request was dropped, not awaited",
+            fmt_duration(start.elapsed())
+        ),
+    }
+}
+
+/// 2. `select!`: two mirrors, first answer wins, the loser is dropped.
+async fn select(client: &reqwest::Client, fixture: &Fixture) {
+    println!("== 2. select!: the same page from a 100 ms mirror and an 800 ms mirror");
+    let start = Instant::now();
+    let fast = get(client, fixture.delay_url(Duration::from_millis(100)));
+    let slow = get(client, fixture.delay_url(Duration::from_millis(800)));
+    let winner = tokio::select! {
+        r = fast => format!("the 100 ms mirror ({:?})", r.map(|b| b.trim().to_string())),
+        r = slow => format!("the 800 ms mirror ({:?})", r.map(|b| b.trim().to_string())),
+    };
+    println!(
+        "select! returned {winner} after {}; the other request was dropped",
+        fmt_duration(start.elapsed())
+    );
+}
+
+/// Runs its cleanup when dropped, which is exactly what cancellation does to a task's locals.
+struct Cleanup(&'static str, Arc<AtomicU64>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, Ordering::SeqCst);
+        println!("cleanup ran for {} (Drop)", self.0);
+    }
+}
+
+/// 3. `abort`: a spawned task is cancelled at its next `.await`; its destructors run.
+async fn abort() {
+    println!("== 3. abort: cancelling a spawned task that holds a resource");
+    let cleaned = Arc::new(AtomicU64::new(0));
+    let reached_end = Arc::new(AtomicU64::new(0));
+    let task = {
+        let (cleaned, reached_end) = (Arc::clone(&cleaned), Arc::clone(&reached_end));
+        tokio::spawn(async move {
+            let _guard = Cleanup("the upload task", cleaned);
+            tokio::time::sleep(Duration::from_secs(10)).await; // cancelled here
+            reached_end.fetch_add(1, Ordering::SeqCst);
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    task.abort();
+    let result = task.await;
+    println!(
+        "task result: {}; cleanup ran {} time(s); the code after the await ran {} time(s)",
+        match result {
+            Err(e) if e.is_cancelled() => "cancelled".to_string(),
+            other => format!("{other:?}"),
+        },
+        cleaned.load(Ordering::SeqCst),
+        reached_end.load(Ordering::SeqCst)
+    );
+}
+
+/// 4. `CancellationToken`: one signal, many workers, each stopping at its own check.
+async fn token() {
+    println!("== 4. CancellationToken: four workers, cancelled after 300 ms");
+    let token = CancellationToken::new();
+    let workers: Vec<_> = (0..4u64)
+        .map(|id| {
+            let token = token.child_token();
+            tokio::spawn(async move {
+                let mut rounds = 0u64;
+                loop {
+                    tokio::select! {
+                        _ = token.cancelled() => break (id, rounds, Instant::now()),
+                        _ = tokio::time::sleep(Duration::from_millis(20 + 10 * id)) => rounds += 1,
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cancelled_at = Instant::now();
+    token.cancel();
+    for w in workers {
+        if let Ok((id, rounds, stopped)) = w.await {
+            println!(
+                "worker {id}: {rounds} rounds, stopped {} after the cancel",
+                fmt_duration(stopped.saturating_duration_since(cancelled_at))
+            );
+        }
+    }
+}
+
+/// 5. Graceful shutdown: on Ctrl-C, stop accepting, finish what is in flight, lose nothing.
+async fn shutdown(args: &Args) -> ExitCode {
+    println!(
+        "== 5. graceful shutdown: two jobs a tick, each {} ms",
+        args.job_ms
+    );
+    // Registered now, before the prompt, so that a Ctrl-C from here on is ours to handle.
+    let mut interrupt = match signal(SignalKind::interrupt()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot handle SIGINT: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "press Ctrl-C to shut down (or wait {} ms)",
+        args.shutdown_after_ms
+    );
+    let tracker = TaskTracker::new();
+    let (accepted, finished) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    let deadline = tokio::time::sleep(Duration::from_millis(args.shutdown_after_ms));
+    tokio::pin!(deadline);
+    let why = loop {
+        tokio::select! {
+            _ = interrupt.recv() => break "SIGINT",
+            _ = &mut deadline => break "no Ctrl-C in time, shutting down as if one came",
+            _ = tick.tick() => {
+                for _ in 0..2 {
+                    accepted.fetch_add(1, Ordering::SeqCst);
+                    let (finished, job) = (Arc::clone(&finished), Duration::from_millis(args.job_ms));
+                    tracker.spawn(async move {
+                        tokio::time::sleep(job).await; // the job's work
+                        finished.fetch_add(1, Ordering::SeqCst);
+                    });
+                }
+            }
+        }
+    };
+    let in_flight = tracker.len();
+    println!("{why}: stopped accepting; waiting for {in_flight} jobs in flight");
+    let start = Instant::now();
+    tracker.close();
+    let drained = tokio::time::timeout(Duration::from_millis(args.drain_ms), tracker.wait()).await;
+    let (accepted, finished) = (
+        accepted.load(Ordering::SeqCst),
+        finished.load(Ordering::SeqCst),
+    );
+    println!(
+        "accepted {accepted}, finished {finished}, lost {}; drained in {}",
+        accepted - finished,
+        fmt_duration(start.elapsed())
+    );
+    if drained.is_err() {
+        println!(
+            "gave up after {} ms: {} jobs abandoned",
+            args.drain_ms,
+            accepted - finished
+        );
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
