@@ -140,7 +140,7 @@ fn kitchen(runtime: tokio::runtime::Runtime, scale: f64, timeline: &Arc<Timeline
 }
 
 /// A way of cooking all three dishes, recording into a timeline.
-type Kitchen = Box<dyn FnOnce(&Arc<Timeline>)>;
+type Kitchen<'a> = Box<dyn FnOnce(&Arc<Timeline>) + 'a>;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -167,7 +167,7 @@ fn main() -> ExitCode {
     rounds_per_second(); // calibrate before any timing
     let mut table = Table::new(["kitchen", "total", "threads used", "vs sequential"]);
     let mut base = Duration::ZERO;
-    let kitchens: [(&str, Kitchen); 3] = [
+    let kitchens: [(&str, Kitchen<'_>); 3] = [
         (
             "sequential, one dish at a time",
             Box::new(|t| sequential(args.scale, t)),
