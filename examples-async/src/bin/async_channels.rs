@@ -1,0 +1,190 @@
+//! Async channels: tokio's four kinds, and flume bridging a blocking thread to async code.
+//!
+//! Message passing is the guide's advice for sharing data safely; in async code the channel's
+//! `send` and `recv` are `.await` points, so waiting for room or for a message parks the task,
+//! not the thread. Each kind has its job: `mpsc` for a stream of work (bounded, so a fast
+//! producer waits for a slow consumer: backpressure), `oneshot` for one reply to one request,
+//! `broadcast` for every subscriber to see every message (a subscriber that falls behind is
+//! told how many it missed), `watch` for the latest value only (configuration, status). And
+//! flume, whose channels have both blocking and async ends, connects a plain thread (a
+//! blocking library, a file reader) to async code.
+//!
+//! Run:
+//!   cargo run -p examples-async --bin async_channels
+//!   cargo run -p examples-async --bin async_channels -- --messages 1000 --capacity 4
+//!
+//! You will see: how often the mpsc producer had to wait for room, and the sum received; a
+//! request answered through a oneshot; three broadcast subscribers, the slow one lagging and
+//! told how many it skipped; a watch receiver that saw only some of the updates but always
+//! the last; and a thread's messages arriving in an async task through flume, all checked.
+//!
+//! Python: `asyncio.Queue(maxsize=n)` for mpsc, an `asyncio.Future` for oneshot; there is no
+//! built-in broadcast or watch; `janus` or `loop.call_soon_threadsafe` for the bridge.
+//!
+//! Try this: `--capacity 1000` and the producer never waits (and memory holds the backlog);
+//! make the broadcast capacity larger than `--messages` and the slow subscriber lags no more.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+#[derive(Parser, Debug)]
+#[command(about = "tokio mpsc (backpressure), oneshot, broadcast, watch, and a flume bridge from a thread")]
+struct Args {
+    /// Messages sent through each channel.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    messages: u64,
+    /// Capacity of the bounded channels.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    capacity: u64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
+        eprintln!("error: cannot start the tokio runtime");
+        return ExitCode::FAILURE;
+    };
+    let expected: u64 = (1..=args.messages).sum();
+    let ok = runtime.block_on(async {
+        let a = mpsc_backpressure(&args, expected).await;
+        let b = oneshot_reply().await;
+        let c = broadcast_all(&args).await;
+        let d = watch_latest(&args).await;
+        let e = flume_bridge(&args, expected).await;
+        a && b && c && d && e
+    });
+    if !ok {
+        println!("a check failed");
+        return ExitCode::FAILURE;
+    }
+    println!("every channel delivered what it promises");
+    ExitCode::SUCCESS
+}
+
+/// mpsc, bounded: the producer is faster, so it waits for room; nothing is lost or reordered.
+async fn mpsc_backpressure(args: &Args, expected: u64) -> bool {
+    let (tx, mut rx) = mpsc::channel::<u64>(args.capacity as usize);
+    let n = args.messages;
+    let producer = tokio::spawn(async move {
+        let mut waited = 0;
+        for i in 1..=n {
+            // try_send first, to count the times the channel was full.
+            if let Err(mpsc::error::TrySendError::Full(v)) = tx.try_send(i) {
+                waited += 1;
+                if tx.send(v).await.is_err() {
+                    break;
+                }
+            }
+        }
+        waited
+    });
+    let (mut sum, mut in_order, mut last) = (0, true, 0);
+    while let Some(v) = rx.recv().await {
+        in_order &= v == last + 1;
+        last = v;
+        sum += v;
+        tokio::time::sleep(Duration::from_micros(200)).await; // the slow consumer
+    }
+    let waited = producer.await.unwrap_or(0);
+    println!(
+        "mpsc (capacity {}): {n} messages, sum {sum} (expected {expected}), in order: {in_order}; the producer waited for room {waited} times",
+        args.capacity
+    );
+    sum == expected && in_order
+}
+
+/// oneshot: one request, one reply, typed, to exactly one waiter.
+async fn oneshot_reply() -> bool {
+    let (reply_to, reply) = oneshot::channel::<u64>();
+    let request = 12u64;
+    tokio::spawn(async move {
+        let _ = reply_to.send(request * request);
+    });
+    let answer = reply.await.unwrap_or(0);
+    println!("oneshot: asked for {request} squared, got {answer}");
+    answer == 144
+}
+
+/// broadcast: every subscriber sees every message, unless it falls behind the buffer.
+async fn broadcast_all(args: &Args) -> bool {
+    let (tx, _) = broadcast::channel::<u64>(args.capacity as usize);
+    let mut subscribers = Vec::new();
+    for (name, delay_us) in [("fast-1", 0u64), ("fast-2", 0), ("slow", 2_000)] {
+        let mut rx = tx.subscribe();
+        subscribers.push(tokio::spawn(async move {
+            let (mut got, mut skipped) = (0u64, 0u64);
+            loop {
+                match rx.recv().await {
+                    Ok(_) => got += 1,
+                    Err(broadcast::error::RecvError::Lagged(n)) => skipped += n,
+                    Err(broadcast::error::RecvError::Closed) => break (name, got, skipped),
+                }
+                if delay_us > 0 {
+                    tokio::time::sleep(Duration::from_micros(delay_us)).await;
+                }
+            }
+        }));
+    }
+    for i in 1..=args.messages {
+        let _ = tx.send(i);
+        if i % args.capacity == 0 {
+            tokio::task::yield_now().await; // let the fast subscribers keep up
+            tokio::time::sleep(Duration::from_micros(100)).await;
+        }
+    }
+    drop(tx);
+    let mut accounted = true;
+    for s in subscribers {
+        if let Ok((name, got, skipped)) = s.await {
+            println!("broadcast: subscriber {name} received {got}, was told it skipped {skipped}");
+            accounted &= got + skipped == args.messages;
+        }
+    }
+    accounted
+}
+
+/// watch: only the latest value is kept; a slow reader sees fewer updates, never a stale end.
+async fn watch_latest(args: &Args) -> bool {
+    let (tx, mut rx) = watch::channel(0u64);
+    let reader = tokio::spawn(async move {
+        let mut seen = 0;
+        while rx.changed().await.is_ok() {
+            seen += 1;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        (seen, *rx.borrow())
+    });
+    for i in 1..=args.messages {
+        let _ = tx.send(i);
+        if i % 10 == 0 {
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    }
+    drop(tx);
+    let (seen, last) = reader.await.unwrap_or((0, 0));
+    println!("watch: {} updates sent, the reader woke {seen} times and ended on {last}", args.messages);
+    last == args.messages && seen <= args.messages
+}
+
+/// flume: a blocking thread sends with plain `send`, an async task receives with `recv_async`.
+async fn flume_bridge(args: &Args, expected: u64) -> bool {
+    let (tx, rx) = flume::bounded::<u64>(args.capacity as usize);
+    let n = args.messages;
+    let thread = std::thread::spawn(move || {
+        for i in 1..=n {
+            if tx.send(i).is_err() {
+                break; // blocks this thread when full: fine, it is not a runtime thread
+            }
+        }
+    });
+    let mut sum = 0;
+    while let Ok(v) = rx.recv_async().await {
+        sum += v;
+    }
+    let joined = thread.join().is_ok();
+    println!("flume: a blocking thread sent {n} messages to an async task, sum {sum} (expected {expected})");
+    joined && sum == expected
+}

@@ -1,0 +1,129 @@
+//! CPU work inside async code: run it inline and every other task stalls; move it off.
+//!
+//! An async runtime runs tasks by polling them on a few threads; a task gives its thread back
+//! only at an `.await`. A CPU-heavy function has no `.await`, so run inline it holds the
+//! thread for its whole duration. Here a heartbeat task wants to tick every 10 ms on a
+//! single-threaded runtime (a stand-in for every other connection of a server), while a job
+//! counts primes. Inline, the heartbeat is late by about the whole job. With
+//! `spawn_blocking` the job runs on tokio's blocking pool and with rayon on rayon's pool,
+//! replying through a oneshot channel; the heartbeat stays on time. All three count the same
+//! primes.
+//!
+//! Run:
+//!   cargo run --release -p examples-async --bin cpu_in_async
+//!   cargo run --release -p examples-async --bin cpu_in_async -- --limit 5000000
+//!
+//! You will see: a table with the prime count (equal in every row), the job's time, the
+//! heartbeat's ticks and its worst lateness: hundreds of ms inline, about a millisecond with
+//! `spawn_blocking` or rayon.
+//!
+//! Python: the same trap with asyncio (a CPU loop in a coroutine blocks the event loop), and
+//! the same fix, `await loop.run_in_executor(pool, cpu_function)`, with a
+//! `ProcessPoolExecutor` because of the GIL.
+//!
+//! Try this: use a multi-threaded runtime and the inline heartbeat recovers on 2 cores but
+//! fails again with as many inline jobs as worker threads; put `tokio::task::yield_now()`
+//! inside the prime loop every 10,000 numbers (cooperative, but slower).
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use shared::{Table, fmt_duration};
+
+#[derive(Parser, Debug)]
+#[command(about = "A CPU job inline in async code stalls a heartbeat; spawn_blocking and rayon do not")]
+struct Args {
+    /// Count primes below this number (the CPU job).
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    limit: u64,
+    /// Which ways to run the job (default: all three).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    mode: Vec<Mode>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Mode {
+    Inline,
+    SpawnBlocking,
+    Rayon,
+}
+
+const TICK: Duration = Duration::from_millis(10);
+
+fn is_prime(n: u64) -> bool {
+    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+}
+
+fn count_primes(limit: u64) -> u64 {
+    (2..limit).filter(|&n| is_prime(n)).count() as u64
+}
+
+/// Ticks every 10 ms until told to stop; returns the ticks and the worst lateness.
+async fn heartbeat(mut stop: tokio::sync::oneshot::Receiver<()>) -> (u32, Duration) {
+    let (mut ticks, mut worst) = (0, Duration::ZERO);
+    loop {
+        let due = Instant::now() + TICK;
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {
+                ticks += 1;
+                worst = worst.max(Instant::now().saturating_duration_since(due));
+            }
+            _ = &mut stop => return (ticks, worst),
+        }
+    }
+}
+
+async fn job(mode: Mode, limit: u64) -> u64 {
+    match mode {
+        // Holds the runtime's only thread until the count is done.
+        Mode::Inline => count_primes(limit),
+        // CHANGED: tokio's blocking pool, a separate set of threads.
+        Mode::SpawnBlocking => tokio::task::spawn_blocking(move || count_primes(limit)).await.unwrap_or(0),
+        // CHANGED: rayon's pool; the answer comes back through a oneshot channel.
+        Mode::Rayon => {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            rayon::spawn(move || {
+                let _ = tx.send(count_primes(limit));
+            });
+            rx.await.unwrap_or(0)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let modes = if args.mode.is_empty() { vec![Mode::Inline, Mode::SpawnBlocking, Mode::Rayon] } else { args.mode.clone() };
+    // One thread: like one core's worth of a busy server, where every task shares it.
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_time().build() else {
+        eprintln!("error: cannot start the tokio runtime");
+        return ExitCode::FAILURE;
+    };
+    let mut table = Table::new(["job runs", "primes", "job time", "heartbeats", "worst lateness"]);
+    let mut late = Vec::new();
+    for mode in modes {
+        let (primes, took, ticks, worst) = runtime.block_on(async {
+            let (stop, stopped) = tokio::sync::oneshot::channel();
+            let beat = tokio::spawn(heartbeat(stopped));
+            tokio::time::sleep(3 * TICK).await; // a few on-time beats first
+            let start = Instant::now();
+            let primes = job(mode, args.limit).await;
+            let took = start.elapsed();
+            tokio::time::sleep(2 * TICK).await; // the heartbeat's next tick shows any stall
+            let _ = stop.send(());
+            let (ticks, worst) = beat.await.unwrap_or_default();
+            (primes, took, ticks, worst)
+        });
+        let name = match mode {
+            Mode::Inline => "inline in the task",
+            Mode::SpawnBlocking => "spawn_blocking",
+            Mode::Rayon => "rayon + oneshot",
+        };
+        late.push((name, worst));
+        table.row([name.to_string(), primes.to_string(), fmt_duration(took), ticks.to_string(), fmt_duration(worst)]);
+    }
+    print!("{table}");
+    let summary: Vec<String> = late.iter().map(|(n, w)| format!("{n} {}", fmt_duration(*w))).collect();
+    println!("heartbeat every {}: worst lateness {}", fmt_duration(TICK), summary.join(", "));
+    ExitCode::SUCCESS
+}

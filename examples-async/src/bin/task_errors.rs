@@ -1,0 +1,157 @@
+//! Task errors: what happens when async tasks fail, and why the others carry on.
+//!
+//! Ten tasks fetch "orders" from a loopback server. Some return an error as a value (the
+//! server answered 404), one panics (a bug). A `JoinSet` collects every outcome as it
+//! arrives: `Ok(Ok(..))` a result, `Ok(Err(..))` an error the task returned, `Err(JoinError)`
+//! a task that panicked. A panic in a tokio task is caught at the task's edge: it unwinds that
+//! task only, runs its destructors (the cleanup guard below), and is reported to whoever joins
+//! it; the runtime and the other tasks go on. Returned errors are the normal path; a panic is
+//! a bug that still must not take the server down.
+//!
+//! Run:
+//!   cargo run -p examples-async --bin task_errors
+//!   cargo run -p examples-async --bin task_errors -- --tasks 50 --panic-at 7
+//!
+//! You will see: the panic message on stderr (Rust's default hook prints it), then a table of
+//! every task's outcome in the order they finished, and a summary: 10 tasks, 7 ok, 2 errors,
+//! 1 panicked, cleanup ran 10 times.
+//!
+//! Python: `asyncio.gather(*tasks, return_exceptions=True)`, where an exception in one task
+//! is returned as a value instead of cancelling the rest; `try/finally` for the cleanup.
+//!
+//! Try this: add `panic = "abort"` to the release profile and the first panic kills the
+//! whole process; call `.unwrap()` on a `JoinError` in `main` and one bug ends everything.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use clap::Parser;
+use shared::Table;
+use shared::fixture::Fixture;
+use tokio::task::JoinSet;
+
+#[derive(Parser, Debug)]
+#[command(about = "Errors returned from tasks, a panicking task, JoinSet, cleanup in Drop")]
+struct Args {
+    /// How many tasks.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    tasks: u32,
+    /// Every task whose number is a multiple of this asks for a page that does not exist.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    missing_every: u32,
+    /// The number of the task that panics (0: none).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    panic_at: u32,
+}
+
+/// Runs when the task ends, however it ends: returned, errored or panicking.
+struct Cleanup(Arc<AtomicU32>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[derive(Debug)]
+enum OrderError {
+    NotFound(u32),
+    Http(String),
+}
+
+async fn fetch_order(
+    id: u32,
+    args: Arc<Args>,
+    base: String,
+    client: reqwest::Client,
+    cleaned: Arc<AtomicU32>,
+) -> Result<String, OrderError> {
+    let _cleanup = Cleanup(cleaned);
+    let path = if id % args.missing_every == 0 {
+        format!("/orders/{id}") // the fixture has no such route: 404
+    } else {
+        format!("/delay/{}", 10 * (id % 5))
+    };
+    let response = client
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .map_err(|e| OrderError::Http(e.to_string()))?;
+    if response.status() == reqwest::StatusCode::NOT_FOUND {
+        return Err(OrderError::NotFound(id));
+    }
+    let body = response.text().await.map_err(|e| OrderError::Http(e.to_string()))?;
+    if id == args.panic_at {
+        // A bug: an index out of bounds, say. It unwinds this task only.
+        panic!("task {id}: a bug while parsing the order");
+    }
+    Ok(body.trim().to_string())
+}
+
+fn main() -> ExitCode {
+    let args = Arc::new(Args::parse());
+    let fixture = match Fixture::start() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot start the loopback server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
+        eprintln!("error: cannot start the tokio runtime");
+        return ExitCode::FAILURE;
+    };
+    let cleaned = Arc::new(AtomicU32::new(0));
+    let outcomes = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut set = JoinSet::new();
+        let mut ids = std::collections::HashMap::new();
+        for id in 1..=args.tasks {
+            let task = fetch_order(id, Arc::clone(&args), fixture.url(), client.clone(), Arc::clone(&cleaned));
+            let handle = set.spawn(task);
+            ids.insert(handle.id(), id);
+        }
+        // Outcomes in the order the tasks finish. A panicked task has no return value, so its
+        // number is looked up by task id.
+        let mut outcomes = Vec::new();
+        while let Some(joined) = set.join_next_with_id().await {
+            let outcome = match joined {
+                Ok((tid, Ok(body))) => (ids[&tid], "ok".to_string(), body),
+                Ok((tid, Err(OrderError::NotFound(id)))) => (ids[&tid], "error".into(), format!("order {id} not found (404)")),
+                Ok((tid, Err(OrderError::Http(e)))) => (ids[&tid], "error".into(), e),
+                Err(e) if e.is_panic() => {
+                    let id = ids[&e.id()];
+                    let payload = e.into_panic();
+                    let message = payload
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    (id, "panicked".into(), message)
+                }
+                Err(e) => (ids[&e.id()], "cancelled".into(), e.to_string()),
+            };
+            outcomes.push(outcome);
+        }
+        outcomes
+    });
+    // Let the runtime drop its tasks before reading the cleanup count.
+    drop(runtime);
+
+    let mut table = Table::new(["task", "outcome", "detail"]);
+    for (id, outcome, detail) in &outcomes {
+        table.row([id.to_string(), outcome.clone(), detail.clone()]);
+    }
+    print!("{table}");
+    let count = |what: &str| outcomes.iter().filter(|(_, o, _)| o == what).count();
+    println!(
+        "{} tasks: {} ok, {} errors, {} panicked; every task was joined, the others were unharmed; cleanup ran {} times",
+        outcomes.len(),
+        count("ok"),
+        count("error"),
+        count("panicked"),
+        cleaned.load(Ordering::SeqCst)
+    );
+    ExitCode::SUCCESS
+}
