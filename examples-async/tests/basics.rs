@@ -1,4 +1,5 @@
-//! `chef`, `timeouts`, `task_errors`: what the async basics promise, checked.
+//! `chef`, `timeouts`, `task_errors`, `cpu_in_async`, `task_memory`, `async_channels`: what
+//! the async basics promise, checked.
 
 #[path = "../../testing/common.rs"]
 mod common;
@@ -6,6 +7,10 @@ use common::{assert_refused, ms, run, timing_lock};
 
 const CHEF: &str = env!("CARGO_BIN_EXE_chef");
 const TIMEOUTS: &str = env!("CARGO_BIN_EXE_timeouts");
+const TASK_ERRORS: &str = env!("CARGO_BIN_EXE_task_errors");
+const CPU_IN_ASYNC: &str = env!("CARGO_BIN_EXE_cpu_in_async");
+const TASK_MEMORY: &str = env!("CARGO_BIN_EXE_task_memory");
+const ASYNC_CHANNELS: &str = env!("CARGO_BIN_EXE_async_channels");
 
 #[test]
 fn one_chef_overlaps_the_waits_and_several_overlap_the_work() {
@@ -116,4 +121,102 @@ fn ctrl_c_drains_every_job_in_flight() {
     assert!(n[0] > 0 && n[0] == n[1] && n[2] == 0, "{report}");
     assert_refused(TIMEOUTS, &["--part", "nope"]);
     assert_refused(TIMEOUTS, &["--job-ms", "0"]);
+}
+
+#[test]
+fn a_panicking_task_does_not_stop_the_others() {
+    let r = run(
+        TASK_ERRORS,
+        &["--tasks", "12", "--missing-every", "5", "--panic-at", "3"],
+    );
+    assert!(r.success(), "{}", r.stderr);
+    // Tasks 5 and 10 ask for a missing page, task 3 panics, the other nine answer.
+    assert!(
+        r.line("12 tasks: 9 ok, 2 errors, 1 panicked;")
+            .ends_with("cleanup ran 12 times"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.row("3")[1], "panicked");
+    assert!(r.row("3")[2].contains("a bug while parsing the order"));
+    assert_eq!(r.row("5")[2], "order 5 not found (404)");
+    assert!(
+        r.stderr.contains("panicked at"),
+        "the default hook reports the panic"
+    );
+    let r = run(TASK_ERRORS, &["--tasks", "4", "--panic-at", "0"]);
+    assert!(r.line("4 tasks: 3 ok, 1 errors, 0 panicked").len() > 10);
+    assert_refused(TASK_ERRORS, &["--tasks", "0"]);
+}
+
+#[test]
+fn cpu_work_inline_stalls_the_heartbeat_and_offloading_does_not() {
+    let _t = timing_lock();
+    let r = run(CPU_IN_ASYNC, &["--limit", "400000"]);
+    assert!(r.success(), "{}", r.stderr);
+    let inline = r.row("inline in the task");
+    let blocking = r.row("spawn_blocking");
+    let rayon = r.row("rayon + oneshot");
+    // The same answer every way: primes below 400,000.
+    for row in [&inline, &blocking, &rayon] {
+        assert_eq!(row[1], "33860", "{row:?}");
+    }
+    // Inline, the heartbeat waits for most of the job; offloaded, it barely notices.
+    let job = ms(inline[2]);
+    assert!(ms(inline[4]) > 0.5 * job, "{inline:?}");
+    for row in [&blocking, &rayon] {
+        assert!(ms(row[4]) * 4.0 < ms(inline[4]), "{row:?} vs {inline:?}");
+    }
+    assert_refused(CPU_IN_ASYNC, &["--limit", "1"]);
+    assert_refused(CPU_IN_ASYNC, &["--mode", "threads"]);
+}
+
+#[test]
+fn a_waiting_task_costs_a_few_hundred_bytes() {
+    let r = run(TASK_MEMORY, &["--tasks", "50000"]);
+    assert!(r.success(), "{}", r.stderr);
+    let row = r.row("50000");
+    // A waiting thread costs tens of KiB resident (thread_memory); a task, well under 4 KiB.
+    let per_task: f64 = row[4].trim_end_matches(" KiB").parse().unwrap();
+    assert!(per_task > 0.0 && per_task < 4.0, "{row:?}");
+    assert!(
+        r.line("50000 tasks waited at once")
+            .ends_with("50000 of 50000 woke and finished")
+    );
+    // Bigger state, bigger tasks: the future holds the locals that live across the await.
+    let big = run(TASK_MEMORY, &["--tasks", "20000", "--state-bytes", "16384"]);
+    let big_per_task: f64 = big.row("20000")[4]
+        .trim_end_matches(" KiB")
+        .parse()
+        .unwrap();
+    assert!(big_per_task > 16.0, "{}", big.stdout);
+    assert_refused(TASK_MEMORY, &["--tasks", "0"]);
+}
+
+#[test]
+fn every_channel_kind_delivers_what_it_promises() {
+    let r = run(ASYNC_CHANNELS, &[]);
+    assert!(r.success(), "{}", r.stdout);
+    let mpsc =
+        r.line("mpsc (capacity 8): 200 messages, sum 20100 (expected 20100), in order: true");
+    let waited: u32 = mpsc
+        .rsplit("waited for room ")
+        .next()
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(waited > 0, "backpressure: {mpsc}");
+    assert!(r.stdout.contains("oneshot: asked for 12 squared, got 144"));
+    let slow = r.line("broadcast: subscriber slow received");
+    let skipped: u64 = slow.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(skipped > 0, "{slow}");
+    assert!(r.line("watch: 200 updates sent").ends_with("ended on 200"));
+    assert!(
+        r.stdout
+            .contains("flume: a blocking thread sent 200 messages to an async task, sum 20100")
+    );
+    assert_refused(ASYNC_CHANNELS, &["--capacity", "0"]);
 }

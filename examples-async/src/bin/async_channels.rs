@@ -31,7 +31,9 @@ use clap::Parser;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 #[derive(Parser, Debug)]
-#[command(about = "tokio mpsc (backpressure), oneshot, broadcast, watch, and a flume bridge from a thread")]
+#[command(
+    about = "tokio mpsc (backpressure), oneshot, broadcast, watch, and a flume bridge from a thread"
+)]
 struct Args {
     /// Messages sent through each channel.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -43,7 +45,10 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
@@ -165,7 +170,10 @@ async fn watch_latest(args: &Args) -> bool {
     }
     drop(tx);
     let (seen, last) = reader.await.unwrap_or((0, 0));
-    println!("watch: {} updates sent, the reader woke {seen} times and ended on {last}", args.messages);
+    println!(
+        "watch: {} updates sent, the reader woke {seen} times and ended on {last}",
+        args.messages
+    );
     last == args.messages && seen <= args.messages
 }
 
@@ -185,6 +193,8 @@ async fn flume_bridge(args: &Args, expected: u64) -> bool {
         sum += v;
     }
     let joined = thread.join().is_ok();
-    println!("flume: a blocking thread sent {n} messages to an async task, sum {sum} (expected {expected})");
+    println!(
+        "flume: a blocking thread sent {n} messages to an async task, sum {sum} (expected {expected})"
+    );
     joined && sum == expected
 }

@@ -32,7 +32,9 @@ use clap::{Parser, ValueEnum};
 use shared::{Table, fmt_duration};
 
 #[derive(Parser, Debug)]
-#[command(about = "A CPU job inline in async code stalls a heartbeat; spawn_blocking and rayon do not")]
+#[command(
+    about = "A CPU job inline in async code stalls a heartbeat; spawn_blocking and rayon do not"
+)]
 struct Args {
     /// Count primes below this number (the CPU job).
     #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
@@ -79,7 +81,9 @@ async fn job(mode: Mode, limit: u64) -> u64 {
         // Holds the runtime's only thread until the count is done.
         Mode::Inline => count_primes(limit),
         // CHANGED: tokio's blocking pool, a separate set of threads.
-        Mode::SpawnBlocking => tokio::task::spawn_blocking(move || count_primes(limit)).await.unwrap_or(0),
+        Mode::SpawnBlocking => tokio::task::spawn_blocking(move || count_primes(limit))
+            .await
+            .unwrap_or(0),
         // CHANGED: rayon's pool; the answer comes back through a oneshot channel.
         Mode::Rayon => {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -93,13 +97,26 @@ async fn job(mode: Mode, limit: u64) -> u64 {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let modes = if args.mode.is_empty() { vec![Mode::Inline, Mode::SpawnBlocking, Mode::Rayon] } else { args.mode.clone() };
+    let modes = if args.mode.is_empty() {
+        vec![Mode::Inline, Mode::SpawnBlocking, Mode::Rayon]
+    } else {
+        args.mode.clone()
+    };
     // One thread: like one core's worth of a busy server, where every task shares it.
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_time().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
-    let mut table = Table::new(["job runs", "primes", "job time", "heartbeats", "worst lateness"]);
+    let mut table = Table::new([
+        "job runs",
+        "primes",
+        "job time",
+        "heartbeats",
+        "worst lateness",
+    ]);
     let mut late = Vec::new();
     for mode in modes {
         let (primes, took, ticks, worst) = runtime.block_on(async {
@@ -120,10 +137,23 @@ fn main() -> ExitCode {
             Mode::Rayon => "rayon + oneshot",
         };
         late.push((name, worst));
-        table.row([name.to_string(), primes.to_string(), fmt_duration(took), ticks.to_string(), fmt_duration(worst)]);
+        table.row([
+            name.to_string(),
+            primes.to_string(),
+            fmt_duration(took),
+            ticks.to_string(),
+            fmt_duration(worst),
+        ]);
     }
     print!("{table}");
-    let summary: Vec<String> = late.iter().map(|(n, w)| format!("{n} {}", fmt_duration(*w))).collect();
-    println!("heartbeat every {}: worst lateness {}", fmt_duration(TICK), summary.join(", "));
+    let summary: Vec<String> = late
+        .iter()
+        .map(|(n, w)| format!("{n} {}", fmt_duration(*w)))
+        .collect();
+    println!(
+        "heartbeat every {}: worst lateness {}",
+        fmt_duration(TICK),
+        summary.join(", ")
+    );
     ExitCode::SUCCESS
 }

@@ -81,7 +81,10 @@ async fn fetch_order(
     if response.status() == reqwest::StatusCode::NOT_FOUND {
         return Err(OrderError::NotFound(id));
     }
-    let body = response.text().await.map_err(|e| OrderError::Http(e.to_string()))?;
+    let body = response
+        .text()
+        .await
+        .map_err(|e| OrderError::Http(e.to_string()))?;
     if id == args.panic_at {
         // A bug: an index out of bounds, say. It unwinds this task only.
         panic!("task {id}: a bug while parsing the order");
@@ -98,7 +101,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
@@ -108,7 +114,13 @@ fn main() -> ExitCode {
         let mut set = JoinSet::new();
         let mut ids = std::collections::HashMap::new();
         for id in 1..=args.tasks {
-            let task = fetch_order(id, Arc::clone(&args), fixture.url(), client.clone(), Arc::clone(&cleaned));
+            let task = fetch_order(
+                id,
+                Arc::clone(&args),
+                fixture.url(),
+                client.clone(),
+                Arc::clone(&cleaned),
+            );
             let handle = set.spawn(task);
             ids.insert(handle.id(), id);
         }
@@ -118,7 +130,11 @@ fn main() -> ExitCode {
         while let Some(joined) = set.join_next_with_id().await {
             let outcome = match joined {
                 Ok((tid, Ok(body))) => (ids[&tid], "ok".to_string(), body),
-                Ok((tid, Err(OrderError::NotFound(id)))) => (ids[&tid], "error".into(), format!("order {id} not found (404)")),
+                Ok((tid, Err(OrderError::NotFound(id)))) => (
+                    ids[&tid],
+                    "error".into(),
+                    format!("order {id} not found (404)"),
+                ),
                 Ok((tid, Err(OrderError::Http(e)))) => (ids[&tid], "error".into(), e),
                 Err(e) if e.is_panic() => {
                     let id = ids[&e.id()];

@@ -42,7 +42,11 @@ struct Args {
 }
 
 /// A task with `N` bytes of state alive across the await: they live inside the future.
-async fn waiter<const N: usize>(go: Arc<tokio::sync::Notify>, started: Arc<AtomicUsize>, seed: u8) -> u64 {
+async fn waiter<const N: usize>(
+    go: Arc<tokio::sync::Notify>,
+    started: Arc<AtomicUsize>,
+    seed: u8,
+) -> u64 {
     let state = [seed; N];
     started.fetch_add(1, Ordering::Relaxed);
     go.notified().await;
@@ -51,13 +55,19 @@ async fn waiter<const N: usize>(go: Arc<tokio::sync::Notify>, started: Arc<Atomi
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
     // The state size is a const generic: pick the nearest of a few sizes at or above it.
     let sizes = [0usize, 64, 256, 1024, 4096, 16384, 65536];
-    let state = *sizes.iter().find(|&&s| s >= args.state_bytes as usize).unwrap_or(&65536);
+    let state = *sizes
+        .iter()
+        .find(|&&s| s >= args.state_bytes as usize)
+        .unwrap_or(&65536);
     let outcome = runtime.block_on(async {
         match state {
             0 => run::<0>(args.tasks).await,
@@ -75,7 +85,15 @@ fn main() -> ExitCode {
     };
     let n = f64::from(args.tasks);
     let per_task_kib = (o.rss_after - o.rss_before) as f64 / n;
-    let mut table = Table::new(["tasks", "future size", "RSS before", "RSS with all waiting", "per task", "spawn per task", "all joined in"]);
+    let mut table = Table::new([
+        "tasks",
+        "future size",
+        "RSS before",
+        "RSS with all waiting",
+        "per task",
+        "spawn per task",
+        "all joined in",
+    ]);
     table.row([
         args.tasks.to_string(),
         format!("{} B", o.future_bytes),
@@ -112,12 +130,17 @@ struct Outcome {
 async fn run<const N: usize>(tasks: u32) -> Option<Outcome> {
     let go = Arc::new(tokio::sync::Notify::new());
     let started = Arc::new(AtomicUsize::new(0));
-    let future_bytes = std::mem::size_of_val(&waiter::<N>(Arc::clone(&go), Arc::clone(&started), 0));
+    let future_bytes =
+        std::mem::size_of_val(&waiter::<N>(Arc::clone(&go), Arc::clone(&started), 0));
     let mut handles = Vec::with_capacity(tasks as usize); // allocated before the baseline
     let rss_before = proc_status_kib("VmRSS")?;
     let start = Instant::now();
     for i in 0..tasks {
-        handles.push(tokio::spawn(waiter::<N>(Arc::clone(&go), Arc::clone(&started), i as u8)));
+        handles.push(tokio::spawn(waiter::<N>(
+            Arc::clone(&go),
+            Arc::clone(&started),
+            i as u8,
+        )));
     }
     let spawn = start.elapsed();
     // Every task has run up to its await before the memory is read.
@@ -131,5 +154,12 @@ async fn run<const N: usize>(tasks: u32) -> Option<Outcome> {
     for h in handles {
         finished += usize::from(h.await.is_ok());
     }
-    Some(Outcome { future_bytes, rss_before, rss_after, spawn, join: start.elapsed(), finished })
+    Some(Outcome {
+        future_bytes,
+        rss_before,
+        rss_after,
+        spawn,
+        join: start.elapsed(),
+        finished,
+    })
 }
