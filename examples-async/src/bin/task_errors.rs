@@ -68,7 +68,7 @@ async fn fetch_order(
     cleaned: Arc<AtomicU32>,
 ) -> Result<String, OrderError> {
     let _cleanup = Cleanup(cleaned);
-    let path = if id % args.missing_every == 0 {
+    let path = if id.is_multiple_of(args.missing_every) {
         format!("/orders/{id}") // the fixture has no such route: 404
     } else {
         format!("/delay/{}", 10 * (id % 5))
