@@ -1,0 +1,230 @@
+//! Bounded concurrency: spawning everything at once against limiting how many run.
+//!
+//! Tasks are cheap, so it is tempting to spawn one per job and let them all run. But each job
+//! in flight holds real resources: a connection, a buffer, a slot on the server. Here every
+//! job fetches a page from a loopback server and holds a `--buffer-kib` buffer for it while
+//! it waits. Unbounded, all `--jobs` are in flight at once: fastest, and peak memory grows
+//! with the job count. Three ways to keep at most `--limit` in flight: a `Semaphore` (every
+//! task is spawned, but waits for a permit before it starts work), a `JoinSet` topped up as
+//! tasks finish (a task exists only when there is room), and `buffer_unordered` on a stream
+//! (the same idea with no spawning at all). Each variant runs in a fresh copy of this program,
+//! so that each peak RSS is its own.
+//!
+//! Run:
+//!   cargo run --release -p examples-async --bin bounded_concurrency
+//!   cargo run --release -p examples-async --bin bounded_concurrency -- --jobs 5000 --limit 500
+//!
+//! You will see: a table with, per variant, the most jobs in flight at once, the time, and the
+//! peak memory: unbounded has all jobs in flight and the highest peak; the bounded ones never
+//! exceed the limit, take about jobs / limit x delay, and peak far lower.
+//!
+//! Python: `asyncio.Semaphore(limit)` around the body of each coroutine, the usual way to
+//! bound `asyncio.gather`.
+//!
+//! Try this: `--limit` equal to `--jobs` makes every variant unbounded; halve the limit and
+//! the time doubles while the memory halves.
+
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use shared::fixture::Fixture;
+use shared::{Table, fmt_duration, fmt_kib, measure};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+#[derive(Parser, Debug)]
+#[command(about = "Unbounded spawning vs Semaphore, JoinSet with a limit and buffer_unordered: time and peak memory")]
+struct Args {
+    /// Jobs to run; each fetches one page.
+    #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=8_000))]
+    jobs: u32,
+    /// At most this many in flight (the bounded variants).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=8_000))]
+    limit: u32,
+    /// How long the server takes to answer each, in ms.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    delay_ms: u64,
+    /// The buffer each job holds while in flight, in KiB.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=1_024))]
+    buffer_kib: u32,
+    /// Internal: run one variant against this server and print its JSON line.
+    #[arg(long, hide = true, requires = "url")]
+    one: Option<Variant>,
+    #[arg(long, hide = true)]
+    url: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Variant {
+    Unbounded,
+    Semaphore,
+    JoinSet,
+    BufferUnordered,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Result {
+    variant: Variant,
+    ok: u32,
+    max_in_flight: usize,
+    wall_s: f64,
+    peak_rss_kib: u64,
+}
+
+/// Counts jobs in flight and remembers the most at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    max: AtomicUsize,
+}
+
+/// One job: take a buffer, fetch the page into it, let go. In flight from start to end.
+async fn job(client: reqwest::Client, url: Arc<str>, buffer_kib: u32, gauge: Arc<InFlight>) -> bool {
+    let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
+    gauge.max.fetch_max(now, Ordering::SeqCst);
+    let mut buffer = vec![0u8; buffer_kib as usize * 1024]; // touched: really resident
+    buffer.iter_mut().step_by(4096).for_each(|b| *b = 1);
+    let ok = match client.get(&*url).send().await {
+        Ok(r) => r.bytes().await.map(|body| buffer.extend_from_slice(&body)).is_ok(),
+        Err(_) => false,
+    };
+    gauge.now.fetch_sub(1, Ordering::SeqCst);
+    ok && !buffer.is_empty()
+}
+
+async fn run(variant: Variant, args: &Args, url: Arc<str>) -> (u32, usize) {
+    let client = reqwest::Client::new();
+    let gauge = Arc::new(InFlight::default());
+    let limit = args.limit as usize;
+    let make = |_| job(client.clone(), Arc::clone(&url), args.buffer_kib, Arc::clone(&gauge));
+    let ok = match variant {
+        Variant::Unbounded => {
+            let tasks: Vec<_> = (0..args.jobs).map(|i| tokio::spawn(make(i))).collect();
+            let mut ok = 0;
+            for t in tasks {
+                ok += u32::from(t.await.unwrap_or(false));
+            }
+            ok
+        }
+        Variant::Semaphore => {
+            // CHANGED: every task exists at once, but does its work only with a permit.
+            let permits = Arc::new(Semaphore::new(limit));
+            let tasks: Vec<_> = (0..args.jobs)
+                .map(|i| {
+                    let (permits, work) = (Arc::clone(&permits), make(i));
+                    tokio::spawn(async move {
+                        let _permit = permits.acquire_owned().await.ok()?;
+                        Some(work.await)
+                    })
+                })
+                .collect();
+            let mut ok = 0;
+            for t in tasks {
+                ok += u32::from(t.await.ok().flatten().unwrap_or(false));
+            }
+            ok
+        }
+        Variant::JoinSet => {
+            // CHANGED: a task is spawned only when one of the `limit` slots is free.
+            let (mut set, mut ok) = (JoinSet::new(), 0);
+            for i in 0..args.jobs {
+                if set.len() == limit {
+                    ok += u32::from(set.join_next().await.and_then(|r| r.ok()).unwrap_or(false));
+                }
+                set.spawn(make(i));
+            }
+            while let Some(r) = set.join_next().await {
+                ok += u32::from(r.unwrap_or(false));
+            }
+            ok
+        }
+        Variant::BufferUnordered => {
+            // CHANGED: no tasks at all; the stream polls at most `limit` futures at a time.
+            futures::stream::iter(0..args.jobs)
+                .map(make)
+                .buffer_unordered(limit)
+                .fold(0, |ok, done| async move { ok + u32::from(done) })
+                .await
+        }
+    };
+    (ok, gauge.max.load(Ordering::SeqCst))
+}
+
+fn one(variant: Variant, args: &Args, url: &str) -> ExitCode {
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
+        eprintln!("error: cannot start the tokio runtime");
+        return ExitCode::FAILURE;
+    };
+    let url: Arc<str> = format!("{url}/delay/{}", args.delay_ms).into();
+    let ((ok, max_in_flight), m) = measure(|| runtime.block_on(run(variant, args, url)));
+    let result = Result { variant, ok, max_in_flight, wall_s: m.wall.as_secs_f64(), peak_rss_kib: m.peak_rss_kib };
+    println!("{}", serde_json::to_string(&result).unwrap_or_default());
+    ExitCode::SUCCESS
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let (Some(variant), Some(url)) = (args.one, &args.url) {
+        return one(variant, &args, url);
+    }
+    if args.limit > args.jobs {
+        eprintln!("error: --limit {} is more than --jobs {}: nothing would be bounded", args.limit, args.jobs);
+        return ExitCode::from(2);
+    }
+    // One server for all variants, in this process: each child's memory is its client's only.
+    let fixture = match Fixture::start() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot start the loopback server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Ok(me) = std::env::current_exe() else {
+        eprintln!("error: cannot find this program's own executable");
+        return ExitCode::FAILURE;
+    };
+    println!(
+        "{} jobs of {} ms, each holding {} KiB while in flight; bounded variants: at most {}",
+        args.jobs, args.delay_ms, args.buffer_kib, args.limit
+    );
+    let mut table = Table::new(["variant", "ok", "most in flight", "time", "peak RSS"]);
+    let mut results = Vec::new();
+    for variant in [Variant::Unbounded, Variant::Semaphore, Variant::JoinSet, Variant::BufferUnordered] {
+        let name = variant.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+        let output = Command::new(&me)
+            .args(["--one", &name, "--url", &fixture.url()])
+            .args(["--jobs", &args.jobs.to_string(), "--limit", &args.limit.to_string()])
+            .args(["--delay-ms", &args.delay_ms.to_string(), "--buffer-kib", &args.buffer_kib.to_string()])
+            .output();
+        let parsed = output.ok().and_then(|o| serde_json::from_slice::<Result>(&o.stdout).ok());
+        let Some(r) = parsed else {
+            eprintln!("error: the {name} run failed");
+            return ExitCode::FAILURE;
+        };
+        table.row([
+            name,
+            r.ok.to_string(),
+            r.max_in_flight.to_string(),
+            fmt_duration(Duration::from_secs_f64(r.wall_s)),
+            fmt_kib(r.peak_rss_kib),
+        ]);
+        results.push(r);
+    }
+    print!("{table}");
+    let unbounded = &results[0];
+    let bounded_peak = results[1..].iter().map(|r| r.peak_rss_kib).max().unwrap_or(0);
+    println!(
+        "unbounded: {} in flight, peak {}; bounded to {}: peak at most {}, at the cost of time",
+        unbounded.max_in_flight,
+        fmt_kib(unbounded.peak_rss_kib),
+        args.limit,
+        fmt_kib(bounded_peak)
+    );
+    ExitCode::SUCCESS
+}
