@@ -34,7 +34,9 @@ use clap::Parser;
 use shared::{Table, fmt_duration, fmt_kib, proc_status_kib};
 
 #[derive(Parser, Debug)]
-#[command(about = "Many files written and read: std::fs sequentially vs tokio::fs vs spawn_blocking")]
+#[command(
+    about = "Many files written and read: std::fs sequentially vs tokio::fs vs spawn_blocking"
+)]
 struct Args {
     /// How many files.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
@@ -62,7 +64,9 @@ fn content(i: u32, kib: u32) -> Vec<u8> {
 
 /// A simple order-independent checksum of everything read back.
 fn checksum(bytes: &[u8]) -> u64 {
-    bytes.iter().enumerate().fold(0u64, |a, (i, &b)| a.wrapping_add((i as u64 + 1) * u64::from(b)))
+    bytes.iter().enumerate().fold(0u64, |a, (i, &b)| {
+        a.wrapping_add((i as u64 + 1) * u64::from(b))
+    })
 }
 
 fn path(dir: &Path, i: u32) -> PathBuf {
@@ -132,22 +136,35 @@ fn main() -> ExitCode {
     // The contents are kept in memory to write them, so keep the total sensible.
     let total_kib = u64::from(args.files) * u64::from(args.kib);
     if total_kib > 1024 * 1024 {
-        eprintln!("error: --files x --kib is {} in all; keep it at most 1 GiB", fmt_kib(total_kib));
+        eprintln!(
+            "error: --files x --kib is {} in all; keep it at most 1 GiB",
+            fmt_kib(total_kib)
+        );
         return ExitCode::from(2);
     }
     let base = args.dir.clone().unwrap_or_else(std::env::temp_dir);
-    let dir = match tempfile::Builder::new().prefix("async_files-").tempdir_in(&base) {
+    let dir = match tempfile::Builder::new()
+        .prefix("async_files-")
+        .tempdir_in(&base)
+    {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: cannot create a directory in {}: {e}", base.display());
+            eprintln!(
+                "error: cannot create a directory in {}: {e}",
+                base.display()
+            );
             return ExitCode::from(2);
         }
     };
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
-    let contents: Arc<Vec<Vec<u8>>> = Arc::new((0..args.files).map(|i| content(i, args.kib)).collect());
+    let contents: Arc<Vec<Vec<u8>>> =
+        Arc::new((0..args.files).map(|i| content(i, args.kib)).collect());
     println!(
         "{} files of {} KiB ({} in all), written then read back, in {}",
         args.files,
@@ -157,8 +174,15 @@ fn main() -> ExitCode {
     );
     let mut table = Table::new(["way", "time", "threads (most)", "checksum"]);
     let mut sums = Vec::new();
-    for way in ["std::fs, sequential", "tokio::fs, concurrent", "spawn_blocking + std::fs"] {
-        let (stop, most) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
+    for way in [
+        "std::fs, sequential",
+        "tokio::fs, concurrent",
+        "spawn_blocking + std::fs",
+    ] {
+        let (stop, most) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicU64::new(0)),
+        );
         let sampler = count_threads(Arc::clone(&stop), Arc::clone(&most));
         let start = Instant::now();
         let result = match way {
@@ -178,7 +202,12 @@ fn main() -> ExitCode {
         };
         // Minus the sampler thread itself.
         let threads = most.load(Ordering::Relaxed).saturating_sub(1);
-        table.row([way.to_string(), fmt_duration(took), threads.to_string(), format!("{sum:016x}")]);
+        table.row([
+            way.to_string(),
+            fmt_duration(took),
+            threads.to_string(),
+            format!("{sum:016x}"),
+        ]);
         sums.push(sum);
     }
     print!("{table}");

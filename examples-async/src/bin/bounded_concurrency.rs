@@ -38,7 +38,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 #[derive(Parser, Debug)]
-#[command(about = "Unbounded spawning vs Semaphore, JoinSet with a limit and buffer_unordered: time and peak memory")]
+#[command(
+    about = "Unbounded spawning vs Semaphore, JoinSet with a limit and buffer_unordered: time and peak memory"
+)]
 struct Args {
     /// Jobs to run; each fetches one page.
     #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=8_000))]
@@ -85,13 +87,22 @@ struct InFlight {
 }
 
 /// One job: take a buffer, fetch the page into it, let go. In flight from start to end.
-async fn job(client: reqwest::Client, url: Arc<str>, buffer_kib: u32, gauge: Arc<InFlight>) -> bool {
+async fn job(
+    client: reqwest::Client,
+    url: Arc<str>,
+    buffer_kib: u32,
+    gauge: Arc<InFlight>,
+) -> bool {
     let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
     gauge.max.fetch_max(now, Ordering::SeqCst);
     let mut buffer = vec![0u8; buffer_kib as usize * 1024]; // touched: really resident
     buffer.iter_mut().step_by(4096).for_each(|b| *b = 1);
     let ok = match client.get(&*url).send().await {
-        Ok(r) => r.bytes().await.map(|body| buffer.extend_from_slice(&body)).is_ok(),
+        Ok(r) => r
+            .bytes()
+            .await
+            .map(|body| buffer.extend_from_slice(&body))
+            .is_ok(),
         Err(_) => false,
     };
     gauge.now.fetch_sub(1, Ordering::SeqCst);
@@ -102,7 +113,14 @@ async fn run(variant: Variant, args: &Args, url: Arc<str>) -> (u32, usize) {
     let client = reqwest::Client::new();
     let gauge = Arc::new(InFlight::default());
     let limit = args.limit as usize;
-    let make = |_| job(client.clone(), Arc::clone(&url), args.buffer_kib, Arc::clone(&gauge));
+    let make = |_| {
+        job(
+            client.clone(),
+            Arc::clone(&url),
+            args.buffer_kib,
+            Arc::clone(&gauge),
+        )
+    };
     let ok = match variant {
         Variant::Unbounded => {
             let tasks: Vec<_> = (0..args.jobs).map(|i| tokio::spawn(make(i))).collect();
@@ -157,13 +175,22 @@ async fn run(variant: Variant, args: &Args, url: Arc<str>) -> (u32, usize) {
 }
 
 fn one(variant: Variant, args: &Args, url: &str) -> ExitCode {
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().enable_all().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
     let url: Arc<str> = format!("{url}/delay/{}", args.delay_ms).into();
     let ((ok, max_in_flight), m) = measure(|| runtime.block_on(run(variant, args, url)));
-    let result = Result { variant, ok, max_in_flight, wall_s: m.wall.as_secs_f64(), peak_rss_kib: m.peak_rss_kib };
+    let result = Result {
+        variant,
+        ok,
+        max_in_flight,
+        wall_s: m.wall.as_secs_f64(),
+        peak_rss_kib: m.peak_rss_kib,
+    };
     println!("{}", serde_json::to_string(&result).unwrap_or_default());
     ExitCode::SUCCESS
 }
@@ -174,7 +201,10 @@ fn main() -> ExitCode {
         return one(variant, &args, url);
     }
     if args.limit > args.jobs {
-        eprintln!("error: --limit {} is more than --jobs {}: nothing would be bounded", args.limit, args.jobs);
+        eprintln!(
+            "error: --limit {} is more than --jobs {}: nothing would be bounded",
+            args.limit, args.jobs
+        );
         return ExitCode::from(2);
     }
     // One server for all variants, in this process: each child's memory is its client's only.
@@ -195,14 +225,34 @@ fn main() -> ExitCode {
     );
     let mut table = Table::new(["variant", "ok", "most in flight", "time", "peak RSS"]);
     let mut results = Vec::new();
-    for variant in [Variant::Unbounded, Variant::Semaphore, Variant::JoinSet, Variant::BufferUnordered] {
-        let name = variant.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+    for variant in [
+        Variant::Unbounded,
+        Variant::Semaphore,
+        Variant::JoinSet,
+        Variant::BufferUnordered,
+    ] {
+        let name = variant
+            .to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
         let output = Command::new(&me)
             .args(["--one", &name, "--url", &fixture.url()])
-            .args(["--jobs", &args.jobs.to_string(), "--limit", &args.limit.to_string()])
-            .args(["--delay-ms", &args.delay_ms.to_string(), "--buffer-kib", &args.buffer_kib.to_string()])
+            .args([
+                "--jobs",
+                &args.jobs.to_string(),
+                "--limit",
+                &args.limit.to_string(),
+            ])
+            .args([
+                "--delay-ms",
+                &args.delay_ms.to_string(),
+                "--buffer-kib",
+                &args.buffer_kib.to_string(),
+            ])
             .output();
-        let parsed = output.ok().and_then(|o| serde_json::from_slice::<Result>(&o.stdout).ok());
+        let parsed = output
+            .ok()
+            .and_then(|o| serde_json::from_slice::<Result>(&o.stdout).ok());
         let Some(r) = parsed else {
             eprintln!("error: the {name} run failed");
             return ExitCode::FAILURE;
@@ -218,7 +268,11 @@ fn main() -> ExitCode {
     }
     print!("{table}");
     let unbounded = &results[0];
-    let bounded_peak = results[1..].iter().map(|r| r.peak_rss_kib).max().unwrap_or(0);
+    let bounded_peak = results[1..]
+        .iter()
+        .map(|r| r.peak_rss_kib)
+        .max()
+        .unwrap_or(0);
     println!(
         "unbounded: {} in flight, peak {}; bounded to {}: peak at most {}, at the cost of time",
         unbounded.max_in_flight,
