@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Server, assert_refused, run, timing_lock};
+use common::{Server, assert_refused, ms, run, timing_lock};
 
 const ASYNC_REQUESTS: &str = env!("CARGO_BIN_EXE_async_requests");
 const WEB_SERVER: &str = env!("CARGO_BIN_EXE_web_server");
@@ -133,4 +133,52 @@ fn bad_input_is_refused() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     assert_refused(WEB_SERVER, &["--port", &port]);
+}
+
+const SCRAPER: &str = env!("CARGO_BIN_EXE_scraper");
+
+#[test]
+fn the_crawler_finds_the_same_pages_faster_and_handles_every_failure() {
+    let _t = timing_lock();
+    let r = run(SCRAPER, &["--pages", "60", "--concurrency", "10"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let one = r.row("one at a time");
+    let many = r.row("concurrent");
+    // Same pages, same 404s, the same two hanging pages (7 and 57) given up on, the flaky
+    // pages fetched after a retry, nothing failed for good.
+    for (i, what) in [
+        (1, "pages"),
+        (2, "404"),
+        (3, "timed out"),
+        (4, "failed"),
+        (5, "retries"),
+    ] {
+        assert_eq!(one[i], many[i], "{what}: {one:?} vs {many:?}");
+    }
+    assert_eq!(many[3], "2");
+    assert_eq!(many[4], "0");
+    assert!(many[2].parse::<u32>().unwrap() > 0 && many[5].parse::<u32>().unwrap() > 0);
+    assert_eq!(one[6], "1");
+    assert!(
+        (2..=10).contains(&many[6].parse::<u32>().unwrap()),
+        "{many:?}"
+    );
+    assert!(ms(many[7]) * 1.5 < ms(one[7]), "{many:?} vs {one:?}");
+    assert!(
+        r.line(&format!(
+            "{} pages found by both crawls, the same set",
+            many[1]
+        ))
+        .len()
+            > 10
+    );
+    // Without retries the flaky pages fail (and their links are not followed).
+    let r = run(SCRAPER, &["--pages", "60", "--retries", "0"]);
+    assert!(
+        r.row("concurrent")[4].parse::<u32>().unwrap() > 0,
+        "{}",
+        r.stdout
+    );
+    assert_refused(SCRAPER, &["--concurrency", "0"]);
+    assert_refused(SCRAPER, &["--timeout-ms", "0"]);
 }

@@ -91,3 +91,28 @@ fn a_shared_connection_serializes_and_a_pool_does_not() {
     assert_refused(DATABASE, &["--pool", "0"]);
     assert_refused(DATABASE, &["--rows", "0"]);
 }
+
+const RUNTIMES: &str = env!("CARGO_BIN_EXE_runtimes");
+
+#[test]
+fn the_same_workload_runs_on_three_runtimes() {
+    let _t = timing_lock();
+    let r = run(
+        RUNTIMES,
+        &["--tasks", "2000", "--delay-ms", "200", "--messages", "2000"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    for runtime in ["tokio", "smol", "async-std (discontinued)"] {
+        let row = r.row(runtime);
+        assert_eq!(row[1], "2000", "{row:?}");
+        // 2,000 tasks sleeping 200 ms at once: about one delay, not 2,000 of them.
+        assert!((200.0..1000.0).contains(&ms(row[2])), "{row:?}");
+        assert!(kib(row[6]) > 0.0);
+    }
+    assert!(
+        r.stdout
+            .contains("async_std::task::spawn(f)      -> smol::spawn(f)")
+    );
+    assert_refused(RUNTIMES, &["--tasks", "0"]);
+    assert_refused(RUNTIMES, &["--one", "nope"]);
+}

@@ -1,0 +1,285 @@
+//! Runtimes: one workload on tokio, smol and async-std, side by side, each in its own process.
+//!
+//! Rust's `async fn` is only a state machine; a runtime (executor + I/O reactor + timers) runs
+//! it, and you pick one. tokio is the most used (multi-threaded, work-stealing); smol is small
+//! and composable; async-std is DISCONTINUED upstream (its README says so and recommends
+//! smol): it is here because older tutorials use it, and because porting from it to smol is a
+//! few renamed calls (printed at the end). The workload: `--tasks` tasks that each sleep
+//! `--delay-ms` (spawning and timers), then two tasks passing `--messages` messages back and
+//! forth over a channel (task switching). Each runtime runs in a fresh copy of this program,
+//! so time, CPU and peak memory are its own.
+//!
+//! Run:
+//!   cargo run --release -p examples-async --bin runtimes
+//!   cargo run --release -p examples-async --bin runtimes -- --tasks 100000
+//!
+//! You will see: one row per runtime: the time for all sleeping tasks (about one delay), the
+//! ping-pong time and rate, CPU time and peak RSS; then the async-std to smol port.
+//!
+//! Python: asyncio is built in and has one event loop; uvloop is the faster drop-in
+//! replacement, trio and curio are the alternatives with their own APIs.
+//!
+//! Try this: `SMOL_THREADS=2` gives smol's global executor a second thread; `--messages
+//! 1000000` makes the switching cost dominate.
+
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use serde::{Deserialize, Serialize};
+use shared::{Table, fmt_duration, fmt_kib, measure};
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "The same async workload on tokio, smol and async-std (discontinued), each in a fresh process"
+)]
+struct Args {
+    /// Tasks that each sleep once.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    tasks: u32,
+    /// How long each sleeps, in ms.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    delay_ms: u64,
+    /// Messages in the ping-pong (each way).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
+    messages: u32,
+    /// Internal: run one runtime and print its JSON line.
+    #[arg(long, hide = true)]
+    one: Option<Runtime>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Runtime {
+    Tokio,
+    Smol,
+    AsyncStd,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Row {
+    runtime: Runtime,
+    sleepers_s: f64,
+    woke: u32,
+    ping_pong_s: f64,
+    cpu_s: f64,
+    peak_rss_kib: u64,
+}
+
+/// What each runtime's run returns: tasks that woke, and the two phases' times.
+type Phases = (u32, Duration, Duration);
+
+fn on_tokio(args: &Args) -> Phases {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio starts");
+    runtime.block_on(async {
+        let start = Instant::now();
+        let delay = Duration::from_millis(args.delay_ms);
+        let tasks: Vec<_> = (0..args.tasks)
+            .map(|_| tokio::spawn(async move { tokio::time::sleep(delay).await }))
+            .collect();
+        let mut woke = 0;
+        for t in tasks {
+            woke += u32::from(t.await.is_ok());
+        }
+        let sleepers = start.elapsed();
+        let start = Instant::now();
+        let (ping_tx, mut ping_rx) = tokio::sync::mpsc::channel::<u32>(1);
+        let (pong_tx, mut pong_rx) = tokio::sync::mpsc::channel::<u32>(1);
+        let echo = tokio::spawn(async move {
+            while let Some(v) = ping_rx.recv().await {
+                let _ = pong_tx.send(v).await;
+            }
+        });
+        // The pinger is a task too, so that both sides live on the runtime's own threads.
+        let messages = args.messages;
+        let pinger = tokio::spawn(async move {
+            for i in 0..messages {
+                let _ = ping_tx.send(i).await;
+                let _ = pong_rx.recv().await;
+            }
+        });
+        let _ = pinger.await;
+        let _ = echo.await;
+        (woke, sleepers, start.elapsed())
+    })
+}
+
+fn on_smol(args: &Args) -> Phases {
+    // smol::spawn: the global executor (SMOL_THREADS threads, default 1) plus the reactor.
+    smol::block_on(async {
+        let start = Instant::now();
+        let delay = Duration::from_millis(args.delay_ms);
+        let tasks: Vec<_> = (0..args.tasks)
+            .map(|_| {
+                smol::spawn(async move {
+                    smol::Timer::after(delay).await;
+                })
+            })
+            .collect();
+        let mut woke = 0;
+        for t in tasks {
+            t.await;
+            woke += 1;
+        }
+        let sleepers = start.elapsed();
+        let start = Instant::now();
+        let (ping_tx, ping_rx) = smol::channel::bounded::<u32>(1);
+        let (pong_tx, pong_rx) = smol::channel::bounded::<u32>(1);
+        let echo = smol::spawn(async move {
+            while let Ok(v) = ping_rx.recv().await {
+                let _ = pong_tx.send(v).await;
+            }
+        });
+        // The pinger is a task too, so that both sides live on the runtime's own threads.
+        let messages = args.messages;
+        let pinger = smol::spawn(async move {
+            for i in 0..messages {
+                let _ = ping_tx.send(i).await;
+                let _ = pong_rx.recv().await;
+            }
+        });
+        pinger.await;
+        echo.await;
+        (woke, sleepers, start.elapsed())
+    })
+}
+
+/// DISCONTINUED upstream. The smol version above is this one with the names changed (see the
+/// port printed by `main`); async-std's channels are smol's `async-channel` already.
+fn on_async_std(args: &Args) -> Phases {
+    async_std::task::block_on(async {
+        let start = Instant::now();
+        let delay = Duration::from_millis(args.delay_ms);
+        let tasks: Vec<_> = (0..args.tasks)
+            .map(|_| {
+                async_std::task::spawn(async move {
+                    async_std::task::sleep(delay).await;
+                })
+            })
+            .collect();
+        let mut woke = 0;
+        for t in tasks {
+            t.await;
+            woke += 1;
+        }
+        let sleepers = start.elapsed();
+        let start = Instant::now();
+        let (ping_tx, ping_rx) = smol::channel::bounded::<u32>(1);
+        let (pong_tx, pong_rx) = smol::channel::bounded::<u32>(1);
+        let echo = async_std::task::spawn(async move {
+            while let Ok(v) = ping_rx.recv().await {
+                let _ = pong_tx.send(v).await;
+            }
+        });
+        // The pinger is a task too, so that both sides live on the runtime's own threads.
+        let messages = args.messages;
+        let pinger = async_std::task::spawn(async move {
+            for i in 0..messages {
+                let _ = ping_tx.send(i).await;
+                let _ = pong_rx.recv().await;
+            }
+        });
+        pinger.await;
+        echo.await;
+        (woke, sleepers, start.elapsed())
+    })
+}
+
+fn name(r: Runtime) -> &'static str {
+    match r {
+        Runtime::Tokio => "tokio",
+        Runtime::Smol => "smol",
+        Runtime::AsyncStd => "async-std",
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(runtime) = args.one {
+        let ((woke, sleepers, ping_pong), m) = measure(|| match runtime {
+            Runtime::Tokio => on_tokio(&args),
+            Runtime::Smol => on_smol(&args),
+            Runtime::AsyncStd => on_async_std(&args),
+        });
+        let row = Row {
+            runtime,
+            sleepers_s: sleepers.as_secs_f64(),
+            woke,
+            ping_pong_s: ping_pong.as_secs_f64(),
+            cpu_s: m.cpu().as_secs_f64(),
+            peak_rss_kib: m.peak_rss_kib,
+        };
+        println!("{}", serde_json::to_string(&row).unwrap_or_default());
+        return ExitCode::SUCCESS;
+    }
+    let Ok(me) = std::env::current_exe() else {
+        eprintln!("error: cannot find this program's own executable");
+        return ExitCode::FAILURE;
+    };
+    println!(
+        "{} tasks sleeping {} ms each, then {} ping-pong round trips, on each runtime in a fresh process",
+        args.tasks, args.delay_ms, args.messages
+    );
+    let mut table = Table::new([
+        "runtime",
+        "sleepers woke",
+        "all slept in",
+        "ping-pong",
+        "per round trip",
+        "cpu",
+        "peak RSS",
+    ]);
+    for runtime in [Runtime::Tokio, Runtime::Smol, Runtime::AsyncStd] {
+        let output = Command::new(&me)
+            .args(["--one", name(runtime)])
+            .args([
+                "--tasks",
+                &args.tasks.to_string(),
+                "--delay-ms",
+                &args.delay_ms.to_string(),
+            ])
+            .args(["--messages", &args.messages.to_string()])
+            .output();
+        let Some(row) = output
+            .ok()
+            .and_then(|o| serde_json::from_slice::<Row>(&o.stdout).ok())
+        else {
+            eprintln!("error: the {} run failed", name(runtime));
+            return ExitCode::FAILURE;
+        };
+        let label = if runtime == Runtime::AsyncStd {
+            "async-std (discontinued)"
+        } else {
+            name(runtime)
+        };
+        table.row([
+            label.to_string(),
+            row.woke.to_string(),
+            fmt_duration(Duration::from_secs_f64(row.sleepers_s)),
+            fmt_duration(Duration::from_secs_f64(row.ping_pong_s)),
+            fmt_duration(Duration::from_secs_f64(
+                row.ping_pong_s / f64::from(args.messages),
+            )),
+            fmt_duration(Duration::from_secs_f64(row.cpu_s)),
+            fmt_kib(row.peak_rss_kib),
+        ]);
+    }
+    print!("{table}");
+    println!("porting async-std to smol (the code above, line for line):");
+    for (from, to) in [
+        ("async_std::task::block_on(f)", "smol::block_on(f)"),
+        ("async_std::task::spawn(f)", "smol::spawn(f)"),
+        ("async_std::task::sleep(d)", "smol::Timer::after(d)"),
+        ("async_std::net::TcpStream", "smol::net::TcpStream"),
+        (
+            "async_std::channel",
+            "smol::channel (the same async-channel crate)",
+        ),
+    ] {
+        println!("  {from:<30} -> {to}");
+    }
+    ExitCode::SUCCESS
+}

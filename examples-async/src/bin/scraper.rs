@@ -1,0 +1,298 @@
+//! Scraper: crawl a site with bounded concurrency, timeouts, retries and a visited set.
+//!
+//! The guide's second asyncio use case is web scraping. A crawler is mostly waiting for
+//! pages, so async helps, but a real one needs more than `gather`: a limit on requests in
+//! flight (to be polite, and to bound memory), a timeout per request (some servers hang), a
+//! retry for temporary errors (HTTP 500), and a visited set so that no page is fetched twice.
+//! This program serves its own site on loopback: `--pages` generated pages linking to each
+//! other, every page answering after 10 ms, some after 150 ms, some never in time, some with a
+//! 500 the first time they are asked, and some links to pages that do not exist (404). It
+//! crawls the site from the first page once with one request at a time and once with
+//! `--concurrency` at a time, and checks that both crawls found the same pages.
+//!
+//! Run:
+//!   cargo run -p examples-async --bin scraper
+//!   cargo run -p examples-async --bin scraper -- --pages 500 --concurrency 50
+//!
+//! You will see: for each crawl, the pages fetched, the 404s, the pages that timed out, the
+//! retries after a 500, the most requests in flight and the time; then the speedup, with the
+//! same set of pages found by both.
+//!
+//! Python: `aiohttp.ClientSession` with `asyncio.Semaphore(n)`, `ClientTimeout(total=...)`, a
+//! retry loop, and a `set()` of seen URLs: the guide's scraping use case.
+//!
+//! Try this: `--timeout-ms 6000` and the hanging pages are waited for (and the crawl takes
+//! seconds longer); `--retries 0` and the flaky pages count as failures.
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::convert::Infallible;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use shared::{Table, fmt_duration, fmt_ratio};
+use tokio::task::JoinSet;
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Crawl a loopback site: bounded concurrency, per-request timeouts, retries, a visited set"
+)]
+struct Args {
+    /// Pages on the generated site.
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pages: u32,
+    /// Requests in flight at once in the concurrent crawl.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    concurrency: u32,
+    /// Give up on a request after this long, in ms.
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    timeout_ms: u64,
+    /// Retries after an HTTP 500.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
+    retries: u32,
+}
+
+// ---- The site: generated pages, served on loopback by hyper ----
+
+/// Page i: slow, hanging, or flaky depending on its number; links to three others and, now and
+/// then, to a page that does not exist.
+fn page(i: u32, pages: u32) -> (Duration, String) {
+    let delay = match i {
+        _ if i % 50 == 7 => Duration::from_secs(5), // hangs: past any sensible timeout
+        _ if i % 17 == 0 => Duration::from_millis(150),
+        _ => Duration::from_millis(10),
+    };
+    let mut links: Vec<u32> = vec![(i + 1) % pages, (i * 7 + 3) % pages, (i * 13 + 5) % pages];
+    if i % 9 == 0 {
+        links.push(pages + i); // missing: 404
+    }
+    let body: String = links
+        .iter()
+        .map(|l| format!("<a href=\"/page/{l}\">page {l}</a>\n"))
+        .collect();
+    (
+        delay,
+        format!("<html><body><h1>page {i}</h1>\n{body}</body></html>\n"),
+    )
+}
+
+async fn serve(
+    req: Request<Incoming>,
+    pages: u32,
+    asked: Arc<Mutex<HashMap<u32, u32>>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let number = req
+        .uri()
+        .path()
+        .strip_prefix("/page/")
+        .and_then(|n| n.parse::<u32>().ok());
+    let (status, body) = match number {
+        Some(i) if i < pages => {
+            let times = {
+                let mut asked = asked.lock().unwrap_or_else(PoisonError::into_inner);
+                let n = asked.entry(i).or_default();
+                *n += 1;
+                *n
+            };
+            let (delay, html) = page(i, pages);
+            tokio::time::sleep(delay).await;
+            if i % 11 == 4 && times == 1 {
+                (StatusCode::INTERNAL_SERVER_ERROR, "try again\n".to_string()) // flaky: first time only
+            } else {
+                (StatusCode::OK, html)
+            }
+        }
+        _ => (StatusCode::NOT_FOUND, "no such page\n".to_string()),
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// Starts the site on a free loopback port; returns its base URL. Each call is a fresh site
+/// (the flaky pages fail again), so each crawl meets the same conditions.
+async fn start_site(pages: u32) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let asked = Arc::new(Mutex::new(HashMap::new()));
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let asked = Arc::clone(&asked);
+            let service =
+                hyper::service::service_fn(move |req| serve(req, pages, Arc::clone(&asked)));
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
+            );
+        }
+    });
+    Ok(base)
+}
+
+// ---- The crawler ----
+
+#[derive(Default, Debug)]
+struct Crawl {
+    fetched: BTreeSet<u32>,
+    not_found: u32,
+    timed_out: u32,
+    failed: u32,
+    retries: u32,
+    most_in_flight: usize,
+}
+
+enum Fetch {
+    Page(String),
+    NotFound,
+    TimedOut,
+    Failed,
+}
+
+/// One page, with a timeout per attempt and retries after a 500.
+async fn fetch(
+    client: reqwest::Client,
+    url: String,
+    timeout: Duration,
+    retries: u32,
+) -> (Fetch, u32) {
+    for attempt in 0..=retries {
+        let response = tokio::time::timeout(timeout, async {
+            let r = client.get(&url).send().await?;
+            let status = r.status().as_u16();
+            Ok::<_, reqwest::Error>((status, r.text().await?))
+        })
+        .await;
+        match response {
+            Err(_) => return (Fetch::TimedOut, attempt),
+            Ok(Ok((200, body))) => return (Fetch::Page(body), attempt),
+            Ok(Ok((404, _))) => return (Fetch::NotFound, attempt),
+            Ok(Ok((500, _))) if attempt < retries => {
+                tokio::time::sleep(Duration::from_millis(20 << attempt)).await; // back off
+            }
+            Ok(Ok(_)) => return (Fetch::Failed, attempt),
+            Ok(Err(_)) => return (Fetch::Failed, attempt),
+        }
+    }
+    (Fetch::Failed, retries)
+}
+
+fn links(html: &str) -> impl Iterator<Item = u32> + '_ {
+    html.split("href=\"/page/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+}
+
+async fn crawl(base: &str, args: &Args, concurrency: usize) -> Crawl {
+    let client = reqwest::Client::new();
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let mut result = Crawl::default();
+    let mut visited = HashSet::from([0u32]); // a page is queued at most once, ever
+    let mut queue = VecDeque::from([0u32]);
+    let mut in_flight = JoinSet::new();
+    while !queue.is_empty() || !in_flight.is_empty() {
+        // Top up to the limit, then wait for any one request to finish.
+        while in_flight.len() < concurrency {
+            let Some(n) = queue.pop_front() else { break };
+            let url = format!("{base}/page/{n}");
+            let client = client.clone();
+            let retries = args.retries;
+            in_flight.spawn(async move { (n, fetch(client, url, timeout, retries).await) });
+        }
+        result.most_in_flight = result.most_in_flight.max(in_flight.len());
+        let Some(Ok((n, (outcome, retries)))) = in_flight.join_next().await else {
+            continue;
+        };
+        result.retries += retries;
+        match outcome {
+            Fetch::Page(html) => {
+                result.fetched.insert(n);
+                for link in links(&html) {
+                    if visited.insert(link) {
+                        queue.push_back(link);
+                    }
+                }
+            }
+            Fetch::NotFound => result.not_found += 1,
+            Fetch::TimedOut => result.timed_out += 1,
+            Fetch::Failed => result.failed += 1,
+        }
+    }
+    result
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    else {
+        eprintln!("error: cannot start the tokio runtime");
+        return ExitCode::FAILURE;
+    };
+    let crawls = runtime.block_on(async {
+        let mut crawls = Vec::new();
+        for (name, limit) in [
+            ("one at a time", 1),
+            ("concurrent", args.concurrency as usize),
+        ] {
+            let base = start_site(args.pages).await?;
+            let start = Instant::now();
+            let c = crawl(&base, &args, limit).await;
+            crawls.push((name, c, start.elapsed()));
+        }
+        Ok::<_, std::io::Error>(crawls)
+    });
+    let crawls = match crawls {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot serve the site: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut table = Table::new([
+        "crawl",
+        "pages",
+        "404",
+        "timed out",
+        "failed",
+        "retries",
+        "most in flight",
+        "time",
+    ]);
+    for (name, c, took) in &crawls {
+        table.row([
+            name.to_string(),
+            c.fetched.len().to_string(),
+            c.not_found.to_string(),
+            c.timed_out.to_string(),
+            c.failed.to_string(),
+            c.retries.to_string(),
+            c.most_in_flight.to_string(),
+            fmt_duration(*took),
+        ]);
+    }
+    print!("{table}");
+    let ((_, one, t1), (_, many, tn)) = (&crawls[0], &crawls[1]);
+    let same = one.fetched == many.fetched;
+    println!(
+        "{} pages found by both crawls{}; concurrent ({} at a time) {} vs one at a time {} ({})",
+        many.fetched.len(),
+        if same {
+            ", the same set"
+        } else {
+            ", BUT DIFFERENT SETS"
+        },
+        args.concurrency,
+        fmt_duration(*tn),
+        fmt_duration(*t1),
+        fmt_ratio(*t1, *tn)
+    );
+    if !same {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
