@@ -63,11 +63,11 @@ struct Args {
 fn page(i: u32, pages: u32) -> (Duration, String) {
     let delay = match i {
         _ if i % 50 == 7 => Duration::from_secs(5), // hangs: past any sensible timeout
-        _ if i % 17 == 0 => Duration::from_millis(150),
+        _ if i.is_multiple_of(17) => Duration::from_millis(150),
         _ => Duration::from_millis(10),
     };
     let mut links: Vec<u32> = vec![(i + 1) % pages, (i * 7 + 3) % pages, (i * 13 + 5) % pages];
-    if i % 9 == 0 {
+    if i.is_multiple_of(9) {
         links.push(pages + i); // missing: 404
     }
     let body: String = links
