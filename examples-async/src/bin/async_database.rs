@@ -133,12 +133,7 @@ async fn pooled(path: &Path, queries: u32, size: u32) -> rusqlite::Result<Total>
             answer
         });
     }
-    let mut total = (0, 0);
-    while let Some(r) = tasks.join_next().await {
-        let (c, s) = r.expect("the query task does not panic")?;
-        total = (total.0 + c, total.1 + s);
-    }
-    Ok(total)
+    collect(tasks).await
 }
 
 async fn collect(
@@ -146,7 +141,7 @@ async fn collect(
 ) -> rusqlite::Result<Total> {
     let mut total = (0, 0);
     while let Some(r) = tasks.join_next().await {
-        let (c, s) = r.expect("the query thread does not panic")?;
+        let (c, s) = r.expect("the query tasks do not panic")?;
         total = (total.0 + c, total.1 + s);
     }
     Ok(total)
