@@ -124,17 +124,32 @@ pub fn timing_lock() -> std::sync::MutexGuard<'static, ()> {
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A server program running in the background (such as `web_server`), whose first line on
-/// stdout is `listening on URL`. Its output is read by a thread so that it never blocks on a
+/// A program running in the background (such as `web_server`, whose first line on stdout is
+/// `listening on URL`, or one that prints a prompt before waiting for Ctrl-C). Its output is read by a thread so that it never blocks on a
 /// full pipe; dropping a `Server` kills the process.
 pub struct Server {
     child: std::process::Child,
     pub url: String,
+    pub before: String,
     output: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
+    /// Starts `program` and reads its stdout up to its first line, which must be
+    /// `listening on URL`.
     pub fn start(program: &str, args: &[&str]) -> Server {
+        let server = Server::start_after(program, args, "listening on ");
+        assert!(
+            server.before.is_empty(),
+            "first line was not `listening on`:\n{}",
+            server.before
+        );
+        server
+    }
+
+    /// Starts `program` and reads its stdout up to the first line that starts with `ready`;
+    /// `url` holds the rest of that line, `before` the lines before it.
+    pub fn start_after(program: &str, args: &[&str], ready: &str) -> Server {
         use std::io::{BufRead, BufReader, Read};
         let mut child = std::process::Command::new(program)
             .args(args)
@@ -142,13 +157,19 @@ impl Server {
             .spawn()
             .unwrap_or_else(|e| panic!("{program} does not start: {e}"));
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        stdout.read_line(&mut first).unwrap();
-        let url = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line was {first:?}"))
-            .to_string();
+        let (mut before, mut line) = (String::new(), String::new());
+        let url = loop {
+            line.clear();
+            let read = stdout.read_line(&mut line).unwrap();
+            assert!(
+                read > 0,
+                "{program} ended before printing {ready:?}:\n{before}"
+            );
+            if let Some(rest) = line.trim().strip_prefix(ready) {
+                break rest.to_string();
+            }
+            before.push_str(&line);
+        };
         let output = std::thread::spawn(move || {
             let mut rest = String::new();
             let _ = stdout.read_to_string(&mut rest);
@@ -157,6 +178,7 @@ impl Server {
         Server {
             child,
             url,
+            before,
             output: Some(output),
         }
     }

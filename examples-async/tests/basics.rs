@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, ms, run, timing_lock};
+use common::{Server, assert_refused, ms, run, timing_lock};
 
 const CHEF: &str = env!("CARGO_BIN_EXE_chef");
 const TIMEOUTS: &str = env!("CARGO_BIN_EXE_timeouts");
@@ -72,53 +72,52 @@ fn timeouts_cancel_and_shutdown_loses_nothing() {
         4
     );
     let report = r.line("accepted ");
+    let [accepted, finished, lost] = accepted_finished_lost(report);
+    assert!(
+        accepted > 0 && accepted == finished && lost == 0,
+        "{report}"
+    );
+}
+
+/// The figures of the shutdown report, `accepted A, finished F, lost L; drained in ...`.
+fn accepted_finished_lost(report: &str) -> [u64; 3] {
     let n: Vec<u64> = report
         .split([' ', ',', ';'])
         .filter_map(|w| w.parse().ok())
         .collect();
-    assert!(n[0] > 0 && n[0] == n[1] && n[2] == 0, "{report}");
+    [n[0], n[1], n[2]]
 }
 
 #[test]
 fn ctrl_c_drains_every_job_in_flight() {
-    use std::io::{BufRead, BufReader, Read};
-    let mut child = std::process::Command::new(TIMEOUTS)
-        .args([
+    let program = Server::start_after(
+        TIMEOUTS,
+        &[
             "--part",
             "shutdown",
             "--shutdown-after-ms",
             "60000",
             "--job-ms",
             "400",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("press Ctrl-C") {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "no prompt");
-    }
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status();
-    assert!(kill.unwrap().success());
-    let mut rest = String::new();
-    out.read_to_string(&mut rest).unwrap();
-    assert!(child.wait().unwrap().success(), "{rest}");
-    assert!(
-        rest.contains("SIGINT: stopped accepting; waiting for"),
-        "{rest}"
+        ],
+        "press Ctrl-C",
     );
-    let report = rest.lines().find(|l| l.starts_with("accepted ")).unwrap();
-    let n: Vec<u64> = report
-        .split([' ', ',', ';'])
-        .filter_map(|w| w.parse().ok())
-        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    program.interrupt();
+    let r = program.finish();
+    assert!(r.success(), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("SIGINT: stopped accepting; waiting for"),
+        "{}",
+        r.stdout
+    );
+    let report = r.line("accepted ");
+    let [accepted, finished, lost] = accepted_finished_lost(report);
     // Jobs take 400 ms and the signal came at about 300 ms: some were in flight, none lost.
-    assert!(n[0] > 0 && n[0] == n[1] && n[2] == 0, "{report}");
+    assert!(
+        accepted > 0 && accepted == finished && lost == 0,
+        "{report}"
+    );
     assert_refused(TIMEOUTS, &["--part", "nope"]);
     assert_refused(TIMEOUTS, &["--job-ms", "0"]);
 }
