@@ -71,7 +71,7 @@ enum Variant {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Result {
+struct VariantRun {
     variant: Variant,
     ok: u32,
     max_in_flight: usize,
@@ -184,7 +184,7 @@ fn one(variant: Variant, args: &Args, url: &str) -> ExitCode {
     };
     let url: Arc<str> = format!("{url}/delay/{}", args.delay_ms).into();
     let ((ok, max_in_flight), m) = measure(|| runtime.block_on(run(variant, args, url)));
-    let result = Result {
+    let result = VariantRun {
         variant,
         ok,
         max_in_flight,
@@ -252,7 +252,7 @@ fn main() -> ExitCode {
             .output();
         let parsed = output
             .ok()
-            .and_then(|o| serde_json::from_slice::<Result>(&o.stdout).ok());
+            .and_then(|o| serde_json::from_slice::<VariantRun>(&o.stdout).ok());
         let Some(r) = parsed else {
             eprintln!("error: the {name} run failed");
             return ExitCode::FAILURE;
