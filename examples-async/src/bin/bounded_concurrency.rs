@@ -70,6 +70,7 @@ enum Variant {
     BufferUnordered,
 }
 
+/// What one variant's child process reports, as a JSON line.
 #[derive(Serialize, Deserialize)]
 struct VariantRun {
     variant: Variant,
