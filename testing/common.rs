@@ -217,3 +217,37 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Live processes (not zombies) running `program`: after a program has ended, any left is an
+/// orphan it failed to stop. Only meaningful when no other test runs `program` at the time.
+pub fn survivors(program: &str) -> Vec<u32> {
+    let target = std::fs::canonicalize(program).unwrap_or_else(|_| program.into());
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        // A zombie's exe link cannot be read; a zombie shows as state Z in stat.
+        let exe = std::fs::read_link(entry.path().join("exe"));
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|s| s.trim_start().starts_with('Z'));
+        if exe.is_ok_and(|e| e == target)
+            || (zombie && stat.contains(&format!("({})", short(&target))))
+        {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// The name the kernel keeps for a process: the file name, cut to 15 bytes.
+fn short(path: &std::path::Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    name.chars().take(15).collect()
+}

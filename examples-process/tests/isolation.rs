@@ -1,0 +1,88 @@
+//! `isolation`: a child's change stays in the child; crashed, aborted and hung workers are
+//! replaced and their jobs retried, each job answered exactly once; nothing is left running.
+
+#[path = "../../testing/common.rs"]
+mod common;
+use common::{assert_refused, run, survivors};
+
+const ISOLATION: &str = env!("CARGO_BIN_EXE_isolation");
+
+// One test runs every case in turn, so that the check for stray processes sees only its own.
+#[test]
+fn crashes_are_contained_and_every_job_is_done_once() {
+    let r = run(ISOLATION, &["--timeout-ms", "500"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    // Separate memory: the child's 150 is its own; the thread's 150 is everyone's.
+    assert!(r.stdout.contains("child changed its balance to 150"));
+    assert!(r.stdout.contains("parent still sees 100"));
+    assert!(r.stdout.contains("the parent sees 150"));
+    // The three faults, each noticed for what it was, each worker replaced.
+    let incidents: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains(") died on job"))
+        .collect();
+    assert_eq!(incidents.len(), 3, "{}", r.stdout);
+    assert!(
+        incidents
+            .iter()
+            .any(|l| l.contains("job 2: exit code 101 (panic)"))
+    );
+    assert!(
+        incidents
+            .iter()
+            .any(|l| l.contains("job 5: killed by signal 6 (abort)"))
+    );
+    assert!(
+        incidents
+            .iter()
+            .any(|l| l.contains("job 8: no answer") && l.contains("SIGKILL"))
+    );
+    assert!(incidents.iter().all(|l| l.contains("restarted as pid")));
+    // Every job answered once, equal to the sequential count; the faulty ones took two tries.
+    for id in 1..=10 {
+        let row = r.row(&format!("{id} "));
+        let answer = row[2].trim_matches(['[', ']']);
+        assert_eq!(answer, row[3], "job {id}: {row:?}");
+        let attempts = if [2, 5, 8].contains(&id) { "2" } else { "1" };
+        assert_eq!(row[1], attempts, "job {id}: {row:?}");
+    }
+    assert!(r.stdout.contains("every job answered exactly once"));
+
+    // A supervisor that gives up still stops and reaps every worker.
+    let r = run(ISOLATION, &["--max-attempts", "1", "--hang-job", "0"]);
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("error: job 2 failed 1 times"),
+        "{}",
+        r.stderr
+    );
+
+    // No faults: one attempt each, more workers.
+    let r = run(
+        ISOLATION,
+        &[
+            "--jobs",
+            "6",
+            "--workers",
+            "3",
+            "--panic-job",
+            "0",
+            "--abort-job",
+            "0",
+            "--hang-job",
+            "0",
+        ],
+    );
+    assert!(r.success(), "{}", r.stderr);
+    assert!(r.stdout.contains("6 jobs, 0 workers lost"), "{}", r.stdout);
+
+    assert_refused(ISOLATION, &["--jobs", "3"]); // the default faulty jobs 5 and 8 do not exist
+    assert_refused(ISOLATION, &["--workers", "0"]);
+    assert_refused(ISOLATION, &["--timeout-ms", "1"]);
+    assert_eq!(
+        survivors(ISOLATION),
+        Vec::<u32>::new(),
+        "workers left running"
+    );
+}
