@@ -1,0 +1,84 @@
+//! `graceful_shutdown`: a signal drains the pool: in-flight jobs finish, the rest are not
+//! started, none is lost or done twice, the program exits 0 and leaves no worker behind.
+
+#[path = "../../testing/common.rs"]
+mod common;
+use common::{Run, Server, assert_refused, run, survivors};
+
+const GRACEFUL_SHUTDOWN: &str = env!("CARGO_BIN_EXE_graceful_shutdown");
+
+/// The ledger line's figures: (done, in flight at the signal, not started, lost, twice).
+fn ledger(r: &Run) -> [usize; 5] {
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.contains(" done (") && l.contains("not started"))
+        .unwrap_or_else(|| panic!("no ledger in:\n{}", r.stdout));
+    let numbers: Vec<usize> = line
+        .replace([',', '(', ')', ';'], " ")
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    // "40 jobs: 16 done (1 of them ...), 24 not started (from job 17 on ...); lost 0, done twice 0"
+    let n = numbers.len();
+    [
+        numbers[1],
+        numbers[2],
+        numbers[3],
+        numbers[n - 2],
+        numbers[n - 1],
+    ]
+}
+
+// One test runs every case in turn, so that the check for stray processes sees only its own.
+#[test]
+fn a_signal_drains_the_pool_and_nothing_is_lost() {
+    // On its own: it interrupts itself after 15 jobs of 40.
+    let r = run(GRACEFUL_SHUTDOWN, &[]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let [done, _, not_started, lost, twice] = ledger(&r);
+    assert!(done >= 15 && done < 40, "{}", r.stdout);
+    assert_eq!(
+        (done + not_started, lost, twice),
+        (40, 0, 0),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("drained cleanly"));
+
+    // From outside, SIGINT and SIGTERM alike, sent after the first answer of a long batch.
+    for signal in ["INT", "TERM"] {
+        let args = [
+            "--interrupt-after",
+            "0",
+            "--jobs",
+            "2000",
+            "--span",
+            "100000",
+        ];
+        let pool = Server::start_after(GRACEFUL_SHUTDOWN, &args, "job ");
+        pool.signal(signal);
+        let r = pool.finish();
+        assert_eq!(r.code, Some(0), "SIG{signal}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("signal received: no new jobs"),
+            "{}",
+            r.stdout
+        );
+        let [done, _, not_started, lost, twice] = ledger(&r);
+        assert!(not_started > 0 && done >= 1, "SIG{signal}: {}", r.stdout);
+        assert_eq!(
+            (done + not_started, lost, twice),
+            (2000, 0, 0),
+            "{}",
+            r.stdout
+        );
+    }
+    assert_refused(GRACEFUL_SHUTDOWN, &["--interrupt-after", "41"]);
+    assert_refused(GRACEFUL_SHUTDOWN, &["--workers", "0"]);
+    assert_eq!(
+        survivors(GRACEFUL_SHUTDOWN),
+        Vec::<u32>::new(),
+        "workers left running"
+    );
+}
