@@ -37,7 +37,7 @@ fn a_signal_drains_the_pool_and_nothing_is_lost() {
     let r = run(GRACEFUL_SHUTDOWN, &[]);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
     let [done, _, not_started, lost, twice] = ledger(&r);
-    assert!(done >= 15 && done < 40, "{}", r.stdout);
+    assert!((15..40).contains(&done), "{}", r.stdout);
     assert_eq!(
         (done + not_started, lost, twice),
         (40, 0, 0),
