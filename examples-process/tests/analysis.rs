@@ -1,0 +1,37 @@
+//! `data_analysis`: the merged map-reduce answer equals one sequential pass, for any split.
+
+#[path = "../../testing/common.rs"]
+mod common;
+use common::{assert_refused, run, survivors};
+
+const DATA_ANALYSIS: &str = env!("CARGO_BIN_EXE_data_analysis");
+
+#[test]
+fn merged_answers_equal_the_sequential_pass() {
+    for workers in ["1", "3", "7"] {
+        let r = run(
+            DATA_ANALYSIS,
+            &["--rows", "50000", "--workers", workers, "--top", "3"],
+        );
+        assert!(r.success(), "{}{}", r.stdout, r.stderr);
+        for approach in ["sequential", "processes", "threads"] {
+            assert_eq!(r.row(approach).last(), Some(&"equal"), "{}", r.stdout);
+        }
+        // Every row is counted once: the regions' orders add up to the rows generated.
+        let orders: u64 = ["north", "south", "east", "west", "central", "islands"]
+            .iter()
+            .map(|region| r.row(region)[1].parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(orders, 50_000, "{}", r.stdout);
+        assert_eq!(r.line("top 3 products").matches('#').count(), 3);
+        assert!(r.stdout.contains("merged equal to the sequential pass"));
+    }
+    assert_refused(DATA_ANALYSIS, &["--rows", "0"]);
+    assert_refused(DATA_ANALYSIS, &["--workers", "0"]);
+    assert_refused(DATA_ANALYSIS, &["--top", "x"]);
+    assert_eq!(
+        survivors(DATA_ANALYSIS),
+        Vec::<u32>::new(),
+        "workers left running"
+    );
+}
