@@ -263,10 +263,10 @@ fn write_svg(dir: &Path, scenario: &str, title: &str, rows: &[&Row]) -> Result<P
     let root = SVGBackend::new(&path, (960, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let panels = root.split_evenly((1, 2));
-    let wall = |r: &Row| r.wall_s;
-    let memory = |r: &Row| r.peak_rss_kib as f64 / 1024.0;
-    let metrics: [(&str, &dyn Fn(&Row) -> f64); 2] =
-        [("wall time (s)", &wall), ("peak RSS (MiB)", &memory)];
+    let metrics: [(&str, fn(&Row) -> f64); 2] = [
+        ("wall time (s)", |r| r.wall_s),
+        ("peak RSS (MiB)", |r| r.peak_rss_kib as f64 / 1024.0),
+    ];
     for (panel, (label, value)) in panels.iter().zip(metrics) {
         let top = rows.iter().map(|r| value(r)).fold(0.0, f64::max) * 1.15 + 1e-9;
         let mut chart = ChartBuilder::on(panel)
