@@ -256,6 +256,9 @@ fn guide_says(scenario: &str, approach: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// One figure of a row, for a chart.
+type Metric = fn(&Row) -> f64;
+
 /// One SVG per scenario: wall time and peak memory per approach, as bars.
 fn write_svg(dir: &Path, scenario: &str, title: &str, rows: &[&Row]) -> Result<PathBuf, String> {
     use plotters::prelude::*;
@@ -263,7 +266,7 @@ fn write_svg(dir: &Path, scenario: &str, title: &str, rows: &[&Row]) -> Result<P
     let root = SVGBackend::new(&path, (960, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let panels = root.split_evenly((1, 2));
-    let metrics: [(&str, fn(&Row) -> f64); 2] = [
+    let metrics: [(&str, Metric); 2] = [
         ("wall time (s)", |r| r.wall_s),
         ("peak RSS (MiB)", |r| r.peak_rss_kib as f64 / 1024.0),
     ];
