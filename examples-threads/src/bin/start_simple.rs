@@ -1,0 +1,244 @@
+//! Start simple: write it sequentially, time the stages, and add concurrency only where the
+//! time goes.
+//!
+//! The guide's first best practice: "begin with sequential code, profile to identify
+//! bottlenecks, add concurrency only where needed". A small pipeline fetches pages from a slow
+//! loopback server and then does real CPU work on each (counting primes, standing in for
+//! parsing and analysis). Version 1 is sequential and times its two stages. Version 2 makes
+//! the stage that dominated concurrent: when it is fetching, one thread per page (the waits
+//! overlap); when it is computing, rayon across the cores. Version 3 does the opposite, making
+//! the *other* stage concurrent, and gains next to nothing: Amdahl's law, in two lines of a
+//! table. The program reads its own profile to decide which stage is which.
+//!
+//! Run:
+//!   cargo run --release -p examples-threads --bin start_simple
+//!   cargo run --release -p examples-threads --bin start_simple -- --delay-ms 5 --work 3000000
+//!
+//! You will see: fetching about 97% of version 1's time; version 2 (concurrent fetching)
+//! about 7x faster; version 3 (parallel computing, fetching still one by one) 1.0x; a closing
+//! line saying which change was worth making.
+//!
+//! Python: `time.perf_counter()` around each stage, then `ThreadPoolExecutor` for the fetches,
+//! before reaching for anything else.
+//!
+//! Try this: `--delay-ms 5 --work 3000000` (now computing dominates, and the program
+//! parallelises that instead); `--pages 40` (concurrent fetching gains more, the rest less).
+
+use std::process::ExitCode;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use rayon::prelude::*;
+use shared::fixture::Fixture;
+use shared::{Table, fmt_duration, fmt_ratio};
+
+#[derive(Parser, Debug)]
+#[command(about = "Time a sequential pipeline's stages, then make the dominant one concurrent")]
+struct Args {
+    /// Pages to fetch and process.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=500))]
+    pages: u32,
+    /// How long the server takes to answer each page, in milliseconds.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    delay_ms: u64,
+    /// CPU work per page: count the primes below this.
+    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    work: u64,
+}
+
+fn is_prime(n: u64) -> bool {
+    if n < 4 {
+        return n >= 2;
+    }
+    if n.is_multiple_of(2) {
+        return false;
+    }
+    let mut d = 3;
+    while d * d <= n {
+        if n.is_multiple_of(d) {
+            return false;
+        }
+        d += 2;
+    }
+    true
+}
+
+/// The CPU stage for one page: its length plus the primes below `work`, a checkable figure.
+fn analyse(page: &str, work: u64) -> u64 {
+    page.len() as u64 + (0..work).filter(|&n| is_prime(n)).count() as u64
+}
+
+fn fetch(agent: &ureq::Agent, url: &str) -> Result<String, String> {
+    agent
+        .get(url)
+        .call()
+        .and_then(|mut r| r.body_mut().read_to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// One version of the pipeline: how long each stage took and the answer.
+struct Timed {
+    fetch: Duration,
+    compute: Duration,
+    answer: u64,
+}
+
+fn fetch_sequential(agent: &ureq::Agent, urls: &[String]) -> Result<Vec<String>, String> {
+    urls.iter().map(|u| fetch(agent, u)).collect()
+}
+
+fn fetch_concurrent(agent: &ureq::Agent, urls: &[String]) -> Result<Vec<String>, String> {
+    // One scoped thread per page: each blocks on its own request, the waits overlap.
+    thread::scope(|s| {
+        let handles: Vec<_> = urls.iter().map(|u| s.spawn(|| fetch(agent, u))).collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err("a fetch thread panicked".into()))
+            })
+            .collect()
+    })
+}
+
+fn compute_sequential(pages: &[String], work: u64) -> u64 {
+    pages.iter().map(|p| analyse(p, work)).sum()
+}
+
+fn compute_parallel(pages: &[String], work: u64) -> u64 {
+    pages.par_iter().map(|p| analyse(p, work)).sum()
+}
+
+type Fetcher = fn(&ureq::Agent, &[String]) -> Result<Vec<String>, String>;
+type Computer = fn(&[String], u64) -> u64;
+/// A version of the pipeline: its name and how it does each stage.
+type Version = (&'static str, Fetcher, Computer);
+
+fn pipeline(
+    agent: &ureq::Agent,
+    urls: &[String],
+    work: u64,
+    f: Fetcher,
+    c: Computer,
+) -> Result<Timed, String> {
+    let start = Instant::now();
+    let pages = f(agent, urls)?;
+    let fetched = Instant::now();
+    let answer = c(&pages, work);
+    Ok(Timed {
+        fetch: fetched - start,
+        compute: fetched.elapsed(),
+        answer,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let fixture = match Fixture::start() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot start the loopback server: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let url = fixture.delay_url(Duration::from_millis(args.delay_ms));
+    let urls = vec![url; args.pages as usize];
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_idle_connections_per_host(args.pages as usize)
+        .build()
+        .into();
+    let result = (|| {
+        // Version 1: sequential, with a stopwatch on each stage. This is the profile.
+        let v1 = pipeline(
+            &agent,
+            &urls,
+            args.work,
+            fetch_sequential,
+            compute_sequential,
+        )?;
+        let fetching_dominates = v1.fetch >= v1.compute;
+        // Version 2: concurrency where the time went. Version 3: where it did not.
+        let (dominant, other): (Version, Version) = {
+            let on_fetch: Version = (
+                "concurrent fetching (threads)",
+                fetch_concurrent,
+                compute_sequential,
+            );
+            let on_compute: Version = (
+                "parallel computing (rayon)",
+                fetch_sequential,
+                compute_parallel,
+            );
+            if fetching_dominates {
+                (on_fetch, on_compute)
+            } else {
+                (on_compute, on_fetch)
+            }
+        };
+        let v2 = pipeline(&agent, &urls, args.work, dominant.1, dominant.2)?;
+        let v3 = pipeline(&agent, &urls, args.work, other.1, other.2)?;
+        Ok::<_, String>((v1, fetching_dominates, [(dominant.0, v2), (other.0, v3)]))
+    })();
+    let (v1, fetching_dominates, versions) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let total = |t: &Timed| t.fetch + t.compute;
+    let share = v1.fetch.as_secs_f64() / total(&v1).as_secs_f64().max(1e-9);
+    println!(
+        "profile of version 1: fetching {} ({:.0}%), computing {} ({:.0}%): {} dominates",
+        fmt_duration(v1.fetch),
+        share * 100.0,
+        fmt_duration(v1.compute),
+        (1.0 - share) * 100.0,
+        if fetching_dominates {
+            "fetching"
+        } else {
+            "computing"
+        }
+    );
+    let mut table = Table::new([
+        "version",
+        "fetch",
+        "compute",
+        "total",
+        "vs version 1",
+        "answer",
+    ]);
+    let rows: [(String, &Timed); 3] = [
+        ("1: sequential".into(), &v1),
+        (format!("2: {}", versions[0].0), &versions[0].1),
+        (format!("3: {}", versions[1].0), &versions[1].1),
+    ];
+    for (name, t) in rows {
+        table.row([
+            name,
+            fmt_duration(t.fetch),
+            fmt_duration(t.compute),
+            fmt_duration(total(t)),
+            fmt_ratio(total(&v1), total(t)),
+            t.answer.to_string(),
+        ]);
+    }
+    print!("{table}");
+    let same = versions.iter().all(|(_, t)| t.answer == v1.answer);
+    println!(
+        "concurrency on the dominant stage: {}; on the other stage: {}; {}",
+        fmt_ratio(total(&v1), total(&versions[0].1)),
+        fmt_ratio(total(&v1), total(&versions[1].1)),
+        if same {
+            "same answer each way: profile first, then change the part that takes the time"
+        } else {
+            "BUT THE ANSWERS DIFFER"
+        }
+    );
+    if same {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
