@@ -24,7 +24,8 @@ pub mod fixture;
 
 pub use format::{fmt_duration, fmt_kib, fmt_ratio};
 pub use measure::{
-    Measurement, Stopwatch, Usage, Who, measure, peak_rss_kib, proc_status_kib, usage,
+    Measurement, Stopwatch, Usage, Who, measure, peak_rss_kib, proc_status_kib, proc_status_kib_of,
+    usage,
 };
 pub use record::{Record, print_json};
 pub use table::Table;

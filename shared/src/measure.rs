@@ -49,7 +49,16 @@ pub fn peak_rss_kib() -> u64 {
 /// now), `VmHWM` (resident at most), `VmSize` (address space reserved, resident or not),
 /// `VmStk`... `None` where `/proc` is not mounted or the field does not exist.
 pub fn proc_status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    read_status_kib("/proc/self/status", field)
+}
+
+/// The same figure for another process, such as a child: `/proc/{pid}/status`.
+pub fn proc_status_kib_of(pid: u32, field: &str) -> Option<u64> {
+    read_status_kib(&format!("/proc/{pid}/status"), field)
+}
+
+fn read_status_kib(path: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(path).ok()?;
     status
         .lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use serde::{Deserialize, Serialize};
-use shared::{Table, fmt_duration, fmt_kib, proc_status_kib};
+use shared::{Table, fmt_duration, fmt_kib, proc_status_kib, proc_status_kib_of};
 
 #[derive(Parser, Debug)]
 #[command(about = "N waiting processes, threads and async tasks: start time and memory per unit")]
@@ -143,12 +143,6 @@ fn pss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Start N waiting processes, read their memory while they all wait, then let them go.
 fn hold_processes(n: u32) -> Result<PerUnit, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
@@ -177,7 +171,7 @@ fn hold_processes(n: u32) -> Result<PerUnit, String> {
         let took = start.elapsed();
         let (mut rss, mut pss) = (0, 0);
         for c in &children {
-            rss += rss_kib(c.id()).ok_or("cannot read a child's RSS")?;
+            rss += proc_status_kib_of(c.id(), "VmRSS").ok_or("cannot read a child's RSS")?;
             pss += pss_kib(c.id()).ok_or("cannot read a child's PSS")?;
         }
         Ok(PerUnit {
