@@ -464,11 +464,13 @@ fn main() -> ExitCode {
         "vs sequential",
         "final grid",
     ]);
+    let mut all_same = true;
     for ((name, workers, _, m), g) in runs.iter().zip(&grids) {
         let same = g
             .iter()
             .zip(reference.iter())
             .all(|(a, b)| a.to_bits() == b.to_bits());
+        all_same &= same;
         table.row([
             name.to_string(),
             workers.to_string(),
@@ -483,11 +485,6 @@ fn main() -> ExitCode {
         ]);
     }
     print!("{table}");
-    let all_same = grids.iter().all(|g| {
-        g.iter()
-            .zip(reference.iter())
-            .all(|(a, b)| a.to_bits() == b.to_bits())
-    });
     println!(
         "{} steps on {w} workers: {}; each step the shared grid needs a barrier, the messages carry {} KiB",
         args.steps,
