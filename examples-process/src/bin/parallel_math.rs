@@ -141,7 +141,7 @@ fn on_threads(args: &Args, workers: u32) -> Result<Vec<Partial>, String> {
 
 fn on_processes(args: &Args, workers: u32) -> Result<Vec<Partial>, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let mut children = Vec::new();
+    let mut children: Vec<std::process::Child> = Vec::new();
     for w in 0..workers {
         let child = Command::new(&me)
             .arg("--worker")
@@ -152,7 +152,7 @@ fn on_processes(args: &Args, workers: u32) -> Result<Vec<Partial>, String> {
             Ok(c) => c,
             Err(e) => {
                 for mut c in children {
-                    let _ = std::process::Child::kill(&mut c);
+                    let _ = c.kill();
                     let _ = c.wait();
                 }
                 return Err(format!("cannot start a worker: {e}"));
