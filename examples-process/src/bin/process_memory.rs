@@ -1,8 +1,11 @@
-//! Process memory: what one waiting process costs, against one thread and one async task,
-//! measured the same way.
+//! Process memory: what one process costs, against one thread and one async task, measured
+//! the same way: the time to start one and wait for it to end, and the memory one holds.
 //!
 //! The guide's comparison table says multiprocessing memory is "High", threading
-//! "Medium-High" and asyncio "Low". Here N of each are started and left waiting: N processes
+//! "Medium-High" and asyncio "Low". First, spawn and join: one unit that does nothing is
+//! started and waited for, again and again (a process: this program, exiting at once; a
+//! thread: an empty closure; a task: an empty future on a one-thread tokio runtime); the
+//! figure is the median of 21 batches. Then N of each are started and left waiting: N processes
 //! (this program in a waiting mode, each saying `ready` on its pipe), N threads blocked on a
 //! channel, N tokio tasks blocked on a `Notify`. Start time per unit is from the first spawn
 //! until all N are waiting, divided by N. Memory per unit is resident memory (RSS): for
@@ -15,10 +18,11 @@
 //! Run:
 //!   cargo run --release -p examples-process --bin process_memory
 //!   cargo run --release -p examples-process --bin process_memory -- --count 500
+//!   cargo run --release -p examples-process --bin process_memory -- --json
 //!
-//! You will see: a process in under a millisecond and a few MiB resident, of which only a
+//! You will see: a process spawned and joined in under a millisecond and holding and a few MiB resident, of which only a
 //! couple of hundred KiB are its own (PSS: the rest is code shared with its siblings); a
-//! thread in tens of microseconds and about 10 KiB; a task in a few hundred nanoseconds and
+//! thread in tens of microseconds and about 10 KiB; a task in well under a microsecond and
 //! under 1 KiB: at each step, tens of times apart.
 //!
 //! Python: `multiprocessing.Process(target=wait).start()` against `threading.Thread` against
@@ -39,9 +43,12 @@ use shared::{Table, fmt_duration, fmt_kib, proc_status_kib, proc_status_kib_of};
 #[derive(Parser, Debug)]
 #[command(about = "N waiting processes, threads and async tasks: start time and memory per unit")]
 struct Args {
-    /// How many of each to start.
+    /// How many of each to start and leave waiting.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=2_000))]
     count: u32,
+    /// Print one JSON object per unit instead of the table.
+    #[arg(long)]
+    json: bool,
     /// Internal: be one waiting process (say ready, wait for stdin to close).
     #[arg(long, hide = true)]
     wait: bool,
@@ -56,12 +63,75 @@ enum Unit {
     Tasks,
 }
 
-/// What a unit costs, averaged over N.
+/// What N waiting units cost, averaged over N.
 #[derive(Serialize, Deserialize)]
 struct PerUnit {
     start_s: f64,
     rss_kib: f64,
     pss_kib: Option<f64>,
+}
+
+/// One row of `--json`.
+#[derive(Serialize)]
+struct Row {
+    unit: &'static str,
+    count: u32,
+    spawn_join_s: f64,
+    start_s: f64,
+    rss_kib: f64,
+    pss_kib: Option<f64>,
+}
+
+/// Spawn-and-join time per unit: the median over 21 batches of the batch's time divided by
+/// its size (batches, because one task takes less time than reading the clock twice).
+fn spawn_join(
+    batch: u32,
+    mut run: impl FnMut(u32) -> Result<Duration, String>,
+) -> Result<f64, String> {
+    let mut per_unit = Vec::new();
+    for _ in 0..21 {
+        per_unit.push(run(batch)?.as_secs_f64() / f64::from(batch));
+    }
+    per_unit.sort_by(f64::total_cmp);
+    Ok(per_unit[per_unit.len() / 2])
+}
+
+/// A process: this program, which exits as soon as it finds its stdin closed.
+fn spawn_join_processes(batch: u32) -> Result<Duration, String> {
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let start = Instant::now();
+    for _ in 0..batch {
+        let status = Command::new(&me)
+            .arg("--wait")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot start a process: {e}"))?;
+        if !status.success() {
+            return Err(format!("a child failed: {status}"));
+        }
+    }
+    Ok(start.elapsed())
+}
+
+fn spawn_join_threads(batch: u32) -> Result<Duration, String> {
+    let start = Instant::now();
+    for _ in 0..batch {
+        std::thread::spawn(|| ())
+            .join()
+            .map_err(|_| "a thread panicked")?;
+    }
+    Ok(start.elapsed())
+}
+
+fn spawn_join_tasks(rt: &tokio::runtime::Runtime, batch: u32) -> Result<Duration, String> {
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..batch {
+            tokio::spawn(async {}).await.map_err(|e| e.to_string())?;
+        }
+        Ok(start.elapsed())
+    })
 }
 
 /// Hold N threads, each blocked on a channel, and report per-thread start time and RSS.
@@ -234,48 +304,78 @@ fn main() -> ExitCode {
             }
         };
     }
-    let measured = [
-        ("process", "a", hold_processes(args.count)),
-        ("thread", "a", in_fresh_process("threads", args.count)),
-        ("async task", "an", in_fresh_process("tasks", args.count)),
+    match measure_all(args.count) {
+        Ok(rows) if args.json => rows.iter().for_each(shared::print_json),
+        Ok(rows) => report(&rows),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Every unit measured both ways: spawn and join, then N waiting.
+fn measure_all(count: u32) -> Result<Vec<Row>, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let process = spawn_join(10, spawn_join_processes).map_err(|e| format!("process: {e}"))?;
+    let thread = spawn_join(100, spawn_join_threads).map_err(|e| format!("thread: {e}"))?;
+    let task =
+        spawn_join(10_000, |b| spawn_join_tasks(&rt, b)).map_err(|e| format!("task: {e}"))?;
+    let waiting = [
+        ("process", process, hold_processes(count)),
+        ("thread", thread, in_fresh_process("threads", count)),
+        ("async task", task, in_fresh_process("tasks", count)),
     ];
+    waiting
+        .into_iter()
+        .map(|(unit, spawn_join_s, held)| {
+            let held = held.map_err(|e| format!("{unit}: {e}"))?;
+            Ok(Row {
+                unit,
+                count,
+                spawn_join_s,
+                start_s: held.start_s,
+                rss_kib: held.rss_kib,
+                pss_kib: held.pss_kib,
+            })
+        })
+        .collect()
+}
+
+fn report(rows: &[Row]) {
     let mut table = Table::new([
         "unit",
-        "count",
+        "spawn + join",
+        "waiting",
         "start per unit",
         "RSS per unit",
         "PSS per unit",
     ]);
     let mut parts = Vec::new();
-    for (name, article, result) in &measured {
-        let r = match result {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: {name}: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+    for r in rows {
         let rss = if r.rss_kib >= 10.0 {
             fmt_kib(r.rss_kib.round() as u64)
         } else {
             format!("{:.2} KiB", r.rss_kib)
         };
+        let spawn_join = fmt_duration(Duration::from_secs_f64(r.spawn_join_s));
         table.row([
-            name.to_string(),
-            args.count.to_string(),
+            r.unit.to_string(),
+            spawn_join.clone(),
+            r.count.to_string(),
             fmt_duration(Duration::from_secs_f64(r.start_s)),
             rss.clone(),
             r.pss_kib.map_or("-".into(), |p| fmt_kib(p.round() as u64)),
         ]);
-        parts.push(format!(
-            "{article} {name} {rss} and {}",
-            fmt_duration(Duration::from_secs_f64(r.start_s))
-        ));
+        let article = if r.unit.starts_with('a') { "an" } else { "a" };
+        parts.push(format!("{article} {} {spawn_join} and {rss}", r.unit));
     }
     print!("{table}");
     println!(
-        "each waiting, measured the same way: {}; pick by what you need to isolate, not by habit",
+        "measured the same way: {}; pick by what you need to isolate, not by habit",
         parts.join(", ")
     );
-    ExitCode::SUCCESS
 }
