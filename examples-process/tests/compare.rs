@@ -48,7 +48,8 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
     args.extend(build_flag());
     let r = run(COMPARE, &args);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    let rows = r.json_lines();
+    let all = r.json_lines();
+    let (rows, units): (Vec<_>, Vec<_>) = all.into_iter().partition(|j| j["scenario"] != "unit");
     let names: Vec<(String, String)> = rows
         .iter()
         .map(|j| {
@@ -86,6 +87,23 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
         let wall = j["wall_s"].as_f64().unwrap();
         assert!(wall * 2.0 < seq, "{j} against sequential {seq}");
     }
+    // The cost of one unit: a process costs more to spawn and join, and holds more, than a
+    // thread, and a thread more than a task; the gaps are tens of times wide.
+    let unit = |name: &str, field: &str| {
+        let u = units.iter().find(|u| u["approach"] == name).unwrap();
+        u[field].as_f64().unwrap()
+    };
+    assert_eq!(units.len(), 3, "{units:?}");
+    for field in ["spawn_join_s", "rss_kib"] {
+        assert!(
+            unit("process", field) > 3.0 * unit("thread", field),
+            "{units:?}"
+        );
+        assert!(
+            unit("thread", field) > 3.0 * unit("async task", field),
+            "{units:?}"
+        );
+    }
     // One process per request holds more memory than one async client.
     assert!(rows[5]["peak_rss_kib"].as_u64() > rows[1]["peak_rss_kib"].as_u64());
     for chart in ["io.svg", "cpu.svg"] {
@@ -108,6 +126,101 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
             .contains("concurrent approaches")
     );
     assert!(r.line("cpu: primes below 50000").contains("memory from"));
+    assert!(r.row("thread")[1] == "Medium-High" && r.line("one unit:").contains("a thread"));
     assert_refused(COMPARE, &["--requests", "0"]);
     assert_refused(COMPARE, &["--limit", "1"]);
+}
+
+#[test]
+fn the_sweep_visits_every_point_each_approach_can_reach_and_charts_it() {
+    let _t = timing_lock();
+    let svg = tempfile::tempdir().unwrap();
+    let svg_dir = svg.path().to_str().unwrap();
+    // 600 requests of 20 ms: 12 s one at a time, past the 10 s cut-off; 512 worker
+    // processes at most, so two rounds for processes.
+    let mut args = vec![
+        "--sweep",
+        "--points",
+        "2,600",
+        "--delay-ms",
+        "20",
+        "--limit",
+        "100000",
+        "--workers",
+        "2",
+        "--json",
+        "--svg",
+        svg_dir,
+    ];
+    args.extend(build_flag());
+    let r = run(COMPARE, &args);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let rows = r.json_lines();
+    let point = |scenario: &str, field: &str, n: u64| -> Vec<serde_json::Value> {
+        rows.iter()
+            .filter(|j| j["scenario"] == scenario && j[field].as_u64() == Some(n))
+            .cloned()
+            .collect()
+    };
+    let names = |rows: &[serde_json::Value]| -> Vec<String> {
+        rows.iter()
+            .map(|j| j["approach"].as_str().unwrap().into())
+            .collect()
+    };
+    let io = [
+        "sequential",
+        "tokio",
+        "smol",
+        "async-std",
+        "threads",
+        "processes",
+    ];
+    assert_eq!(names(&point("io-sweep", "requests", 2)), io);
+    let at_600 = point("io-sweep", "requests", 600);
+    assert_eq!(names(&at_600), io[1..]);
+    assert!(
+        r.stderr.contains("sequential at 600 requests: not run"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("512 worker processes, so 2 rounds"),
+        "{}",
+        r.stderr
+    );
+    for j in point("io-sweep", "requests", 2).iter().chain(&at_600) {
+        assert_eq!(j["ok"], j["requests"], "{j}");
+        // 600 requests of 20 ms take 12 s in turn; at once, a small part of that.
+        assert!(j["wall_s"].as_f64().unwrap() < 3.0, "{j}");
+    }
+    // Memory grows with requests in flight, and a thread per request costs more than a task.
+    let rss = |approach: &str| {
+        at_600.iter().find(|j| j["approach"] == approach).unwrap()["peak_rss_kib"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(rss("threads") > rss("tokio") * 3 / 2, "{at_600:?}");
+    assert!(rss("processes") > rss("threads"), "{at_600:?}");
+    // The CPU sweep: sequential once, every parallel approach on 1 and 2 workers.
+    assert_eq!(
+        names(&point("cpu-sweep", "workers", 1)),
+        ["sequential", "threads", "rayon", "processes"]
+    );
+    assert_eq!(
+        names(&point("cpu-sweep", "workers", 2)),
+        ["threads", "rayon", "processes"]
+    );
+    for (chart, needle) in [("io-sweep.svg", "async-std"), ("cpu-sweep.svg", "ideal")] {
+        let text = std::fs::read_to_string(svg.path().join(chart)).unwrap();
+        assert!(
+            text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+            "{chart}"
+        );
+        assert!(
+            text.contains("<polyline") && text.contains(needle),
+            "{chart}"
+        );
+    }
+    assert_refused(COMPARE, &["--sweep", "--points", "0"]);
+    assert_refused(COMPARE, &["--sweep", "--points", "10,20000"]);
 }
