@@ -1,11 +1,12 @@
-//! Channel throughput: 100,000 `u64`s from 1 or 4 producer threads to one consumer thread,
+//! Channel throughput: 1,000,000 `u64`s from 1 or 4 producer threads to one consumer thread,
 //! through std's mpsc, crossbeam, flume and tokio's mpsc, unbounded and bounded (128 slots).
 //!
 //! Every channel is driven the same way, from OS threads: tokio's with `blocking_send` and
 //! `blocking_recv`, which is how threads talk to async code (tokio's channel is built for
 //! tasks; inside a runtime it costs a task switch rather than a thread wake-up). Each sample
 //! includes starting and joining the producers (tens of microseconds, against milliseconds
-//! of messages).
+//! of messages); shorter runs let producer and consumer take turns on one vCPU instead of
+//! running at once, and their figures scattered tenfold.
 //!
 //! Run: `cargo bench -p examples-threads --bench channels`
 
@@ -16,7 +17,7 @@ fn main() {
     divan::main();
 }
 
-const MESSAGES: u64 = 100_000;
+const MESSAGES: u64 = 1_000_000;
 const CAPACITY: usize = 128;
 
 /// Starts `producers` threads that send `MESSAGES` in all through clones of `tx`, drops the
@@ -41,7 +42,7 @@ fn pump<S: Clone + Send>(producers: u64, tx: S, send: fn(&S, u64), drain: impl F
 mod unbounded {
     use super::*;
 
-    #[divan::bench(args = [1, 4])]
+    #[divan::bench(args = [1, 4], sample_count = 20)]
     fn std_mpsc(bencher: Bencher, producers: u64) {
         bencher.counter(ItemsCount::new(MESSAGES)).bench(|| {
             let (tx, rx) = std::sync::mpsc::channel();
@@ -54,7 +55,7 @@ mod unbounded {
         });
     }
 
-    #[divan::bench(args = [1, 4])]
+    #[divan::bench(args = [1, 4], sample_count = 20)]
     fn crossbeam(bencher: Bencher, producers: u64) {
         bencher.counter(ItemsCount::new(MESSAGES)).bench(|| {
             let (tx, rx) = crossbeam::channel::unbounded();
@@ -67,7 +68,7 @@ mod unbounded {
         });
     }
 
-    #[divan::bench(args = [1, 4])]
+    #[divan::bench(args = [1, 4], sample_count = 20)]
     fn flume(bencher: Bencher, producers: u64) {
         bencher.counter(ItemsCount::new(MESSAGES)).bench(|| {
             let (tx, rx) = flume::unbounded();
@@ -80,7 +81,7 @@ mod unbounded {
         });
     }
 
-    #[divan::bench(args = [1, 4])]
+    #[divan::bench(args = [1, 4], sample_count = 20)]
     fn tokio_mpsc(bencher: Bencher, producers: u64) {
         bencher.counter(ItemsCount::new(MESSAGES)).bench(|| {
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -103,7 +104,7 @@ mod unbounded {
 mod bounded {
     use super::*;
 
-    #[divan::bench(args = [1, 4])]
+    #[divan::bench(args = [1, 4], sample_count = 20)]
     fn std_mpsc(bencher: Bencher, producers: u64) {
         bencher.counter(ItemsCount::new(MESSAGES)).bench(|| {
             let (tx, rx) = std::sync::mpsc::sync_channel(CAPACITY);
@@ -116,7 +117,7 @@ mod bounded {
         });
     }
 
-    #[divan::bench(args = [1, 4])]
+    #[divan::bench(args = [1, 4], sample_count = 20)]
     fn crossbeam(bencher: Bencher, producers: u64) {
         bencher.counter(ItemsCount::new(MESSAGES)).bench(|| {
             let (tx, rx) = crossbeam::channel::bounded(CAPACITY);
@@ -129,7 +130,7 @@ mod bounded {
         });
     }
 
-    #[divan::bench(args = [1, 4])]
+    #[divan::bench(args = [1, 4], sample_count = 20)]
     fn flume(bencher: Bencher, producers: u64) {
         bencher.counter(ItemsCount::new(MESSAGES)).bench(|| {
             let (tx, rx) = flume::bounded(CAPACITY);
@@ -142,7 +143,7 @@ mod bounded {
         });
     }
 
-    #[divan::bench(args = [1, 4])]
+    #[divan::bench(args = [1, 4], sample_count = 20)]
     fn tokio_mpsc(bencher: Bencher, producers: u64) {
         bencher.counter(ItemsCount::new(MESSAGES)).bench(|| {
             let (tx, mut rx) = tokio::sync::mpsc::channel(CAPACITY);
