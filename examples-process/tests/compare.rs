@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run, timing_lock};
+use common::{assert_refused, kib, ms, run, timing_lock};
 
 const COMPARE: &str = env!("CARGO_BIN_EXE_compare");
 
@@ -48,8 +48,7 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
     args.extend(build_flag());
     let r = run(COMPARE, &args);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    let all = r.json_lines();
-    let (rows, units): (Vec<_>, Vec<_>) = all.into_iter().partition(|j| j["scenario"] != "unit");
+    let rows = r.json_lines();
     let names: Vec<(String, String)> = rows
         .iter()
         .map(|j| {
@@ -87,23 +86,6 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
         let wall = j["wall_s"].as_f64().unwrap();
         assert!(wall * 2.0 < seq, "{j} against sequential {seq}");
     }
-    // The cost of one unit: a process costs more to spawn and join, and holds more, than a
-    // thread, and a thread more than a task; the gaps are tens of times wide.
-    let unit = |name: &str, field: &str| {
-        let u = units.iter().find(|u| u["approach"] == name).unwrap();
-        u[field].as_f64().unwrap()
-    };
-    assert_eq!(units.len(), 3, "{units:?}");
-    for field in ["spawn_join_s", "rss_kib"] {
-        assert!(
-            unit("process", field) > 3.0 * unit("thread", field),
-            "{units:?}"
-        );
-        assert!(
-            unit("thread", field) > 3.0 * unit("async task", field),
-            "{units:?}"
-        );
-    }
     // One process per request holds more memory than one async client.
     assert!(rows[5]["peak_rss_kib"].as_u64() > rows[1]["peak_rss_kib"].as_u64());
     for chart in ["io.svg", "cpu.svg"] {
@@ -126,7 +108,19 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
             .contains("concurrent approaches")
     );
     assert!(r.line("cpu: primes below 50000").contains("memory from"));
-    assert!(r.row("thread")[1] == "Medium-High" && r.line("one unit:").contains("a thread"));
+    // The cost of one unit: a process costs more to spawn and join, and holds more, than a
+    // thread, and a thread more than a task; the gaps are tens of times wide.
+    let (p, t, a) = (r.row("process"), r.row("thread"), r.row("async task"));
+    assert_eq!((p[1], t[1], a[1]), ("High", "Medium-High", "Low"));
+    assert!(
+        ms(p[2]) > 3.0 * ms(t[2]) && ms(t[2]) > 3.0 * ms(a[2]),
+        "{p:?} {t:?} {a:?}"
+    );
+    assert!(
+        kib(p[3]) > 3.0 * kib(t[3]) && kib(t[3]) > 3.0 * kib(a[3]),
+        "{p:?} {t:?} {a:?}"
+    );
+    assert!(r.line("one unit:").contains("a thread"));
     assert_refused(COMPARE, &["--requests", "0"]);
     assert_refused(COMPARE, &["--limit", "1"]);
 }

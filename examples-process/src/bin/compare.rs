@@ -102,12 +102,10 @@ struct Row {
     ok: Option<u32>,
 }
 
-/// What `process_memory --json` prints per unit, and what this program prints for it.
-#[derive(Debug, Serialize, Deserialize)]
+/// What `process_memory --json` prints per unit.
+#[derive(Debug, Deserialize)]
 struct UnitCost {
-    #[serde(default)]
-    scenario: String,
-    #[serde(alias = "unit")]
+    #[serde(rename = "unit")]
     approach: String,
     spawn_join_s: f64,
     rss_kib: f64,
@@ -313,12 +311,7 @@ fn cpu_scenario(dir: &Path, args: &Args, workers: u32) -> Result<Vec<Row>, Strin
 /// way (spawn and join an empty one, then hold 200 waiting).
 fn unit_costs(dir: &Path) -> Result<Vec<UnitCost>, String> {
     eprintln!("  one unit: process_memory ...");
-    let mut units: Vec<UnitCost> =
-        run_json(dir, "process_memory", &["--count".into(), "200".into()])?;
-    for u in &mut units {
-        u.scenario = "unit".into();
-    }
-    Ok(units)
+    run_json(dir, "process_memory", &["--count".into(), "200".into()])
 }
 
 /// The guide's own words for each row: (time, memory).
@@ -425,14 +418,13 @@ fn run(args: &Args) -> Result<(), String> {
     let mut rows = io_scenario(&dir, args, &server.url)?;
     drop(server);
     rows.extend(cpu_scenario(&dir, args, workers)?);
-    let units = unit_costs(&dir)?;
 
     if args.json {
+        // The io and cpu rows only; `process_memory --json` prints the units' figures.
         rows.iter().for_each(print_json);
-        units.iter().for_each(print_json);
     } else {
         report(args, workers, &rows);
-        report_units(&units);
+        report_units(&unit_costs(&dir)?);
     }
     if let Some(svg) = &args.svg {
         for (scenario, title) in [
@@ -619,11 +611,8 @@ fn sweep(dir: &Path, args: &Args, workers: u32) -> Result<(), String> {
                             args.delay_ms
                         ));
                     }
-                    if row.ok.is_some_and(|ok| ok < n) {
-                        notes.push(format!(
-                            "{approach} at {n} requests: only {} answered OK",
-                            row.ok.unwrap_or(0)
-                        ));
+                    if let Some(ok) = row.ok.filter(|&ok| ok < n) {
+                        notes.push(format!("{approach} at {n} requests: only {ok} answered OK"));
                     }
                     rows.push(row);
                 }
