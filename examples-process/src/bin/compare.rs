@@ -287,24 +287,29 @@ fn cpu_plan(limit: u64, workers: u32) -> Vec<Plan> {
     ]
 }
 
-fn io_scenario(dir: &Path, args: &Args, url: &str) -> Result<Vec<Row>, String> {
-    let plan = io_plan(args.requests, args.delay_ms, url);
-    plan.iter()
+/// Runs every approach of one scenario, in turn, each in its own process.
+fn run_scenario(dir: &Path, scenario: &str, plans: &[Plan]) -> Result<Vec<Row>, String> {
+    plans
+        .iter()
         .map(|p| {
-            eprintln!("  io: {} ...", p.0);
-            run_row(dir, "io", p)
+            eprintln!("  {scenario}: {} ...", p.0);
+            run_row(dir, scenario, p)
         })
         .collect()
 }
 
-fn cpu_scenario(dir: &Path, args: &Args, workers: u32) -> Result<Vec<Row>, String> {
-    let plan = cpu_plan(args.limit, workers);
-    plan.iter()
-        .map(|p| {
-            eprintln!("  cpu: {} ...", p.0);
-            run_row(dir, "cpu", p)
-        })
-        .collect()
+/// Each scenario's name and what it ran, for the verdicts and the chart titles.
+fn scenarios(args: &Args, workers: u32) -> [(&'static str, String); 2] {
+    [
+        (
+            "io",
+            format!("{} requests of {} ms", args.requests, args.delay_ms),
+        ),
+        (
+            "cpu",
+            format!("primes below {} on {workers} workers", args.limit),
+        ),
+    ]
 }
 
 /// The cost of one unit: `process_memory` measures a process, a thread and a task the same
@@ -415,9 +420,10 @@ fn run(args: &Args) -> Result<(), String> {
     }
     let server = Server::start(&dir)?;
     eprintln!("web_server at {} (its own process)", server.url);
-    let mut rows = io_scenario(&dir, args, &server.url)?;
+    let io = io_plan(args.requests, args.delay_ms, &server.url);
+    let mut rows = run_scenario(&dir, "io", &io)?;
     drop(server);
-    rows.extend(cpu_scenario(&dir, args, workers)?);
+    rows.extend(run_scenario(&dir, "cpu", &cpu_plan(args.limit, workers))?);
 
     if args.json {
         // The io and cpu rows only; `process_memory --json` prints the units' figures.
@@ -427,16 +433,7 @@ fn run(args: &Args) -> Result<(), String> {
         report_units(&unit_costs(&dir)?);
     }
     if let Some(svg) = &args.svg {
-        for (scenario, title) in [
-            (
-                "io",
-                format!("{} requests of {} ms", args.requests, args.delay_ms),
-            ),
-            (
-                "cpu",
-                format!("primes below {} on {workers} workers", args.limit),
-            ),
-        ] {
+        for (scenario, title) in scenarios(args, workers) {
             let these: Vec<&Row> = rows.iter().filter(|r| r.scenario == scenario).collect();
             let path = write_svg(svg, scenario, &title, &these)?;
             eprintln!("wrote {}", path.display());
@@ -477,16 +474,7 @@ fn report(args: &Args, workers: u32, rows: &[Row]) {
         ]);
     }
     print!("{table}");
-    for (scenario, what) in [
-        (
-            "io",
-            format!("{} requests of {} ms", args.requests, args.delay_ms),
-        ),
-        (
-            "cpu",
-            format!("primes below {} on {workers} workers", args.limit),
-        ),
-    ] {
+    for (scenario, what) in scenarios(args, workers) {
         let these: Vec<&Row> = rows.iter().filter(|r| r.scenario == scenario).collect();
         let Some(seq) = these.iter().find(|r| r.approach == "sequential") else {
             continue;
