@@ -32,6 +32,16 @@ pub fn fmt_kib(kib: u64) -> String {
     }
 }
 
+/// A per-unit size, which may be a fraction of a KiB: `0.46 KiB` below 10 KiB, else as
+/// [`fmt_kib`] (`11 KiB`, `2.7 MiB`).
+pub fn fmt_kib_f64(kib: f64) -> String {
+    if kib >= 10.0 {
+        fmt_kib(kib.round() as u64)
+    } else {
+        format!("{kib:.2} KiB")
+    }
+}
+
 /// How many times faster `new` is than `base`: `9.9x`. A zero `new` prints `inf`.
 pub fn fmt_ratio(base: Duration, new: Duration) -> String {
     if new.is_zero() {
@@ -58,6 +68,9 @@ mod tests {
         assert_eq!(fmt_kib(512), "512 KiB");
         assert_eq!(fmt_kib(1536), "1.5 MiB");
         assert_eq!(fmt_kib(2 * 1024 * 1024), "2.00 GiB");
+        assert_eq!(fmt_kib_f64(0.456), "0.46 KiB");
+        assert_eq!(fmt_kib_f64(11.04), "11 KiB");
+        assert_eq!(fmt_kib_f64(2740.2), "2.7 MiB");
     }
 
     #[test]

@@ -22,7 +22,7 @@ mod timeline;
 #[cfg(feature = "fixture")]
 pub mod fixture;
 
-pub use format::{fmt_duration, fmt_kib, fmt_ratio};
+pub use format::{fmt_duration, fmt_kib, fmt_kib_f64, fmt_ratio};
 pub use measure::{
     Measurement, Stopwatch, Usage, Who, measure, peak_rss_kib, proc_status_kib, proc_status_kib_of,
     usage,

@@ -46,7 +46,7 @@ use std::process::{Child, Command, ExitCode, Stdio};
 
 use clap::Parser;
 use serde::{Deserialize, Serialize};
-use shared::{Table, fmt_duration, fmt_kib, fmt_ratio, print_json};
+use shared::{Table, fmt_duration, fmt_kib, fmt_kib_f64, fmt_ratio, print_json};
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
@@ -520,11 +520,7 @@ fn report_units(units: &[UnitCost]) {
             u.approach.clone(),
             guide_says("unit", &u.approach).1.into(),
             fmt_duration(Duration::from_secs_f64(u.spawn_join_s)),
-            if u.rss_kib >= 10.0 {
-                fmt_kib(u.rss_kib.round() as u64)
-            } else {
-                format!("{:.2} KiB", u.rss_kib)
-            },
+            fmt_kib_f64(u.rss_kib),
             u.pss_kib.map_or("-".into(), |p| fmt_kib(p.round() as u64)),
         ]);
     }

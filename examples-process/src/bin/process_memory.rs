@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use serde::{Deserialize, Serialize};
-use shared::{Table, fmt_duration, fmt_kib, proc_status_kib, proc_status_kib_of};
+use shared::{Table, fmt_duration, fmt_kib, fmt_kib_f64, proc_status_kib, proc_status_kib_of};
 
 #[derive(Parser, Debug)]
 #[command(about = "N waiting processes, threads and async tasks: start time and memory per unit")]
@@ -356,11 +356,7 @@ fn report(rows: &[Row]) {
     ]);
     let mut parts = Vec::new();
     for r in rows {
-        let rss = if r.rss_kib >= 10.0 {
-            fmt_kib(r.rss_kib.round() as u64)
-        } else {
-            format!("{:.2} KiB", r.rss_kib)
-        };
+        let rss = fmt_kib_f64(r.rss_kib);
         let spawn_join = fmt_duration(Duration::from_secs_f64(r.spawn_join_s));
         table.row([
             r.unit.to_string(),
