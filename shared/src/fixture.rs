@@ -3,7 +3,11 @@
 //!
 //! It runs on its own OS thread with its own single-threaded tokio runtime, so that any
 //! program (threads, tokio, smol, async-std) can use it without sharing a runtime with it.
-//! It binds 127.0.0.1 on a port the kernel picks, and stops when dropped.
+//! It binds 127.0.0.1 on a port the kernel picks, and stops when dropped. It counts the
+//! `/delay` requests in flight, and the most that were ever in flight at once: the server's own
+//! witness of how concurrent a client really was. Under a test that sets `WITNESS_GATE=N`
+//! (see [`crate::witness::gate`]) it holds the first N `/delay` requests until all N have
+//! arrived, so that "N in flight at once" is certain rather than likely.
 
 use std::convert::Infallible;
 use std::io;
@@ -32,7 +36,7 @@ const BACKLOG: u32 = 65_535;
 /// A running fixture. Dropping it stops the server and joins its thread.
 pub struct Fixture {
     addr: SocketAddr,
-    answered: Arc<AtomicU64>,
+    stats: Arc<Stats>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -40,10 +44,10 @@ pub struct Fixture {
 impl Fixture {
     /// Starts the server on 127.0.0.1 and a free port, and returns once it is listening.
     pub fn start() -> io::Result<Fixture> {
-        let answered = Arc::new(AtomicU64::new(0));
+        let stats = Arc::new(Stats::default());
         let (stop_tx, stop_rx) = oneshot::channel();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let counter = Arc::clone(&answered);
+        let counter = Arc::clone(&stats);
         let thread = std::thread::Builder::new()
             .name("http-fixture".into())
             .spawn(move || {
@@ -74,7 +78,7 @@ impl Fixture {
             .map_err(|_| io::Error::other("the fixture thread ended before listening"))??;
         Ok(Fixture {
             addr,
-            answered,
+            stats,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -97,7 +101,62 @@ impl Fixture {
 
     /// How many requests it has answered, with any status.
     pub fn answered(&self) -> u64 {
-        self.answered.load(Ordering::Relaxed)
+        self.stats.answered.load(Ordering::Relaxed)
+    }
+
+    /// The most `/delay` requests that were in flight at the server at once.
+    pub fn peak_in_flight(&self) -> u64 {
+        self.stats.peak.load(Ordering::Relaxed)
+    }
+}
+
+/// What the server counts, shared by its connections.
+struct Stats {
+    answered: AtomicU64,
+    in_flight: AtomicU64,
+    peak: AtomicU64,
+    /// `/delay` requests that have arrived so far, watched by the gate.
+    arrived: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            answered: AtomicU64::new(0),
+            in_flight: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            arrived: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+/// One `/delay` request in flight; dropping it (answered, or the client hung up and hyper
+/// dropped the handler) takes it off the count, so the count cannot drift.
+struct InFlight<'a>(&'a Stats);
+
+impl<'a> InFlight<'a> {
+    fn enter(stats: &'a Stats) -> InFlight<'a> {
+        let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        stats.peak.fetch_max(now, Ordering::SeqCst);
+        stats.arrived.send_modify(|n| *n += 1);
+        InFlight(stats)
+    }
+
+    /// Under `WITNESS_GATE=N`, waits until N requests have arrived (a watch channel, so no
+    /// wake-up is lost), or until the witness timeout says the client was not concurrent.
+    async fn gate(&self) {
+        let Some(n) = crate::witness::gate() else {
+            return;
+        };
+        let mut arrived = self.0.arrived.subscribe();
+        let _ =
+            tokio::time::timeout(crate::witness::timeout(), arrived.wait_for(|a| *a >= n)).await;
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -120,7 +179,7 @@ fn listen() -> io::Result<tokio::net::TcpListener> {
 
 async fn serve(
     listener: tokio::net::TcpListener,
-    answered: Arc<AtomicU64>,
+    stats: Arc<Stats>,
     mut stop: oneshot::Receiver<()>,
 ) {
     loop {
@@ -137,13 +196,13 @@ async fn serve(
             },
         };
         let _ = stream.set_nodelay(true);
-        let answered = Arc::clone(&answered);
+        let stats = Arc::clone(&stats);
         tokio::spawn(async move {
             let service = service_fn(move |req| {
-                let answered = Arc::clone(&answered);
+                let stats = Arc::clone(&stats);
                 async move {
-                    let response = respond(req).await;
-                    answered.fetch_add(1, Ordering::Relaxed);
+                    let response = respond(req, &stats).await;
+                    stats.answered.fetch_add(1, Ordering::Relaxed);
                     Ok::<_, Infallible>(response)
                 }
             });
@@ -155,7 +214,7 @@ async fn serve(
     }
 }
 
-async fn respond(req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn respond(req: Request<Incoming>, stats: &Stats) -> Response<Full<Bytes>> {
     let path = req.uri().path();
     if req.method() != Method::GET {
         return text(StatusCode::METHOD_NOT_ALLOWED, "only GET\n".into());
@@ -168,6 +227,8 @@ async fn respond(req: Request<Incoming>) -> Response<Full<Bytes>> {
     };
     match ms.parse::<u64>() {
         Ok(ms) if ms <= MAX_DELAY_MS => {
+            let in_flight = InFlight::enter(stats);
+            in_flight.gate().await;
             tokio::time::sleep(Duration::from_millis(ms)).await;
             text(StatusCode::OK, format!("waited {ms} ms\n"))
         }
@@ -220,22 +281,35 @@ mod tests {
         assert!(f.delay_url(Duration::from_millis(7)).ends_with("/delay/7"));
     }
 
-    #[test]
-    fn concurrent_requests_overlap() {
-        let f = Fixture::start().unwrap();
+    /// Polls `done` every 5 ms; 30 s only guards against a hang.
+    fn eventually(what: &str, done: impl Fn() -> bool) {
         let start = Instant::now();
-        std::thread::scope(|s| {
-            for _ in 0..20 {
-                s.spawn(|| assert_eq!(get(&f, "/delay/300").0, 200));
-            }
+        while !done() {
+            assert!(start.elapsed() < Duration::from_secs(30), "never: {what}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn requests_in_flight_are_counted_and_hang_ups_uncounted() {
+        let f = Fixture::start().unwrap();
+        // Twenty connections, each with a request that waits a minute: all twenty stay open,
+        // so the server must come to hold all twenty at once.
+        let clients: Vec<TcpStream> = (0..20)
+            .map(|_| {
+                let mut c = TcpStream::connect(f.addr()).unwrap();
+                write!(c, "GET /delay/60000 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+                c
+            })
+            .collect();
+        eventually("20 in flight", || f.peak_in_flight() == 20);
+        // The clients hang up: hyper drops the handlers, and the count goes back to zero.
+        drop(clients);
+        eventually("0 in flight", || {
+            f.stats.in_flight.load(Ordering::SeqCst) == 0
         });
-        // Twenty 300 ms waits one after another would take 6 s.
-        assert!(
-            start.elapsed() < Duration::from_secs(3),
-            "{:?}",
-            start.elapsed()
-        );
-        assert_eq!(f.answered(), 20);
+        assert_eq!(get(&f, "/delay/0").0, 200);
+        assert_eq!(f.peak_in_flight(), 20);
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! - [`Table`] prints an aligned table; [`Record`] is the measured part of a `--json` object.
 //! - [`Timeline`] records which lane (dish, task, request) ran when, on which OS thread, and
 //!   draws it as an ASCII chart.
+//! - [`witness`] gives the tests deterministic proof of a mechanism (workers inside a parallel
+//!   section at once, requests in flight at once) instead of timed ratios.
 //! - `fixture::Fixture` (cargo feature `fixture`) is a loopback HTTP server answering
 //!   `GET /delay/{ms}` after `ms` milliseconds.
 
@@ -18,11 +20,14 @@ mod measure;
 mod record;
 mod table;
 mod timeline;
+pub mod witness;
 
 #[cfg(feature = "fixture")]
 pub mod fixture;
 
-pub use format::{fmt_duration, fmt_kib, fmt_kib_f64, fmt_ratio};
+pub use format::{
+    SHOWN, fmt_duration, fmt_kib, fmt_kib_f64, fmt_ratio, speedup_shows, speedup_verdict,
+};
 pub use measure::{
     Measurement, Stopwatch, Usage, Who, measure, peak_rss_kib, proc_status_kib, proc_status_kib_of,
     usage,
