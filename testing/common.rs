@@ -90,8 +90,14 @@ pub fn kib(cell: &str) -> f64 {
 
 /// Runs `program` (a path from `env!("CARGO_BIN_EXE_...")`) with `args`.
 pub fn run(program: &str, args: &[&str]) -> Run {
+    run_env(program, args, &[])
+}
+
+/// [`run`] with extra environment variables, such as a [`Witness`]'s.
+pub fn run_env(program: &str, args: &[&str], env: &[(&str, String)]) -> Run {
     let output = Command::new(program)
         .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .timeout(TIMEOUT)
         .output()
         .unwrap_or_else(|e| panic!("{program} does not start: {e}"));
@@ -115,6 +121,56 @@ pub fn assert_refused(program: &str, args: &[&str]) {
     assert_eq!(r.code, Some(2), "{args:?}\n{}{}", r.stdout, r.stderr);
     let errors = r.stderr.lines().filter(|l| l.starts_with("error:")).count();
     assert_eq!(errors, 1, "{args:?}: {}", r.stderr);
+}
+
+/// A directory for `shared::witness` barriers: run a program with [`Witness::env`] and each
+/// `witness::arrive(section, W)` in it becomes a barrier that W workers must reach at once (a
+/// sequential program fails with exit status 3 instead of hanging). Removed when dropped.
+pub struct Witness {
+    pub dir: std::path::PathBuf,
+}
+
+impl Witness {
+    pub fn new() -> Witness {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("witness-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Witness { dir }
+    }
+
+    /// `WITNESS_DIR`, plus `WITNESS_GATE=gate` when a server in the program should hold
+    /// requests until `gate` are in flight at once.
+    pub fn env(&self, gate: Option<u32>) -> Vec<(&'static str, String)> {
+        let mut env = vec![("WITNESS_DIR", self.dir.display().to_string())];
+        if let Some(n) = gate {
+            env.push(("WITNESS_GATE", n.to_string()));
+        }
+        env
+    }
+
+    /// How many arrivals `section` saw. The first W of them were inside at the same moment.
+    pub fn count(&self, section: &str) -> usize {
+        std::fs::read_dir(self.dir.join(section)).map_or(0, |d| d.flatten().count())
+    }
+
+    /// The sections that timed out (a `SECTION.failed` file says why), for an assert message.
+    pub fn failures(&self) -> Vec<String> {
+        std::fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".failed"))
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect()
+    }
+}
+
+impl Drop for Witness {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// Two runs whose speed is compared must not share the two cores with a third: tests that
@@ -150,9 +206,20 @@ impl Server {
     /// Starts `program` and reads its stdout up to the first line that starts with `ready`;
     /// `url` holds the rest of that line, `before` the lines before it.
     pub fn start_after(program: &str, args: &[&str], ready: &str) -> Server {
+        Server::start_env(program, args, ready, &[])
+    }
+
+    /// [`Server::start_after`] with extra environment variables (a [`Witness`]'s).
+    pub fn start_env(
+        program: &str,
+        args: &[&str],
+        ready: &str,
+        env: &[(&str, String)],
+    ) -> Server {
         use std::io::{BufRead, BufReader, Read};
         let mut child = std::process::Command::new(program)
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("{program} does not start: {e}"));
