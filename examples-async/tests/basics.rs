@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Server, assert_refused, ms, run, timing_lock};
+use common::{Server, Witness, assert_refused, ms, run, run_env};
 
 const CHEF: &str = env!("CARGO_BIN_EXE_chef");
 const TIMEOUTS: &str = env!("CARGO_BIN_EXE_timeouts");
@@ -14,22 +14,23 @@ const ASYNC_CHANNELS: &str = env!("CARGO_BIN_EXE_async_channels");
 
 #[test]
 fn one_chef_overlaps_the_waits_and_several_overlap_the_work() {
-    let _t = timing_lock();
-    let r = run(CHEF, &["--scale", "0.5"]);
-    assert!(r.success(), "{}", r.stderr);
+    let w = Witness::new();
+    let r = run_env(CHEF, &["--scale", "0.2"], &w.env(None));
+    assert!(r.success(), "{}{:?}", r.stderr, w.failures());
+    assert!(w.failures().is_empty(), "{:?}", w.failures());
     let sequential = r.row("sequential, one dish at a time");
     let one = r.row("one chef, three dishes at once");
     let three = r.row("3 chefs");
-    // One thread for the one chef, interleaving; more than one for the parallel kitchen.
+    // One thread for the one chef, interleaving.
     assert_eq!((sequential[2], one[2]), ("1", "1"));
-    assert!(three[2].parse::<u32>().unwrap() > 1, "{three:?}");
-    // The waits overlap: one chef well under the sequential time (about half here).
-    assert!(
-        ms(one[1]) < 0.75 * ms(sequential[1]),
-        "{one:?} vs {sequential:?}"
-    );
-    // More chefs are never slower than one by more than noise.
-    assert!(ms(three[1]) < 1.15 * ms(one[1]), "{three:?} vs {one:?}");
+    // The waits overlap: on its one thread the one chef chopped all three dishes before any
+    // could be picked up again, so all three simmered at once (an ordering, not a time);
+    // cooking one dish after another, never more than one.
+    assert_eq!((sequential[3], one[3]), ("1", "3"), "{one:?}");
+    // The three chefs were inside their cooking at the same moment (a witness barrier reached
+    // by all three), so three threads chopped.
+    assert_eq!(w.count("chefs-3"), 3);
+    assert_eq!(three[2], "3", "{three:?}");
     // The one-chef timeline: every dish on thread A, and the legend names a single thread.
     let one_chef = r.stdout.split("== one chef").nth(1).unwrap();
     let legend = one_chef
@@ -45,13 +46,13 @@ fn one_chef_overlaps_the_waits_and_several_overlap_the_work() {
 fn timeouts_cancel_and_shutdown_loses_nothing() {
     let r = run(TIMEOUTS, &["--shutdown-after-ms", "400"]);
     assert!(r.success(), "{}", r.stderr);
-    // A 1 s request given 200 ms: abandoned long before its answer.
+    // A 1 s request given 200 ms: abandoned, after at least the 200 ms it was given.
     let timed_out = r.line("timed out after ");
     let after = timed_out["timed out after ".len()..]
         .split(':')
         .next()
         .unwrap();
-    assert!((200.0..900.0).contains(&ms(after)), "{timed_out}");
+    assert!(ms(after) >= 200.0, "{timed_out}");
     assert!(
         r.line("select! returned the 100 ms mirror")
             .contains("the other request was dropped")
@@ -102,7 +103,7 @@ fn ctrl_c_drains_every_job_in_flight() {
         ],
         "press Ctrl-C",
     );
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Whenever the signal comes, the first tick has accepted two jobs (a biased select!).
     program.interrupt();
     let r = program.finish();
     assert!(r.success(), "{}", r.stdout);
@@ -113,9 +114,9 @@ fn ctrl_c_drains_every_job_in_flight() {
     );
     let report = r.line("accepted ");
     let [accepted, finished, lost] = accepted_finished_lost(report);
-    // Jobs take 400 ms and the signal came at about 300 ms: some were in flight, none lost.
+    // Jobs take 400 ms and the signal came while they ran: all drained, none lost.
     assert!(
-        accepted > 0 && accepted == finished && lost == 0,
+        accepted >= 2 && accepted == finished && lost == 0,
         "{report}"
     );
     assert_refused(TIMEOUTS, &["--part", "nope"]);
@@ -150,9 +151,10 @@ fn a_panicking_task_does_not_stop_the_others() {
 
 #[test]
 fn cpu_work_inline_stalls_the_heartbeat_and_offloading_does_not() {
-    let _t = timing_lock();
-    let r = run(CPU_IN_ASYNC, &["--limit", "400000"]);
-    assert!(r.success(), "{}", r.stderr);
+    let w = Witness::new();
+    let r = run_env(CPU_IN_ASYNC, &["--limit", "400000"], &w.env(None));
+    assert!(r.success(), "{}{:?}", r.stderr, w.failures());
+    assert!(w.failures().is_empty(), "{:?}", w.failures());
     let inline = r.row("inline in the task");
     let blocking = r.row("spawn_blocking");
     let rayon = r.row("rayon + oneshot");
@@ -160,11 +162,14 @@ fn cpu_work_inline_stalls_the_heartbeat_and_offloading_does_not() {
     for row in [&inline, &blocking, &rayon] {
         assert_eq!(row[1], "33860", "{row:?}");
     }
-    // Inline, the heartbeat waits for most of the job; offloaded, it barely notices.
-    let job = ms(inline[2]);
-    assert!(ms(inline[4]) > 0.5 * job, "{inline:?}");
+    // Inline, the job holds the runtime's only thread: not one heartbeat while it runs.
+    assert_eq!(inline[4], "0", "{inline:?}");
+    // Offloaded, the heartbeat beat while the job ran: the job waited at a witness barrier
+    // until a beat reached it, which only a free runtime thread could do.
+    assert_eq!(w.count("beat-during-SpawnBlocking"), 2);
+    assert_eq!(w.count("beat-during-Rayon"), 2);
     for row in [&blocking, &rayon] {
-        assert!(ms(row[4]) * 4.0 < ms(inline[4]), "{row:?} vs {inline:?}");
+        assert!(row[4].parse::<u32>().unwrap() >= 1, "{row:?}");
     }
     assert_refused(CPU_IN_ASYNC, &["--limit", "1"]);
     assert_refused(CPU_IN_ASYNC, &["--mode", "threads"]);

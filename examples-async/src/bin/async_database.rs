@@ -14,9 +14,10 @@
 //!   cargo run --release -p examples-async --bin async_database
 //!   cargo run --release -p examples-async --bin async_database -- --pool 4 --queries 100
 //!
-//! You will see: a table where the shared connection is no faster than sequential (the tasks
-//! queue for the one connection) and the pool is about min(pool, cores) times faster, with
-//! identical totals in every row.
+//! You will see: a table where the shared connection runs one query at a time (the tasks
+//! queue for it) and the pool runs `--pool` at once, with identical totals in every row; then
+//! whether this run showed the pool's speedup over the shared connection (up to
+//! min(pool, cores) times), decided from the times measured.
 //!
 //! Python: `aiosqlite` (a thread per connection underneath) or `asyncpg`/`aiopg` with a pool
 //! for PostgreSQL; the same rule, concurrency = connections.
@@ -26,12 +27,13 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use rusqlite::Connection;
-use shared::{Table, fmt_duration, fmt_ratio};
+use shared::{Table, fmt_duration, fmt_ratio, speedup_verdict};
 
 #[derive(Parser, Debug)]
 #[command(about = "SQLite from async code: sequential, one shared connection, and a pool")]
@@ -54,6 +56,24 @@ fn query(conn: &Connection, q: u32) -> rusqlite::Result<(i64, i64)> {
     conn.query_row(QUERY, (i64::from(q % 7 + 2), i64::from(q % 2)), |r| {
         Ok((r.get(0)?, r.get(1)?))
     })
+}
+
+/// Counts the queries running at once: the concurrency a way really gets.
+#[derive(Default)]
+struct Running {
+    now: AtomicU32,
+    most: AtomicU32,
+}
+
+impl Running {
+    /// Runs `query`, counted while it runs.
+    fn count<T>(&self, query: impl FnOnce() -> T) -> T {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        let answer = query();
+        self.now.fetch_sub(1, Ordering::SeqCst);
+        answer
+    }
 }
 
 fn open(path: &Path) -> rusqlite::Result<Connection> {
@@ -86,29 +106,40 @@ fn create(path: &Path, rows: u32) -> rusqlite::Result<()> {
 /// All answers folded into one total, to compare the ways.
 type Total = (i64, i64);
 
-fn sequential(path: &Path, queries: u32) -> rusqlite::Result<Total> {
+fn sequential(path: &Path, queries: u32, running: Arc<Running>) -> rusqlite::Result<Total> {
     let conn = open(path)?;
     let mut total = (0, 0);
     for q in 0..queries {
-        let (c, s) = query(&conn, q)?;
+        let (c, s) = running.count(|| query(&conn, q))?;
         total = (total.0 + c, total.1 + s);
     }
     Ok(total)
 }
 
-async fn shared_connection(path: &Path, queries: u32) -> rusqlite::Result<Total> {
+async fn shared_connection(
+    path: &Path,
+    queries: u32,
+    running: Arc<Running>,
+) -> rusqlite::Result<Total> {
     let conn = Arc::new(Mutex::new(open(path)?));
     let mut tasks = tokio::task::JoinSet::new();
     for q in 0..queries {
-        let conn = Arc::clone(&conn);
+        let (conn, running) = (Arc::clone(&conn), Arc::clone(&running));
         // The driver blocks: off the runtime it goes. Then every task waits for the one lock.
-        tasks
-            .spawn_blocking(move || query(&conn.lock().unwrap_or_else(PoisonError::into_inner), q));
+        tasks.spawn_blocking(move || {
+            let conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            running.count(|| query(&conn, q))
+        });
     }
     collect(tasks).await
 }
 
-async fn pooled(path: &Path, queries: u32, size: u32) -> rusqlite::Result<Total> {
+async fn pooled(
+    path: &Path,
+    queries: u32,
+    size: u32,
+    running: Arc<Running>,
+) -> rusqlite::Result<Total> {
     // The pool: idle connections in a channel (flume's is multi-consumer). Take one, use it on
     // a blocking thread, give it back.
     let (give_back, idle) = flume::bounded(size as usize);
@@ -118,13 +149,18 @@ async fn pooled(path: &Path, queries: u32, size: u32) -> rusqlite::Result<Total>
     let mut tasks = tokio::task::JoinSet::new();
     for q in 0..queries {
         let (give_back, idle) = (give_back.clone(), idle.clone());
+        let running = Arc::clone(&running);
         tasks.spawn(async move {
             let conn = idle
                 .recv_async()
                 .await
                 .expect("the pool holds its own sender");
             let (conn, answer) = tokio::task::spawn_blocking(move || {
-                let answer = query(&conn, q);
+                let answer = running.count(|| {
+                    let parties = size.min(queries) as usize;
+                    shared::witness::arrive(&format!("pool-{size}"), parties); // test witness: the connections query at once
+                    query(&conn, q)
+                });
                 (conn, answer)
             })
             .await
@@ -180,24 +216,26 @@ fn main() -> ExitCode {
         "way",
         "connections",
         "queries",
+        "most at once",
         "time",
         "vs sequential",
         "total (count, sum)",
     ]);
     let mut base = Duration::ZERO;
-    let mut totals = Vec::new();
+    let (mut totals, mut times) = (Vec::new(), Vec::new());
     for (way, connections) in [
         ("sequential", 1),
         ("async tasks, one shared connection", 1),
         ("async tasks, a pool", args.pool),
     ] {
-        let start = Instant::now();
+        let (start, running) = (Instant::now(), Arc::new(Running::default()));
+        let r = Arc::clone(&running);
         let total = match way {
-            "sequential" => sequential(&path, args.queries),
+            "sequential" => sequential(&path, args.queries, r),
             "async tasks, one shared connection" => {
-                runtime.block_on(shared_connection(&path, args.queries))
+                runtime.block_on(shared_connection(&path, args.queries, r))
             }
-            _ => runtime.block_on(pooled(&path, args.queries, args.pool)),
+            _ => runtime.block_on(pooled(&path, args.queries, args.pool, r)),
         };
         let took = start.elapsed();
         let total = match total {
@@ -214,13 +252,21 @@ fn main() -> ExitCode {
             way.to_string(),
             connections.to_string(),
             args.queries.to_string(),
+            running.most.load(Ordering::SeqCst).to_string(),
             fmt_duration(took),
             fmt_ratio(base, took),
             format!("{}, {}", total.0, total.1),
         ]);
         totals.push(total);
+        times.push(took);
     }
     print!("{table}");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    println!(
+        "a pool of {} against one shared connection: {}",
+        args.pool,
+        speedup_verdict(times[1], times[2], args.pool, cores)
+    );
     let same = totals.windows(2).all(|w| w[0] == w[1]);
     println!(
         "answers {}: concurrency comes from connections, not tasks; the driver blocks, so async hands each query to a thread",

@@ -12,9 +12,9 @@
 //!   cargo run -p examples-async --bin chef -- --scale 3
 //!
 //! You will see: three timelines. Sequentially, one dish after another on thread A. One chef:
-//! the dishes' letters interleave, all on one thread, and the total drops to about the
-//! hands-on time. Three chefs: several threads at once, and the total drops to about the
-//! longest dish.
+//! the dishes' letters interleave, all on one thread, all three dishes simmer at once, and the
+//! total drops to about the hands-on time. Three chefs: several threads at once, and the
+//! total drops to about the longest dish.
 //!
 //! Python: "Concurrency: one chef switching between multiple dishes; Parallelism: multiple
 //! chefs each cooking a dish", the guide's KEY CONCEPT 1; asyncio is the one chef.
@@ -25,6 +25,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -103,35 +104,65 @@ fn rounds_per_second() -> f64 {
     })
 }
 
+/// Counts the dishes simmering at once: more than one means their waits overlapped.
+#[derive(Default)]
+struct Stove {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl Stove {
+    fn put_on(&self) {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+    }
+    fn take_off(&self) {
+        self.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// One dish, async: the hands-on steps hold the thread; `sleep` lets the chef go elsewhere.
-async fn cook(dish: &Dish, scale: f64, timeline: Arc<Timeline>) {
+async fn cook(dish: &Dish, scale: f64, timeline: Arc<Timeline>, stove: Arc<Stove>, chefs: usize) {
+    if chefs > 1 {
+        shared::witness::arrive(&format!("chefs-{chefs}"), chefs.min(DISHES.len())); // test witness: the chefs cook at once
+    }
     let ms = |v: u64| Duration::from_secs_f64(v as f64 * scale / 1e3);
     {
         let _busy = timeline.span(dish.name);
         hands_on(ms(dish.chop_ms));
     }
+    stove.put_on();
     tokio::time::sleep(ms(dish.simmer_ms)).await; // the chef is free: another dish runs
+    stove.take_off();
     let _busy = timeline.span(dish.name);
     hands_on(ms(dish.season_ms));
 }
 
-fn sequential(scale: f64, timeline: &Timeline) {
+fn sequential(scale: f64, timeline: &Timeline, stove: &Stove) {
     let ms = |v: u64| Duration::from_secs_f64(v as f64 * scale / 1e3);
     for dish in &DISHES {
         {
             let _busy = timeline.span(dish.name);
             hands_on(ms(dish.chop_ms));
         }
+        stove.put_on();
         std::thread::sleep(ms(dish.simmer_ms)); // standing at the stove, doing nothing else
+        stove.take_off();
         let _busy = timeline.span(dish.name);
         hands_on(ms(dish.season_ms));
     }
 }
 
-fn kitchen(runtime: tokio::runtime::Runtime, scale: f64, timeline: &Arc<Timeline>) {
+fn kitchen(
+    runtime: tokio::runtime::Runtime,
+    chefs: usize,
+    scale: f64,
+    t: &Arc<Timeline>,
+    s: &Arc<Stove>,
+) {
     runtime.block_on(async {
         let dishes: Vec<_> = (0..DISHES.len())
-            .map(|i| tokio::spawn(cook(&DISHES[i], scale, Arc::clone(timeline))))
+            .map(|i| tokio::spawn(cook(&DISHES[i], scale, Arc::clone(t), Arc::clone(s), chefs)))
             .collect();
         for d in dishes {
             let _ = d.await;
@@ -139,8 +170,8 @@ fn kitchen(runtime: tokio::runtime::Runtime, scale: f64, timeline: &Arc<Timeline
     });
 }
 
-/// A way of cooking all three dishes, recording into a timeline.
-type Kitchen<'a> = Box<dyn FnOnce(&Arc<Timeline>) + 'a>;
+/// A way of cooking all three dishes, recording into a timeline and a stove.
+type Kitchen<'a> = Box<dyn FnOnce(&Arc<Timeline>, &Arc<Stove>) + 'a>;
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -165,20 +196,26 @@ fn main() -> ExitCode {
     };
 
     rounds_per_second(); // calibrate before any timing
-    let mut table = Table::new(["kitchen", "total", "threads used", "vs sequential"]);
+    let mut table = Table::new([
+        "kitchen",
+        "total",
+        "threads used",
+        "simmering at once",
+        "vs sequential",
+    ]);
     let mut base = Duration::ZERO;
     let kitchens: [(&str, Kitchen<'_>); 3] = [
         (
             "sequential, one dish at a time",
-            Box::new(|t| sequential(args.scale, t)),
+            Box::new(|t, s| sequential(args.scale, t, s)),
         ),
         (
             "one chef, three dishes at once",
-            Box::new(|t| kitchen(one_chef, args.scale, t)),
+            Box::new(|t, s| kitchen(one_chef, 1, args.scale, t, s)),
         ),
         (
             "several chefs",
-            Box::new(|t| kitchen(many_chefs, args.scale, t)),
+            Box::new(|t, s| kitchen(many_chefs, args.chefs.into(), args.scale, t, s)),
         ),
     ];
     for (name, cook_all) in kitchens {
@@ -187,9 +224,9 @@ fn main() -> ExitCode {
         } else {
             name.to_string()
         };
-        let timeline = Arc::new(Timeline::new());
+        let (timeline, stove) = (Arc::new(Timeline::new()), Arc::new(Stove::default()));
         let start = Instant::now();
-        cook_all(&timeline);
+        cook_all(&timeline, &stove);
         let took = start.elapsed();
         if base.is_zero() {
             base = took;
@@ -200,6 +237,7 @@ fn main() -> ExitCode {
             name,
             fmt_duration(took),
             timeline.threads().len().to_string(),
+            stove.most.load(Ordering::SeqCst).to_string(),
             fmt_ratio(base, took),
         ]);
     }

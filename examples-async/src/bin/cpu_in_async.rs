@@ -14,7 +14,8 @@
 //!   cargo run --release -p examples-async --bin cpu_in_async -- --limit 5000000
 //!
 //! You will see: a table with the prime count (equal in every row), the job's time, the
-//! heartbeat's ticks and its worst lateness: hundreds of ms inline, about a millisecond with
+//! heartbeat's ticks, the ticks while the job ran (none at all inline: the job held the only
+//! thread) and the worst lateness: hundreds of ms inline, about a millisecond with
 //! `spawn_blocking` or rayon.
 //!
 //! Python: the same trap with asyncio (a CPU loop in a coroutine blocks the event loop), and
@@ -26,6 +27,8 @@
 //! inside the prime loop every 10,000 numbers (cooperative, but slower).
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
@@ -64,33 +67,56 @@ fn count_primes(limit: u64) -> u64 {
     (2..limit).filter(|&n| is_prime(n)).count() as u64
 }
 
-/// Ticks every 10 ms until told to stop; returns the ticks and the worst lateness.
-async fn heartbeat(mut stop: tokio::sync::oneshot::Receiver<()>) -> (u32, Duration) {
-    let (mut ticks, mut worst) = (0, Duration::ZERO);
+/// What the heartbeat and the job share: the ticks so far (read before and after the job),
+/// and, for the tests, a flag an offloaded job raises when it starts, and a witness section.
+#[derive(Default)]
+struct Pulse {
+    ticks: AtomicU32,
+    job_started: AtomicBool,
+    section: String,
+}
+
+/// Ticks every 10 ms until told to stop; returns the worst lateness.
+async fn heartbeat(mut stop: tokio::sync::oneshot::Receiver<()>, pulse: Arc<Pulse>) -> Duration {
+    let mut worst = Duration::ZERO;
     loop {
         let due = Instant::now() + TICK;
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {
-                ticks += 1;
+                pulse.ticks.fetch_add(1, Ordering::SeqCst);
                 worst = worst.max(Instant::now().saturating_duration_since(due));
+                if pulse.job_started.swap(false, Ordering::SeqCst) {
+                    shared::witness::arrive(&pulse.section, 2); // test witness: a beat while the job runs
+                }
             }
-            _ = &mut stop => return (ticks, worst),
+            _ = &mut stop => return worst,
         }
     }
 }
 
-async fn job(mode: Mode, limit: u64) -> u64 {
+/// Test witness (a no-op outside the tests): the offloaded job waits until the heartbeat has
+/// ticked while it runs, so that "the heartbeat beat during the job" is certain.
+fn job_starts(pulse: &Pulse) {
+    pulse.job_started.store(true, Ordering::SeqCst);
+    shared::witness::arrive(&pulse.section, 2);
+}
+
+async fn job(mode: Mode, limit: u64, pulse: Arc<Pulse>) -> u64 {
     match mode {
         // Holds the runtime's only thread until the count is done.
         Mode::Inline => count_primes(limit),
         // CHANGED: tokio's blocking pool, a separate set of threads.
-        Mode::SpawnBlocking => tokio::task::spawn_blocking(move || count_primes(limit))
-            .await
-            .unwrap_or(0),
+        Mode::SpawnBlocking => tokio::task::spawn_blocking(move || {
+            job_starts(&pulse);
+            count_primes(limit)
+        })
+        .await
+        .unwrap_or(0),
         // CHANGED: rayon's pool; the answer comes back through a oneshot channel.
         Mode::Rayon => {
             let (tx, rx) = tokio::sync::oneshot::channel();
             rayon::spawn(move || {
+                job_starts(&pulse);
                 let _ = tx.send(count_primes(limit));
             });
             rx.await.unwrap_or(0)
@@ -118,21 +144,27 @@ fn main() -> ExitCode {
         "primes",
         "job time",
         "heartbeats",
+        "during the job",
         "worst lateness",
     ]);
     let mut late = Vec::new();
     for mode in modes {
-        let (primes, took, ticks, worst) = runtime.block_on(async {
+        let section = format!("beat-during-{mode:?}");
+        let pulse = Arc::new(Pulse {
+            section,
+            ..Pulse::default()
+        });
+        let (primes, took, during, worst) = runtime.block_on(async {
             let (stop, stopped) = tokio::sync::oneshot::channel();
-            let beat = tokio::spawn(heartbeat(stopped));
+            let beat = tokio::spawn(heartbeat(stopped, Arc::clone(&pulse)));
             tokio::time::sleep(3 * TICK).await; // a few on-time beats first
-            let start = Instant::now();
-            let primes = job(mode, args.limit).await;
+            let (start, before) = (Instant::now(), pulse.ticks.load(Ordering::SeqCst));
+            let primes = job(mode, args.limit, Arc::clone(&pulse)).await;
             let took = start.elapsed();
+            let during = pulse.ticks.load(Ordering::SeqCst) - before;
             tokio::time::sleep(2 * TICK).await; // the heartbeat's next tick shows any stall
             let _ = stop.send(());
-            let (ticks, worst) = beat.await.unwrap_or_default();
-            (primes, took, ticks, worst)
+            (primes, took, during, beat.await.unwrap_or_default())
         });
         let name = match mode {
             Mode::Inline => "inline in the task",
@@ -144,7 +176,8 @@ fn main() -> ExitCode {
             name.to_string(),
             primes.to_string(),
             fmt_duration(took),
-            ticks.to_string(),
+            pulse.ticks.load(Ordering::SeqCst).to_string(),
+            during.to_string(),
             fmt_duration(worst),
         ]);
     }

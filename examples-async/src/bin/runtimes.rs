@@ -13,8 +13,9 @@
 //!   cargo run --release -p examples-async --bin runtimes
 //!   cargo run --release -p examples-async --bin runtimes -- --tasks 100000
 //!
-//! You will see: one row per runtime: the time for all sleeping tasks (about one delay), the
-//! ping-pong time and rate, CPU time and peak RSS; then the async-std to smol port.
+//! You will see: one row per runtime: the most tasks asleep at once (all of them), the time
+//! for all sleeping tasks (about one delay), the ping-pong time and rate, CPU time and peak
+//! RSS; then the async-std to smol port.
 //!
 //! Python: asyncio is built in and has one event loop; uvloop is the faster drop-in
 //! replacement, trio and curio are the alternatives with their own APIs.
@@ -23,6 +24,8 @@
 //! 1000000` makes the switching cost dominate.
 
 use std::process::{Command, ExitCode};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
@@ -60,6 +63,7 @@ enum Runtime {
 struct Row {
     runtime: Runtime,
     sleepers_s: f64,
+    most_asleep: u32,
     woke: u32,
     ping_pong_s: f64,
     cpu_s: f64,
@@ -68,6 +72,25 @@ struct Row {
 
 /// What each runtime's run returns: tasks that woke, and the two phases' times.
 type Phases = (u32, Duration, Duration);
+
+/// Sleepers asleep now, and the most at once (each runtime runs in a process of its own).
+static ASLEEP: AtomicU32 = AtomicU32::new(0);
+static MOST_ASLEEP: AtomicU32 = AtomicU32::new(0);
+
+/// One of `n` sleepers, counted from before its sleep until it wakes. Under the tests
+/// (`WITNESS_DIR` set) it first waits until all `n` are spawned: "all asleep at once" is certain.
+async fn sleeper(sleep: impl Future, n: u32) {
+    MOST_ASLEEP.fetch_max(ASLEEP.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+    if shared::witness::enabled() {
+        static START: OnceLock<tokio::sync::Barrier> = OnceLock::new(); // works on any runtime
+        START
+            .get_or_init(|| tokio::sync::Barrier::new(n as usize))
+            .wait()
+            .await; // test witness
+    }
+    sleep.await;
+    ASLEEP.fetch_sub(1, Ordering::SeqCst);
+}
 
 fn on_tokio(args: &Args) -> Phases {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -78,7 +101,7 @@ fn on_tokio(args: &Args) -> Phases {
         let start = Instant::now();
         let delay = Duration::from_millis(args.delay_ms);
         let tasks: Vec<_> = (0..args.tasks)
-            .map(|_| tokio::spawn(async move { tokio::time::sleep(delay).await }))
+            .map(|_| tokio::spawn(sleeper(tokio::time::sleep(delay), args.tasks)))
             .collect();
         let mut woke = 0;
         for t in tasks {
@@ -113,11 +136,7 @@ fn on_smol(args: &Args) -> Phases {
         let start = Instant::now();
         let delay = Duration::from_millis(args.delay_ms);
         let tasks: Vec<_> = (0..args.tasks)
-            .map(|_| {
-                smol::spawn(async move {
-                    smol::Timer::after(delay).await;
-                })
-            })
+            .map(|_| smol::spawn(sleeper(smol::Timer::after(delay), args.tasks)))
             .collect();
         let mut woke = 0;
         for t in tasks {
@@ -154,11 +173,7 @@ fn on_async_std(args: &Args) -> Phases {
         let start = Instant::now();
         let delay = Duration::from_millis(args.delay_ms);
         let tasks: Vec<_> = (0..args.tasks)
-            .map(|_| {
-                async_std::task::spawn(async move {
-                    async_std::task::sleep(delay).await;
-                })
-            })
+            .map(|_| async_std::task::spawn(sleeper(async_std::task::sleep(delay), args.tasks)))
             .collect();
         let mut woke = 0;
         for t in tasks {
@@ -207,6 +222,7 @@ fn main() -> ExitCode {
         let row = Row {
             runtime,
             sleepers_s: sleepers.as_secs_f64(),
+            most_asleep: MOST_ASLEEP.load(Ordering::SeqCst),
             woke,
             ping_pong_s: ping_pong.as_secs_f64(),
             cpu_s: m.cpu().as_secs_f64(),
@@ -226,6 +242,7 @@ fn main() -> ExitCode {
     let mut table = Table::new([
         "runtime",
         "sleepers woke",
+        "asleep at once",
         "all slept in",
         "ping-pong",
         "per round trip",
@@ -235,12 +252,8 @@ fn main() -> ExitCode {
     for runtime in [Runtime::Tokio, Runtime::Smol, Runtime::AsyncStd] {
         let output = Command::new(&me)
             .args(["--one", name(runtime)])
-            .args([
-                "--tasks",
-                &args.tasks.to_string(),
-                "--delay-ms",
-                &args.delay_ms.to_string(),
-            ])
+            .args(["--tasks", &args.tasks.to_string()])
+            .args(["--delay-ms", &args.delay_ms.to_string()])
             .args(["--messages", &args.messages.to_string()])
             .output();
         let Some(row) = output
@@ -258,6 +271,7 @@ fn main() -> ExitCode {
         table.row([
             label.to_string(),
             row.woke.to_string(),
+            row.most_asleep.to_string(),
             fmt_duration(Duration::from_secs_f64(row.sleepers_s)),
             fmt_duration(Duration::from_secs_f64(row.ping_pong_s)),
             fmt_duration(Duration::from_secs_f64(

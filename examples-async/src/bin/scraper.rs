@@ -74,10 +74,8 @@ fn page(i: u32, pages: u32) -> (Duration, String) {
         .iter()
         .map(|l| format!("<a href=\"/page/{l}\">page {l}</a>\n"))
         .collect();
-    (
-        delay,
-        format!("<html><body><h1>page {i}</h1>\n{body}</body></html>\n"),
-    )
+    let html = format!("<html><body><h1>page {i}</h1>\n{body}</body></html>\n");
+    (delay, html)
 }
 
 async fn serve(
@@ -173,8 +171,7 @@ async fn fetch(
             Ok(Ok((500, _))) if attempt < retries => {
                 tokio::time::sleep(Duration::from_millis(20 << attempt)).await; // back off
             }
-            Ok(Ok(_)) => return (Fetch::Failed, attempt),
-            Ok(Err(_)) => return (Fetch::Failed, attempt),
+            Ok(_) => return (Fetch::Failed, attempt), // another status, or no answer
         }
     }
     (Fetch::Failed, retries)
@@ -200,7 +197,15 @@ async fn crawl(base: &str, args: &Args, concurrency: usize) -> Crawl {
             let url = format!("{base}/page/{n}");
             let client = client.clone();
             let retries = args.retries;
-            in_flight.spawn(async move { (n, fetch(client, url, timeout, retries).await) });
+            in_flight.spawn(async move {
+                if n != 0 && shared::witness::enabled() {
+                    // Test witness: the start page's first three links are fetched at once.
+                    let (section, parties) = (format!("crawl-{concurrency}"), concurrency.min(3));
+                    let arrive = move || shared::witness::arrive(&section, parties);
+                    let _ = tokio::task::spawn_blocking(arrive).await;
+                }
+                (n, fetch(client, url, timeout, retries).await)
+            });
         }
         result.most_in_flight = result.most_in_flight.max(in_flight.len());
         let Some(Ok((n, (outcome, retries)))) = in_flight.join_next().await else {
@@ -246,12 +251,8 @@ fn main() -> ExitCode {
         }
         Ok::<_, std::io::Error>(crawls)
     });
-    let crawls = match crawls {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: cannot serve the site: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Ok(crawls) = crawls.inspect_err(|e| eprintln!("error: cannot serve the site: {e}")) else {
+        return ExitCode::FAILURE;
     };
     let mut table = Table::new([
         "crawl",

@@ -226,20 +226,22 @@ async fn shutdown(args: &Args) -> ExitCode {
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     let deadline = tokio::time::sleep(Duration::from_millis(args.shutdown_after_ms));
     tokio::pin!(deadline);
+    tick.tick().await; // the first tick is immediate
     let why = loop {
+        // Two jobs a tick, accepted before waiting: however early a Ctrl-C comes, there are
+        // jobs in flight to drain.
+        for _ in 0..2 {
+            accepted.fetch_add(1, Ordering::SeqCst);
+            let (finished, job) = (Arc::clone(&finished), Duration::from_millis(args.job_ms));
+            tracker.spawn(async move {
+                tokio::time::sleep(job).await; // the job's work
+                finished.fetch_add(1, Ordering::SeqCst);
+            });
+        }
         tokio::select! {
             _ = interrupt.recv() => break "SIGINT",
             _ = &mut deadline => break "no Ctrl-C in time, shutting down as if one came",
-            _ = tick.tick() => {
-                for _ in 0..2 {
-                    accepted.fetch_add(1, Ordering::SeqCst);
-                    let (finished, job) = (Arc::clone(&finished), Duration::from_millis(args.job_ms));
-                    tracker.spawn(async move {
-                        tokio::time::sleep(job).await; // the job's work
-                        finished.fetch_add(1, Ordering::SeqCst);
-                    });
-                }
-            }
+            _ = tick.tick() => {}
         }
     };
     let in_flight = tracker.len();

@@ -66,7 +66,38 @@ struct Stats {
     peak_open: AtomicU64,
     connections: AtomicU64,
     requests: AtomicU64,
+    /// `/delay` requests waiting for their answer.
     in_flight: AtomicU64,
+    /// `/delay` requests that have arrived so far, watched by the tests' gate.
+    arrived: tokio::sync::watch::Sender<u64>,
+}
+
+/// One `/delay` request in flight. Dropping it takes it off the count, also when the client
+/// hangs up and hyper drops the handler mid-wait: the count cannot drift.
+struct InFlight(Arc<Stats>);
+
+impl InFlight {
+    fn enter(stats: &Arc<Stats>) -> InFlight {
+        stats.in_flight.fetch_add(1, Ordering::Relaxed);
+        stats.arrived.send_modify(|n| *n += 1);
+        InFlight(Arc::clone(stats))
+    }
+
+    /// Test witness: under `WITNESS_GATE=N`, hold the request until N have arrived, so that
+    /// "N in flight at once" is certain; at most the witness timeout, and a no-op otherwise.
+    async fn gate(&self) {
+        if let Some(n) = shared::witness::gate() {
+            let mut arrived = self.0.arrived.subscribe();
+            let wait = arrived.wait_for(|a| *a >= n);
+            let _ = tokio::time::timeout(shared::witness::timeout(), wait).await;
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Stats {
@@ -83,7 +114,6 @@ async fn handle(
     stats: Arc<Stats>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     stats.requests.fetch_add(1, Ordering::Relaxed);
-    stats.in_flight.fetch_add(1, Ordering::Relaxed);
     let path = req.uri().path();
     let (status, body) = if path == "/" {
         (
@@ -99,6 +129,8 @@ async fn handle(
     } else if let Some(ms) = path.strip_prefix("/delay/") {
         match ms.parse::<u64>() {
             Ok(ms) if ms <= MAX_DELAY_MS => {
+                let in_flight = InFlight::enter(&stats);
+                in_flight.gate().await; // test witness: a no-op unless WITNESS_GATE is set
                 // The task parks here; its thread serves other connections meanwhile.
                 tokio::time::sleep(Duration::from_millis(ms)).await;
                 (StatusCode::OK, format!("waited {ms} ms\n"))
@@ -111,7 +143,6 @@ async fn handle(
     } else {
         (StatusCode::NOT_FOUND, "not found\n".to_string())
     };
-    stats.in_flight.fetch_sub(1, Ordering::Relaxed);
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     Ok(response)
