@@ -1,10 +1,11 @@
 //! `spawn_join`, `file_processing`, `background_task` and `thread_memory`: the basics check
 //! themselves, the pool's file results equal the sequential ones, the front keeps drawing
-//! while a worker computes, and an idle thread's resident cost does not follow its stack size.
+//! while a worker computes (frames counted, not timed), a cancelled worker stops within a
+//! chunk, and an idle thread's resident cost does not follow its stack size.
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, kib, run};
+use common::{Witness, assert_refused, kib, ms, run, run_env};
 
 const SPAWN_JOIN: &str = env!("CARGO_BIN_EXE_spawn_join");
 const FILE_PROCESSING: &str = env!("CARGO_BIN_EXE_file_processing");
@@ -95,43 +96,65 @@ fn the_pool_finds_what_the_sequential_pass_finds() {
     assert_refused(FILE_PROCESSING, &["--kib-per-file", "0"]);
 }
 
+/// The frames a `background_task` row says were drawn mid-work: "21 (19 mid-work)" gives 19.
+fn mid_work(cells: &[&str]) -> u64 {
+    let frames = cells[2];
+    let inner = frames
+        .split('(')
+        .nth(1)
+        .and_then(|r| r.strip_suffix(" mid-work)"));
+    inner
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("frames cell {frames:?}"))
+}
+
 #[test]
 fn the_front_keeps_drawing_while_the_worker_computes() {
-    let _t = common::timing_lock();
-    let r = run(BACKGROUND_TASK, &["--limit", "3000000", "--frame-ms", "20"]);
+    let w = Witness::new();
+    let r = run_env(
+        BACKGROUND_TASK,
+        &["--limit", "3000000", "--frame-ms", "20"],
+        &w.env(None),
+    );
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(w.failures().is_empty(), "{:?}", w.failures());
     assert!(
         r.line("with a worker thread")
             .contains("same answer, 216816 primes")
     );
-    let inline = common::ms(r.row("inline")[3]);
-    let threaded = common::ms(r.row("thread")[3]);
-    // Inline, the one gap is the whole computation; threaded, gaps stay near the 20 ms frame.
-    assert!(
-        threaded * 3.0 < inline,
-        "threaded gap {threaded} ms, inline {inline} ms"
-    );
+    // Inline, the front is busy computing: it cannot draw a frame while the work is under way,
+    // and its one long gap spans the whole computation. Both are certain, not timed.
+    let inline = r.row("inline");
+    assert_eq!(mid_work(&inline), 0, "{inline:?}");
+    assert!(ms(inline[3]) >= ms(inline[1]), "{inline:?}");
+    // With a worker thread, the front drew while the work was under way: the worker waited
+    // after its first chunk until the front had drawn that progress (a two-party barrier).
+    let thread = r.row("thread");
+    assert!(mid_work(&thread) >= 1, "{thread:?}");
+    assert!(w.count("drawn-mid-work") >= 2);
 }
 
 #[test]
-fn a_cancel_stops_the_worker_early() {
+fn a_cancel_stops_the_worker_within_a_chunk() {
     let r = run(
         BACKGROUND_TASK,
         &["--limit", "1000000000", "--cancel-after-ms", "200"],
     );
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    // A billion numbers take minutes: the cancel came first, and the worker gave up.
     let line = r.line("cancelled after");
-    // A billion numbers would take minutes; the cancel came at 200 ms, early in the work.
-    let percent: u64 = line
-        .split(" at ")
+    assert_eq!(r.row("thread")[4], "cancelled", "{}", r.stdout);
+    // The worker reads the flag before each chunk of 20000 numbers, so it checks at most the
+    // chunk it was in when the front asked (one more if the flag and the progress cross in
+    // the CPUs' store buffers at that very moment), however long that took.
+    let after: u64 = line
+        .split("after the request, ")
         .nth(1)
-        .unwrap()
-        .split('%')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(percent < 50, "{line}");
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!(line.contains("(chunks of 20000)"), "{line}");
+    assert!(after <= 2 * 20_000, "{line}");
     assert!(
         !r.stdout.contains("inline"),
         "a cancelled run skips the inline part"

@@ -1,17 +1,24 @@
 //! `sequential_requests` and `threaded_requests`: the waits add up in sequence and overlap on
-//! threads; both speak the JSON contract shared with `async_requests`; bad input is refused.
+//! threads (the loopback server's own count of requests in flight at once, not a wall time,
+//! says so); both speak the JSON contract shared with `async_requests`; bad input is refused.
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run};
+use common::{Witness, assert_refused, run, run_env};
 
 const SEQUENTIAL: &str = env!("CARGO_BIN_EXE_sequential_requests");
 const THREADED: &str = env!("CARGO_BIN_EXE_threaded_requests");
 
 fn wall(args: &[&str], program: &str) -> (f64, serde_json::Value) {
+    wall_env(args, program, &[])
+}
+
+/// [`wall`] with a witness's environment (`WITNESS_GATE`: the server holds the first requests
+/// until that many are in flight at once).
+fn wall_env(args: &[&str], program: &str, env: &[(&str, String)]) -> (f64, serde_json::Value) {
     let mut all = args.to_vec();
     all.push("--json");
-    let r = run(program, &all);
+    let r = run_env(program, &all, env);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
     let json = r.json();
     (json["wall_s"].as_f64().expect("wall_s"), json)
@@ -26,6 +33,7 @@ fn json_rows_follow_the_contract() {
             "requests",
             "delay_ms",
             "ok",
+            "peak_in_flight",
             "wall_s",
             "cpu_s",
             "peak_rss_kib",
@@ -48,47 +56,59 @@ fn json_rows_follow_the_contract() {
 
 #[test]
 fn threads_overlap_the_waits_that_sequential_code_adds_up() {
-    let _t = common::timing_lock();
     let args = ["--requests", "6", "--delay-ms", "250"];
-    let (sequential, _) = wall(&args, SEQUENTIAL);
-    let (threaded, json) = wall(&args, THREADED);
-    // Six waits of 250 ms cannot take less than 1.5 s one after another...
+    let (sequential, json) = wall(&args, SEQUENTIAL);
+    // Six waits of 250 ms cannot take less than 1.5 s one after another: the server never had
+    // two of them at once.
     assert!(sequential >= 1.5, "sequential took {sequential} s");
-    // ...and on six threads they overlap: several times faster (ideal 6x).
-    assert!(
-        threaded * 3.0 < sequential,
-        "threads {threaded} s vs sequential {sequential} s"
-    );
+    assert_eq!(json["peak_in_flight"], 1, "{json}");
+    // On six threads, the server holds the requests until all six are in flight at once (a
+    // sequential client would never get there and fail after the witness timeout).
+    let w = Witness::new();
+    let (_, json) = wall_env(&args, THREADED, &w.env(Some(6)));
+    assert_eq!(json["ok"], 6);
     assert_eq!(json["workers"], 6);
+    assert_eq!(json["peak_in_flight"], 6, "{json}");
 }
 
 #[test]
 fn a_hundred_threads_wait_for_a_hundred_answers_at_once() {
-    let _t = common::timing_lock();
-    let (threaded, json) = wall(&["--requests", "100", "--delay-ms", "500"], THREADED);
+    let w = Witness::new();
+    let (threaded, json) = wall_env(
+        &["--requests", "100", "--delay-ms", "500"],
+        THREADED,
+        &w.env(Some(100)),
+    );
     assert_eq!(json["ok"], 100);
-    // In sequence: 50 s. The target is under 1 s; the test allows ten times the ideal.
-    assert!((0.5..5.0).contains(&threaded), "{threaded} s");
+    assert_eq!(json["peak_in_flight"], 100, "{json}");
+    // Each answer takes 500 ms: so does the whole (the upper side is the programs' to print).
+    assert!(threaded >= 0.5, "{threaded} s");
 }
 
 #[test]
 fn a_pool_runs_in_waves_of_its_size() {
-    let _t = common::timing_lock();
-    let (pooled, json) = wall(
-        &["--requests", "12", "--delay-ms", "200", "--workers", "4"],
-        THREADED,
-    );
+    let args = ["--requests", "12", "--delay-ms", "200", "--workers", "4"];
+    // Without a gate: four threads can never have more than four requests in flight.
+    let (pooled, json) = wall(&args, THREADED);
     assert_eq!(json["ok"], 12);
     assert_eq!(json["workers"], 4);
-    // Three waves of 200 ms at least; far less than twelve in sequence (2.4 s).
-    assert!((0.6..1.8).contains(&pooled), "{pooled} s");
+    assert!(json["peak_in_flight"].as_u64().unwrap() <= 4, "{json}");
+    // Twelve requests on four threads: one thread makes at least three, one after another.
+    assert!(pooled >= 0.6, "{pooled} s");
+    // With the gate: all four in flight at once, and never more.
+    let w = Witness::new();
+    let (_, json) = wall_env(&args, THREADED, &w.env(Some(4)));
+    assert_eq!(json["ok"], 12);
+    assert_eq!(json["peak_in_flight"], 4, "{json}");
 }
 
 #[test]
 fn the_report_names_the_threads_and_the_ratio() {
-    let r = run(
+    let w = Witness::new();
+    let r = run_env(
         THREADED,
         &["--requests", "3", "--delay-ms", "10", "--workers", "2"],
+        &w.env(Some(2)),
     );
     assert!(r.success());
     assert!(r.stdout.contains(" on    worker-"), "{}", r.stdout);
@@ -96,10 +116,18 @@ fn the_report_names_the_threads_and_the_ratio() {
         r.line("3 requests of 10.0 ms on a pool of 2 threads")
             .contains("3 ok")
     );
+    assert_eq!(
+        r.line("the server had"),
+        "the server had at most 2 requests in flight at once"
+    );
     let r = run(SEQUENTIAL, &["--requests", "2", "--delay-ms", "10"]);
     assert!(
         r.line("2 requests of 10.0 ms one after another")
             .contains("2 ok")
+    );
+    assert_eq!(
+        r.line("the server had"),
+        "the server had at most 1 request in flight at once"
     );
 }
 
@@ -118,6 +146,8 @@ fn bad_input_is_refused_and_failures_are_counted() {
             "{}",
             r.stderr
         );
+        // With --url the server is not this program's: it has no count to report.
+        assert!(!r.stdout.contains("the server had"), "{}", r.stdout);
     }
     assert_refused(THREADED, &["--workers", "0"]);
 }

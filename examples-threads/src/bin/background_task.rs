@@ -13,10 +13,11 @@
 //!   cargo run -p examples-threads --bin background_task -- --limit 20000000
 //!   cargo run -p examples-threads --bin background_task -- --limit 20000000 --cancel-after-ms 300
 //!
-//! You will see: for the inline run, one long gap as long as the whole computation; for the
-//! threaded run, frames every `--frame-ms` with the percentage climbing, a largest gap close to
-//! the frame interval, and the same answer. With a cancel, the worker stops within one chunk
-//! of work and the program says how far it got.
+//! You will see: for the inline run, no frame drawn mid-work and one long gap as long as the
+//! whole computation; for the threaded run, frames every `--frame-ms` with the percentage
+//! climbing (nearly all of them mid-work), a largest gap close to the frame interval, and the
+//! same answer. With a cancel, the worker stops within one chunk of work and the program says
+//! how far it got and how many numbers the worker checked after the request.
 //!
 //! Python: `threading.Thread(target=work, daemon=True).start()` and a loop that polls
 //! progress, with a `threading.Event` for cancellation (`tkinter`'s `after()` plays the
@@ -50,10 +51,16 @@ struct Args {
 }
 
 /// Progress and cancellation, shared between the front and the worker.
+#[derive(Default)]
 struct Shared {
     done_below: AtomicU64,
     cancel: AtomicBool,
+    /// Test witness: the worker waits after its first chunk until the front has drawn it.
+    witness: bool,
 }
+
+/// Numbers per chunk of work: progress is published, and the cancel flag read, once per chunk.
+const CHUNK: u64 = 20_000;
 
 fn is_prime(n: u64) -> bool {
     if n < 4 {
@@ -75,7 +82,6 @@ fn is_prime(n: u64) -> bool {
 /// The work, in chunks: publishes progress after each and stops early if cancelled.
 /// Returns the primes found, or None if cancelled.
 fn count_primes(limit: u64, shared: &Shared) -> Option<u64> {
-    const CHUNK: u64 = 20_000;
     let mut found = 0;
     let mut start = 0;
     while start < limit {
@@ -85,6 +91,9 @@ fn count_primes(limit: u64, shared: &Shared) -> Option<u64> {
         let end = (start + CHUNK).min(limit);
         found += (start..end).filter(|&n| is_prime(n)).count() as u64;
         shared.done_below.store(end, Ordering::Relaxed);
+        if shared.witness && start == 0 && end < limit {
+            shared::witness::arrive("drawn-mid-work", 2); // test witness: the front draws while the work is under way
+        }
         start = end;
     }
     Some(found)
@@ -96,6 +105,8 @@ struct Front {
     terminal: bool,
     last: Instant,
     gaps: Vec<Duration>,
+    /// Frames drawn while the work was under way (neither 0% nor done).
+    during: usize,
 }
 
 impl Front {
@@ -104,6 +115,7 @@ impl Front {
             terminal: std::io::stderr().is_terminal(),
             last: Instant::now(),
             gaps: Vec::new(),
+            during: 0,
         }
     }
 
@@ -111,6 +123,7 @@ impl Front {
         let now = Instant::now();
         self.gaps.push(now - self.last);
         self.last = now;
+        self.during += usize::from(done > 0 && done < limit);
         let percent = done * 100 / limit;
         let bar = "#".repeat((percent / 5) as usize);
         if self.terminal {
@@ -132,10 +145,12 @@ struct Outcome {
     /// The worker's answer, or None if it was cancelled.
     answer: Option<u64>,
     work_time: Duration,
-    frames: usize,
+    /// Frames drawn in all, and while the work was under way.
+    frames: (usize, usize),
     max_gap: Duration,
-    /// When the cancel was asked for (since the start), and how long the worker took to stop.
-    cancel: Option<(Duration, Duration)>,
+    /// When the cancel was asked for (since the start), how long the worker took to stop, and
+    /// how many numbers it checked after the request.
+    cancel: Option<(Duration, Duration, u64)>,
 }
 
 fn main() -> ExitCode {
@@ -152,10 +167,7 @@ fn main() -> ExitCode {
     // could not notice a cancel either, so a run that will cancel skips it.
     let mut inline = None;
     if args.cancel_after_ms.is_none() {
-        let shared = Shared {
-            done_below: AtomicU64::new(0),
-            cancel: AtomicBool::new(false),
-        };
+        let shared = Shared::default();
         let mut front = Front::new();
         front.draw("inline", 0, args.limit);
         let start = Instant::now();
@@ -165,7 +177,7 @@ fn main() -> ExitCode {
         table.row([
             "inline".to_string(),
             fmt_duration(took),
-            front.gaps.len().to_string(),
+            format!("{} ({} mid-work)", front.gaps.len(), front.during),
             fmt_duration(front.max_gap()),
             answer.map_or("cancelled".into(), |p| p.to_string()),
         ]);
@@ -184,8 +196,8 @@ fn main() -> ExitCode {
         eprintln!("(press Enter to cancel the worker)");
     }
     let shared = Shared {
-        done_below: AtomicU64::new(0),
-        cancel: AtomicBool::new(false),
+        witness: true,
+        ..Shared::default()
     };
     let Some(threaded) = run_threaded(&args, frame, &shared) else {
         return ExitCode::FAILURE;
@@ -193,7 +205,7 @@ fn main() -> ExitCode {
     table.row([
         "thread".to_string(),
         fmt_duration(threaded.work_time),
-        threaded.frames.to_string(),
+        format!("{} ({} mid-work)", threaded.frames.0, threaded.frames.1),
         fmt_duration(threaded.max_gap),
         threaded
             .answer
@@ -202,10 +214,10 @@ fn main() -> ExitCode {
     print!("{table}");
 
     match (threaded.answer, threaded.cancel, inline) {
-        (None, Some((asked, stopped_in)), _) => {
+        (None, Some((asked, stopped_in, after)), _) => {
             let done = shared.done_below.load(Ordering::Relaxed);
             println!(
-                "cancelled after {} at {}% (numbers below {done} checked); the worker stopped {} after the request; largest frame gap {}",
+                "cancelled after {} at {}% (numbers below {done} checked); the worker stopped {} after the request, {after} numbers later (chunks of {CHUNK}); largest frame gap {}",
                 fmt_duration(asked),
                 done * 100 / args.limit,
                 fmt_duration(stopped_in),
@@ -239,6 +251,7 @@ fn run_threaded(args: &Args, frame: Duration, shared: &Shared) -> Option<Outcome
     let mut front = Front::new();
     let start = Instant::now();
     let mut cancelled_at = None;
+    let done = || shared.done_below.load(Ordering::Relaxed);
     let (answer, finished_at) = thread::scope(|s| {
         let worker = thread::Builder::new()
             .name("worker".into())
@@ -251,27 +264,22 @@ fn run_threaded(args: &Args, frame: Duration, shared: &Shared) -> Option<Outcome
             }
         };
         while !worker.is_finished() {
-            front.draw(
-                "thread",
-                shared.done_below.load(Ordering::Relaxed),
-                args.limit,
-            );
+            front.draw("thread", done(), args.limit);
+            if front.during == 1 {
+                shared::witness::arrive("drawn-mid-work", 2); // test witness: drawn while the worker waits mid-work
+            }
             let wants_cancel = ENTER_PRESSED.load(Ordering::Relaxed)
                 || args
                     .cancel_after_ms
                     .is_some_and(|ms| start.elapsed() >= Duration::from_millis(ms));
             if wants_cancel && cancelled_at.is_none() {
                 shared.cancel.store(true, Ordering::Relaxed);
-                cancelled_at = Some(Instant::now());
+                cancelled_at = Some((Instant::now(), done()));
             }
             // Sleep until the next frame is due.
             thread::sleep(frame.saturating_sub(front.last.elapsed()));
         }
-        front.draw(
-            "thread",
-            shared.done_below.load(Ordering::Relaxed),
-            args.limit,
-        );
+        front.draw("thread", done(), args.limit);
         worker.join().ok()
     })?;
     if front.terminal {
@@ -280,8 +288,11 @@ fn run_threaded(args: &Args, frame: Duration, shared: &Shared) -> Option<Outcome
     Some(Outcome {
         answer,
         work_time: finished_at - start,
-        frames: front.gaps.len(),
+        frames: (front.gaps.len(), front.during),
         max_gap: front.max_gap(),
-        cancel: cancelled_at.map(|at| (at - start, finished_at.saturating_duration_since(at))),
+        cancel: cancelled_at.map(|(at, then)| {
+            let after = done() - then;
+            (at - start, finished_at.saturating_duration_since(at), after)
+        }),
     })
 }

@@ -111,6 +111,7 @@ fn backlog(
 ) -> (usize, Duration) {
     let in_flight = Arc::new(AtomicUsize::new(0));
     let max_seen = Arc::new(AtomicUsize::new(0));
+    let unbounded = sender.capacity().is_none();
     let producer = {
         let (in_flight, max_seen) = (Arc::clone(&in_flight), Arc::clone(&max_seen));
         thread::spawn(move || {
@@ -123,9 +124,16 @@ fn backlog(
                     break;
                 }
             }
-            start.elapsed()
+            let took = start.elapsed();
+            if unbounded {
+                shared::witness::arrive("unbounded-all-sent", 2); // test witness: every message sent before the first is received
+            }
+            took
         })
     };
+    if unbounded {
+        shared::witness::arrive("unbounded-all-sent", 2); // test witness: the consumer waits for the producer to finish
+    }
     for _ in receiver.iter() {
         in_flight.fetch_sub(1, Ordering::SeqCst);
         thread::sleep(Duration::from_micros(100));
@@ -222,12 +230,13 @@ fn main() -> ExitCode {
     });
     let (mut fast, mut slow) = (0, 0);
     let (mut fast_open, mut slow_open) = (true, true);
-    let mut timeouts = 0;
+    let (mut timeouts, mut done) = (0, false);
     // A finished producer's channel reports "disconnected" at once, every time: swap it for
     // one that never delivers, so that select! waits on the other.
     let never = cb::never::<&str>();
-    // Stop once both producers are finished and a timeout confirms nothing else is coming.
-    while timeouts == 0 {
+    // Stop once both producers are finished and a timeout confirms nothing else is coming (a
+    // slow producer late on a busy machine costs an extra timeout, not a lost message).
+    while !done {
         cb::select! {
             recv(if fast_open { &fast_rx } else { &never }) -> msg => match msg {
                 Ok(_) => fast += 1,
@@ -237,10 +246,15 @@ fn main() -> ExitCode {
                 Ok(_) => slow += 1,
                 Err(_) => slow_open = false,
             },
-            default(Duration::from_millis(100)) => timeouts += 1,
+            default(Duration::from_millis(100)) => {
+                timeouts += 1;
+                done = !fast_open && !slow_open;
+            }
         }
     }
-    println!("select: {fast} fast and {slow} slow messages, then {timeouts} timeout");
+    println!(
+        "select: {fast} fast and {slow} slow messages, then a timeout with both producers done ({timeouts} in all)"
+    );
 
     println!("\n4. throughput: 1 producer -> 1 consumer, {n} messages");
     let cap = 1024;

@@ -16,7 +16,8 @@
 //! You will see: a table of wall times and speedups over one thread. Under the GIL, the CPU
 //! column stays at about 1.0x however many threads (they take turns), while the I/O column
 //! grows with the threads (the waits overlap). Without it, both grow: CPU up to the number of
-//! cores (2 here), I/O up to the number of requests.
+//! cores (2 here), I/O up to the number of requests. Last, the most threads that computed at
+//! the same moment: 1 under the GIL, by construction, and usually all of them without it.
 //!
 //! Python: `ThreadPoolExecutor(max_workers=n).map(count_primes, chunks)` takes as long as one
 //! thread, and `.map(requests.get, urls)` is n times faster: the guide's "limited by GIL for
@@ -75,6 +76,9 @@ struct Row {
     threads: u32,
     wall_s: f64,
     speedup: f64,
+    /// CPU work only: the most threads that were computing at the same moment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    most_computing: Option<u64>,
 }
 
 /// CPython's switch interval: a thread that computes is asked to hand the GIL over this often.
@@ -100,20 +104,36 @@ fn is_prime(n: u64) -> bool {
     true
 }
 
-/// One thread's share of the CPU work: chunks of numbers from a shared counter.
-fn compute(gil: &Gil, next: &AtomicU64, limit: u64) -> u64 {
+/// How many threads are computing at this moment, and the most that ever were at once.
+#[derive(Default)]
+struct Computing {
+    now: AtomicU64,
+    most: AtomicU64,
+}
+
+/// One thread's share of the CPU work: chunks of numbers from a shared counter, taken by
+/// `threads` threads.
+fn compute(gil: &Gil, next: &AtomicU64, limit: u64, computing: &Computing, threads: u32) -> u64 {
     const CHUNK: u64 = 1_000;
+    let parties = limit.div_ceil(CHUNK).min(u64::from(threads)) as usize;
     let mut guard = gil.as_ref().map(Mutex::lock);
     let mut held_since = Instant::now();
-    let mut found = 0;
+    let (mut found, mut first) = (0, true);
     loop {
         let start = next.fetch_add(CHUNK, Ordering::Relaxed);
         if start >= limit {
             return found;
         }
+        // Counted while computing a chunk: under the GIL, never more than one thread at once.
+        let now = computing.now.fetch_add(1, Ordering::SeqCst) + 1;
+        computing.most.fetch_max(now, Ordering::SeqCst);
+        if guard.is_none() && std::mem::take(&mut first) {
+            shared::witness::arrive(&format!("cpu-{threads}"), parties); // test witness: without the GIL, all threads computing at once
+        }
         found += (start..(start + CHUNK).min(limit))
             .filter(|&n| is_prime(n))
             .count() as u64;
+        computing.now.fetch_sub(1, Ordering::SeqCst);
         // Every 5 ms, hand the GIL to a waiting thread (if any) and queue up for it again.
         if let Some(g) = guard.as_mut()
             && held_since.elapsed() >= SWITCH_INTERVAL
@@ -124,18 +144,22 @@ fn compute(gil: &Gil, next: &AtomicU64, limit: u64) -> u64 {
     }
 }
 
-/// One thread's share of the I/O work: requests numbered from a shared counter.
-fn fetch(gil: &Gil, next: &AtomicU64, requests: u64, agent: &ureq::Agent, url: &str) -> u64 {
+/// One thread's share of the I/O work: `n` requests numbered from a shared counter, taken by
+/// `threads` threads.
+fn fetch(gil: &Gil, next: &AtomicU64, n: u64, agent: &ureq::Agent, url: &str, threads: u32) -> u64 {
+    let section = format!("io-{}-{threads}", gil.is_some());
+    let parties = n.min(u64::from(threads)) as usize;
     let mut ok = 0;
     loop {
         // Deciding what to do next is Python code: it runs under the GIL.
         let guard = gil.as_ref().map(Mutex::lock);
         let i = next.fetch_add(1, Ordering::Relaxed);
-        if i >= requests {
+        if i >= n {
             return ok;
         }
         // A blocking call releases the GIL while it waits, as CPython's socket code does.
         drop(guard);
+        shared::witness::arrive(&section, parties); // test witness: the threads wait at once, GIL or not
         let response = agent.get(url).call();
         let _guard = gil.as_ref().map(Mutex::lock);
         if let Ok(mut r) = response
@@ -181,20 +205,25 @@ fn main() -> ExitCode {
         GilMode::Both => &[true, false],
     };
 
-    // results[(work, gil)] = wall time per thread count, in the order of args.threads
-    let mut columns: Vec<(&'static str, bool, Vec<Duration>)> = Vec::new();
+    // Per (work, gil): the wall time and the most threads computing at once, per thread count
+    // in the order of args.threads.
+    let mut columns: Vec<(&'static str, bool, Vec<Duration>, Vec<u64>)> = Vec::new();
+    let requests = u64::from(args.io_requests);
     for work in ["cpu", "io"] {
         for &with_gil in gils {
             let gil: Gil = with_gil.then(|| Mutex::new(()));
-            let mut times = Vec::new();
+            let (mut times, mut most) = (Vec::new(), Vec::new());
             for &threads in &args.threads {
+                let computing = Computing::default();
                 let (wall, done) = match work {
-                    "cpu" => run(threads, |next| compute(&gil, next, args.cpu_limit)),
+                    "cpu" => run(threads, |next| {
+                        compute(&gil, next, args.cpu_limit, &computing, threads)
+                    }),
                     _ => run(threads, |next| {
-                        fetch(&gil, next, u64::from(args.io_requests), &agent, &url)
+                        fetch(&gil, next, requests, &agent, &url, threads)
                     }),
                 };
-                if work == "io" && done != u64::from(args.io_requests) {
+                if work == "io" && done != requests {
                     eprintln!(
                         "error: only {done} of {} requests succeeded",
                         args.io_requests
@@ -202,14 +231,15 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
                 times.push(wall);
+                most.push(computing.most.into_inner());
             }
-            columns.push((work, with_gil, times));
+            columns.push((work, with_gil, times, most));
         }
     }
 
     let speedup = |times: &[Duration], i: usize| times[0].as_secs_f64() / times[i].as_secs_f64();
     if args.json {
-        for (work, gil, times) in &columns {
+        for (work, gil, times, most) in &columns {
             for (i, &threads) in args.threads.iter().enumerate() {
                 print_json(&Row {
                     work,
@@ -217,6 +247,7 @@ fn main() -> ExitCode {
                     threads,
                     wall_s: times[i].as_secs_f64(),
                     speedup: speedup(times, i),
+                    most_computing: (*work == "cpu").then_some(most[i]),
                 });
             }
         }
@@ -225,11 +256,11 @@ fn main() -> ExitCode {
 
     let heading = |work: &str, gil: bool| format!("{work} {}", if gil { "GIL" } else { "no GIL" });
     let mut headers = vec!["threads".to_string()];
-    headers.extend(columns.iter().map(|(w, g, _)| heading(w, *g)));
+    headers.extend(columns.iter().map(|(w, g, _, _)| heading(w, *g)));
     let mut table = Table::new(headers);
     for (i, threads) in args.threads.iter().enumerate() {
         let mut row = vec![threads.to_string()];
-        for (_, _, times) in &columns {
+        for (_, _, times, _) in &columns {
             row.push(format!(
                 "{} {:.1}x",
                 fmt_duration(times[i]),
@@ -246,13 +277,19 @@ fn main() -> ExitCode {
     let last = args.threads.len() - 1;
     let summary: Vec<String> = columns
         .iter()
-        .map(|(w, g, times)| format!("{} {:.1}x", heading(w, *g), speedup(times, last)))
+        .map(|(w, g, times, _)| format!("{} {:.1}x", heading(w, *g), speedup(times, last)))
+        .collect();
+    let most: Vec<String> = columns
+        .iter()
+        .filter(|(w, ..)| *w == "cpu")
+        .map(|(w, g, _, most)| format!("{} {}", heading(w, *g), most[last]))
         .collect();
     println!(
-        "on {} threads: {} ({} cores here)",
+        "on {} threads: {} ({} cores here); most threads computing at once: {}",
         args.threads[last],
         summary.join(", "),
-        thread::available_parallelism().map_or(1, |n| n.get())
+        thread::available_parallelism().map_or(1, |n| n.get()),
+        most.join(", ")
     );
     ExitCode::SUCCESS
 }

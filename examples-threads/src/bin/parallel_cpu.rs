@@ -121,6 +121,7 @@ fn count_threads(limit: u64, workers: u32) -> u64 {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
+                    shared::witness::arrive(&format!("threads-{workers}"), workers as usize); // test witness: all workers inside at once
                     let mut found = 0;
                     loop {
                         let start = next.fetch_add(CHUNK, Ordering::Relaxed);
@@ -146,7 +147,18 @@ fn count_rayon(limit: u64, workers: u32) -> Result<u64, String> {
         .num_threads(workers as usize)
         .build()
         .map_err(|e| e.to_string())?;
-    Ok(pool.install(|| (0..limit).into_par_iter().filter(|&n| is_prime(n)).count() as u64))
+    let busy = (workers as usize).min(limit as usize);
+    Ok(pool.install(|| {
+        (0..limit)
+            .into_par_iter()
+            // test witness: every busy thread inside at once (once per piece rayon splits off)
+            .map_init(
+                || shared::witness::arrive(&format!("rayon-{busy}"), busy),
+                |(), n| n,
+            )
+            .filter(|&n| is_prime(n))
+            .count() as u64
+    }))
 }
 
 fn main() -> ExitCode {

@@ -12,7 +12,8 @@
 //!
 //! You will see: one line per request, each taking about `--delay-ms`, then the total: about
 //! N x D (10 requests of 1 s: about 10 s), with CPU time near zero, since the program spends
-//! its time waiting. That waiting is what `threaded_requests` and `async_requests` overlap.
+//! its time waiting, and the loopback server's count of requests in flight at once: 1. That
+//! waiting is what `threaded_requests` and `async_requests` overlap.
 //!
 //! Python: `for url in urls: requests.get(url)`, the guide's "Sequential (No Concurrency)"
 //! row: 10 x 1 second = 10 seconds.
@@ -58,6 +59,9 @@ struct Row {
     requests: u32,
     delay_ms: u64,
     ok: u32,
+    /// The most requests the loopback server had in flight at once (none with --url).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_in_flight: Option<u64>,
     #[serde(flatten)]
     measured: Record,
 }
@@ -75,14 +79,11 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let fixture;
+    let mut fixture = None;
     let base = match &args.url {
         Some(url) => url.clone(),
         None => match Fixture::start() {
-            Ok(f) => {
-                fixture = f;
-                fixture.url()
-            }
+            Ok(f) => fixture.insert(f).url(),
             Err(e) => {
                 eprintln!("error: cannot start the loopback server: {e}");
                 return ExitCode::FAILURE;
@@ -118,6 +119,8 @@ fn main() -> ExitCode {
             .collect::<Vec<_>>()
     });
     let ok = results.iter().filter(|r| matches!(r, Ok(200))).count() as u32;
+    // The server's own count of requests waiting side by side: one at a time, here.
+    let peak_in_flight = fixture.as_ref().map(Fixture::peak_in_flight);
 
     if args.json {
         print_json(&Row {
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
             requests: args.requests,
             delay_ms: args.delay_ms,
             ok,
+            peak_in_flight,
             measured: Record::from(&m),
         });
     } else {
@@ -137,6 +141,10 @@ fn main() -> ExitCode {
             fmt_duration(estimate),
             fmt_duration(m.cpu()),
         );
+        if let Some(peak) = peak_in_flight {
+            let s = if peak == 1 { "" } else { "s" };
+            println!("the server had at most {peak} request{s} in flight at once");
+        }
     }
     if ok < args.requests {
         let first = results.iter().find_map(|r| match r {

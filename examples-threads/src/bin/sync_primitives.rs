@@ -259,6 +259,7 @@ fn main() -> ExitCode {
     // 5. Semaphore: every thread wants in for 20 ms; at most `permits` at a time.
     let semaphore = Semaphore::new(args.permits);
     let (inside, most_inside) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let full = args.permits.min(n) as usize;
     let start = Instant::now();
     thread::scope(|s| {
         for _ in 0..n {
@@ -266,6 +267,7 @@ fn main() -> ExitCode {
                 let _permit = semaphore.acquire();
                 let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                 most_inside.fetch_max(now, Ordering::SeqCst);
+                shared::witness::arrive(&format!("semaphore-{full}"), full); // test witness: every permit in use at once
                 thread::sleep(Duration::from_millis(20));
                 inside.fetch_sub(1, Ordering::SeqCst);
             });

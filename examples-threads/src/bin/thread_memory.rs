@@ -3,7 +3,7 @@
 //! The guide rates threading's memory "Medium-High (thread overhead)". This program measures
 //! it: it starts `--threads` threads that each wait on a gate, for each stack size in
 //! `--stack-kib`, and reads the process's resident memory (VmRSS) and reserved address space
-//! (VmSize) while they all wait, and the time to create each. Each stack size is measured in a
+//! (VmSize) once they all wait, and the time to create each. Each stack size is measured in a
 //! fresh copy of the program, so that no round inherits another's freed stacks. The result surprises most
 //! people: the stack size reserves address space, but the kernel gives a thread physical pages
 //! only as it touches them, so an idle thread costs about the same resident memory whatever
@@ -59,11 +59,12 @@ struct Round {
     virtual_kib: f64,
 }
 
-/// Starts `n` threads with `stack_kib` of stack, all waiting on one gate; measures, then opens
-/// the gate and joins them.
+/// Starts `n` threads with `stack_kib` of stack, all waiting on one gate; measures once every
+/// one of them is waiting, then opens the gate and joins them.
 fn round(n: u32, stack_kib: u64) -> Result<Round, String> {
     let read = |field| proc_status_kib(field).ok_or("cannot read /proc/self/status");
-    let gate = (Mutex::new(false), Condvar::new());
+    // (is the gate open, how many threads wait at it), and a Condvar for each change.
+    let gate = (Mutex::new((false, 0u32)), Condvar::new(), Condvar::new());
     let (rss_before, virtual_before) = (read("VmRSS")?, read("VmSize")?);
     thread::scope(|s| {
         let start = Instant::now();
@@ -73,8 +74,11 @@ fn round(n: u32, stack_kib: u64) -> Result<Round, String> {
             let spawned = thread::Builder::new()
                 .stack_size((stack_kib * 1024) as usize)
                 .spawn_scoped(s, || {
-                    let (open, opened) = &gate;
-                    let _guard = opened.wait_while(open.lock().unwrap(), |open| !*open);
+                    let (state, opened, arrived) = &gate;
+                    let mut state = state.lock().unwrap();
+                    state.1 += 1;
+                    arrived.notify_one();
+                    let _guard = opened.wait_while(state, |(open, _)| !*open);
                 });
             match spawned {
                 Ok(_) => started += 1,
@@ -85,9 +89,17 @@ fn round(n: u32, stack_kib: u64) -> Result<Round, String> {
             }
         }
         let spawn = start.elapsed();
+        // Measure only once every thread is waiting: a thread still starting up has not yet
+        // touched its stack, and would make the figures depend on the timing.
+        let state = gate.0.lock().unwrap();
+        let mut state = gate
+            .2
+            .wait_while(state, |(_, waiting)| *waiting < started)
+            .unwrap();
         let figures = (read("VmRSS"), read("VmSize"));
         // Open the gate; the scope joins every thread on the way out.
-        *gate.0.lock().unwrap() = true;
+        state.0 = true;
+        drop(state);
         gate.1.notify_all();
         if let Some(failure) = failure {
             return Err(failure);

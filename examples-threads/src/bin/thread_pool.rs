@@ -162,11 +162,12 @@ fn work_stealing(limit: u64, chunk: u64, workers: u32) -> (u64, u64) {
     chunks(limit, chunk).for_each(|r| locals[0].push(r));
     let stealers: Vec<Stealer<_>> = locals.iter().map(Worker::stealer).collect();
     let (total, steals) = (AtomicU64::new(0), AtomicU64::new(0));
+    let busy = limit.div_ceil(chunk).min(u64::from(workers)) as usize;
     thread::scope(|s| {
         for local in locals {
             let (stealers, total, steals) = (&stealers, &total, &steals);
             s.spawn(move || {
-                let mut sum = 0;
+                let (mut sum, mut first) = (0, true);
                 loop {
                     let task = local.pop().or_else(|| {
                         // Steal half of a peer's tasks into our deque and take one. `Retry`
@@ -183,6 +184,9 @@ fn work_stealing(limit: u64, chunk: u64, workers: u32) -> (u64, u64) {
                             steals.fetch_add(1, Ordering::Relaxed);
                         })
                     });
+                    if task.is_some() && std::mem::take(&mut first) {
+                        shared::witness::arrive(&format!("stealing-{busy}"), busy); // test witness: every worker holds a task at once
+                    }
                     match task {
                         Some(range) => sum += steps_in(range),
                         None => break, // every deque is empty: all tasks have been taken

@@ -14,7 +14,8 @@
 //!
 //! You will see: the requests finishing in a burst, on threads named `worker-N`,
 //! and a total close to one delay (10 requests of 1 s: about 1.0 s against 10 s in sequence);
-//! with `--workers 10` and 100 requests of 500 ms, ten waves: about 5 s.
+//! with `--workers 10` and 100 requests of 500 ms, ten waves: about 5 s. Last, the loopback
+//! server's own count of requests in flight at once: one per thread, so 10 in both cases.
 //!
 //! Python: `ThreadPoolExecutor(max_workers=W).map(requests.get, urls)`, the guide's
 //! "Threading" row: about 1 second. The GIL does not get in the way because Python releases
@@ -67,6 +68,9 @@ struct Row {
     delay_ms: u64,
     workers: u32,
     ok: u32,
+    /// The most requests the loopback server had in flight at once (none with --url).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_in_flight: Option<u64>,
     #[serde(flatten)]
     measured: Record,
 }
@@ -104,14 +108,11 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    let fixture;
+    let mut fixture = None;
     let base = match &args.url {
         Some(url) => url.clone(),
         None => match Fixture::start() {
-            Ok(f) => {
-                fixture = f;
-                fixture.url()
-            }
+            Ok(f) => fixture.insert(f).url(),
             Err(e) => {
                 eprintln!("error: cannot start the loopback server: {e}");
                 return ExitCode::FAILURE;
@@ -189,6 +190,8 @@ fn main() -> ExitCode {
         }
     };
     let ok = results.iter().filter(|r| matches!(r, Ok(200))).count() as u32;
+    // The server's own count: how many requests were really waiting side by side.
+    let peak_in_flight = fixture.as_ref().map(Fixture::peak_in_flight);
 
     if args.json {
         print_json(&Row {
@@ -197,6 +200,7 @@ fn main() -> ExitCode {
             delay_ms: args.delay_ms,
             workers: threads,
             ok,
+            peak_in_flight,
             measured: Record::from(&m),
         });
     } else {
@@ -215,6 +219,10 @@ fn main() -> ExitCode {
             fmt_duration(m.cpu()),
             shared::fmt_kib(m.peak_rss_kib),
         );
+        if let Some(peak) = peak_in_flight {
+            let s = if peak == 1 { "" } else { "s" };
+            println!("the server had at most {peak} request{s} in flight at once");
+        }
     }
     if ok < args.requests {
         let first = results.iter().find_map(|r| match r {
