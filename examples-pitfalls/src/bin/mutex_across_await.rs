@@ -9,14 +9,18 @@
 //! not `Send`, see `compile_time_safety`); on one thread with `spawn_local` it compiles and
 //! hangs. Each variant runs on its own thread here, and a watchdog that waits `--timeout-ms`
 //! catches the hang. The fixes: drop the guard before the await, or use `tokio::sync::Mutex`,
-//! whose `lock().await` yields to other tasks instead of blocking the thread.
+//! whose `lock().await` yields to other tasks instead of blocking the thread. The runtimes'
+//! clocks are paused (tokio's test-util): a sleep ends as soon as every task waits, so the
+//! times are exact on every run, and a blocked thread still never moves.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin mutex_across_await
 //!   cargo run -p examples-pitfalls --bin mutex_across_await -- --timeout-ms 3000
 //!
 //! You will see: the std-guard-across-await variant reported as deadlocked by the watchdog
-//! after `--timeout-ms`, and the two fixes finishing in about 50 ms with the counter at 2.
+//! after `--timeout-ms`, and the two fixes finishing with the counter at 2: in 50 ms when the
+//! guard is dropped before the await (the two calls overlap), in 100 ms with tokio's Mutex
+//! (held across the call, so the calls take turns), on the runtime's clock.
 //!
 //! Python: `threading.Lock` held across `await` inside `async def` hangs the event loop the
 //! same way when a second task tries to acquire it; use `asyncio.Lock` and `async with`.
@@ -33,7 +37,7 @@ use std::rc::Rc;
 use std::sync::Mutex;
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 use shared::{Table, fmt_duration};
@@ -60,11 +64,13 @@ enum Variant {
     TokioMutex,
 }
 
-/// Two tasks each add 1 to a shared counter, in the way `variant` says. Returns the counter.
+/// Two tasks each add 1 to a shared counter, in the way `variant` says. Returns the counter
+/// and the time taken on the runtime's clock.
 // clippy's await_holding_lock flags exactly the bug in the first variant; the bug is the
 // lesson, so it is allowed in this function.
 #[allow(clippy::await_holding_lock)]
-async fn two_tasks(variant: Variant) -> u64 {
+async fn two_tasks(variant: Variant) -> (u64, Duration) {
+    let start = tokio::time::Instant::now();
     let std_counter = Rc::new(Mutex::new(0u64));
     let tokio_counter = Rc::new(tokio::sync::Mutex::new(0u64));
     let task = |_: u8| {
@@ -95,31 +101,28 @@ async fn two_tasks(variant: Variant) -> u64 {
     let _ = b.await;
     let std_total = *std_counter.lock().unwrap();
     let tokio_total = *tokio_counter.lock().await;
-    std_total + tokio_total
+    (std_total + tokio_total, start.elapsed())
 }
 
 /// Runs `variant` on a thread of its own with a current-thread runtime; returns the counter
 /// and the time, or None if it did not finish within `timeout` (the thread is left stuck).
 fn run_with_watchdog(variant: Variant, timeout: Duration) -> Option<(u64, Duration)> {
     let (done, finished) = mpsc::channel();
-    let start = Instant::now();
     let spawned = thread::Builder::new()
         .name("runtime".into())
         .spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
                 .enable_time()
+                .start_paused(true)
                 .build()
             else {
                 return;
             };
-            let total = runtime.block_on(LocalSet::new().run_until(two_tasks(variant)));
-            let _ = done.send(total);
+            let outcome = runtime.block_on(LocalSet::new().run_until(two_tasks(variant)));
+            let _ = done.send(outcome);
         });
     spawned.ok()?;
-    finished
-        .recv_timeout(timeout)
-        .ok()
-        .map(|total| (total, start.elapsed()))
+    finished.recv_timeout(timeout).ok()
 }
 
 fn main() -> ExitCode {

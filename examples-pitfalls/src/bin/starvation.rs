@@ -6,17 +6,19 @@
 //! waits as long as the stream lasts: nobody is deadlocked, everyone else progresses, and one
 //! thread gets nothing. Here `--readers` threads read for `--hold-ms` at a time, back to back,
 //! for `--duration-ms`, while a writer tries to update every 10 ms. First with that simple
-//! reader-preferring lock (written out below, 40 lines), then with parking_lot's `RwLock`,
-//! whose task-fair policy stops new readers from overtaking a waiting writer.
+//! reader-preferring lock (written out below), then with parking_lot's `RwLock`, whose
+//! task-fair policy stops new readers from overtaking a waiting writer.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin starvation
 //!   cargo run -p examples-pitfalls --bin starvation -- --readers 8 --duration-ms 1000
 //!
-//! You will see: with the reader-preferring lock, the writer's first write waits about the
-//! whole `--duration-ms` (it gets in only when the readers stop) and it completes one or two
-//! writes; with parking_lot's fair lock, it waits about one read at most and completes a write
-//! every 10 ms or so. The readers read a similar number of times either way.
+//! You will see: with the reader-preferring lock, hundreds of reads let in ahead of the waiting
+//! writer, which waits about the whole `--duration-ms` and completes one or two writes; with
+//! parking_lot's fair lock, none (or a read already on its way in), a wait of about one read
+//! and a write every 10 ms or so; the readers read about as often either way. Then the policy
+//! step by step: a reader inside, the writer waiting, a new reader is let in ahead (simple) or
+//! made to wait (fair).
 //!
 //! Python: the standard library has no readers-writer lock; the usual hand-written one built
 //! from a `threading.Condition` and a reader count is exactly the reader-preferring kind, with
@@ -27,7 +29,7 @@
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Barrier, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -50,6 +52,7 @@ struct Args {
 
 /// The simple readers-writer lock: readers get in whenever no writer is inside, even if one
 /// is waiting. (The value it protects is left out: only the admission policy matters here.)
+#[derive(Default)]
 struct ReaderPreferring {
     state: Mutex<State>,
     changed: Condvar,
@@ -59,13 +62,21 @@ struct ReaderPreferring {
 struct State {
     readers: u32,
     writing: bool,
+    writers_waiting: u32,
+}
+
+impl State {
+    /// The policy: a new reader gets in whenever no writer is inside, even while one waits.
+    fn admits_a_reader(&self) -> bool {
+        !self.writing
+    }
 }
 
 impl ReaderPreferring {
     fn read(&self) {
         let mut s = self
             .changed
-            .wait_while(self.state.lock().unwrap(), |s| s.writing)
+            .wait_while(self.state.lock().unwrap(), |s| !s.admits_a_reader())
             .unwrap();
         s.readers += 1;
     }
@@ -79,11 +90,14 @@ impl ReaderPreferring {
     }
 
     fn write(&self) {
+        let mut s = self.state.lock().unwrap();
+        s.writers_waiting += 1;
         // Waits for a moment with no reader inside, which a stream of readers may never give.
         let mut s = self
             .changed
-            .wait_while(self.state.lock().unwrap(), |s| s.writing || s.readers > 0)
+            .wait_while(s, |s| s.writing || s.readers > 0)
             .unwrap();
+        s.writers_waiting -= 1;
         s.writing = true;
     }
 
@@ -114,6 +128,24 @@ impl Lock {
         }
     }
 
+    /// Whether a new reader would get in right now, without waiting.
+    fn lets_a_reader_in(&self) -> bool {
+        match self {
+            Lock::Simple(l) => l.state.lock().unwrap().admits_a_reader(),
+            Lock::Fair(l) => l.try_read().is_some(), // (comes in, and leaves at once)
+        }
+    }
+
+    /// Whether a writer waits at the lock (or is inside).
+    fn writer_waiting(&self) -> bool {
+        match self {
+            Lock::Simple(l) => l.state.lock().unwrap().writers_waiting > 0,
+            // parking_lot cannot be asked, but it refuses an upgradable read exactly then (and
+            // while another upgradable read is held, which nothing here takes).
+            Lock::Fair(l) => l.try_upgradable_read().is_none(),
+        }
+    }
+
     fn with_write(&self, f: impl FnOnce()) {
         match self {
             Lock::Simple(l) => {
@@ -129,36 +161,46 @@ impl Lock {
     }
 }
 
-/// What one run saw.
 struct Run {
     reads: u64,
     writes: u32,
-    first_wait: Duration,
+    overtakes: u64, // reads let in after the writer asked, before it got in
     longest_wait: Duration,
 }
 
 fn run(lock: &Lock, args: &Args) -> Run {
-    let reading = AtomicBool::new(true);
-    let reads = AtomicU64::new(0);
+    let (reading, asking) = (&AtomicBool::new(true), &AtomicBool::new(false));
+    let (reads, overtakes, writes) = (&AtomicU64::new(0), &AtomicU64::new(0), &AtomicU64::new(0));
     let hold = Duration::from_millis(args.hold_ms);
     thread::scope(|s| {
         for i in 0..args.readers {
-            let (reading, reads) = (&reading, &reads);
             s.spawn(move || {
                 // Stagger the readers so that their reads overlap instead of lining up.
                 thread::sleep(hold * i / args.readers);
                 while reading.load(Ordering::Relaxed) {
+                    // A read that starts after the writer asked and gets in before that write is
+                    // done has overtaken the writer: counted, not timed.
+                    let writes_before = writes.load(Ordering::SeqCst);
+                    let writer_asked = asking.load(Ordering::SeqCst);
                     lock.with_read(|| thread::sleep(hold));
+                    if writer_asked && writes.load(Ordering::SeqCst) == writes_before {
+                        overtakes.fetch_add(1, Ordering::Relaxed);
+                    }
                     reads.fetch_add(1, Ordering::Relaxed);
                 }
             });
         }
-        let writer = s.spawn(|| {
+        let writer = s.spawn(move || {
             thread::sleep(Duration::from_millis(20)); // let the stream of readers start
             let mut waits = Vec::new();
             while reading.load(Ordering::Relaxed) {
                 let asked = Instant::now();
-                lock.with_write(|| waits.push(asked.elapsed()));
+                asking.store(true, Ordering::SeqCst);
+                lock.with_write(|| {
+                    asking.store(false, Ordering::SeqCst);
+                    waits.push(asked.elapsed());
+                    writes.fetch_add(1, Ordering::SeqCst);
+                });
                 thread::sleep(Duration::from_millis(10));
             }
             waits
@@ -169,22 +211,39 @@ fn run(lock: &Lock, args: &Args) -> Run {
         Run {
             reads: reads.load(Ordering::Relaxed),
             writes: waits.len() as u32,
-            first_wait: waits.first().copied().unwrap_or_default(),
+            overtakes: overtakes.load(Ordering::Relaxed),
             longest_wait: waits.iter().copied().max().unwrap_or_default(),
         }
     })
 }
 
+/// The policy, one step at a time: a reader inside, the writer waiting behind it, then a new
+/// reader. Returns whether the lock let the new reader in ahead of the waiting writer.
+fn new_reader_goes_first(lock: &Lock) -> bool {
+    let (inside, leave) = (Barrier::new(2), Barrier::new(2));
+    thread::scope(|s| {
+        s.spawn(|| {
+            lock.with_read(|| {
+                inside.wait();
+                leave.wait();
+            })
+        });
+        inside.wait(); // the first reader is inside
+        s.spawn(|| lock.with_write(|| {}));
+        while !lock.writer_waiting() {
+            thread::sleep(Duration::from_millis(1)); // until the writer waits at the lock
+        }
+        let went_first = lock.lets_a_reader_in();
+        leave.wait(); // the first reader leaves, and the writer gets in
+        went_first
+    })
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
-    let simple = run(
-        &Lock::Simple(ReaderPreferring {
-            state: Mutex::new(State::default()),
-            changed: Condvar::new(),
-        }),
-        &args,
-    );
-    let fair = run(&Lock::Fair(parking_lot::RwLock::new(())), &args);
+    let simple_lock = || Lock::Simple(ReaderPreferring::default());
+    let fair_lock = || Lock::Fair(parking_lot::RwLock::new(()));
+    let (simple, fair) = (run(&simple_lock(), &args), run(&fair_lock(), &args));
 
     println!(
         "{} readers reading {} ms at a time for {} ms; one writer trying every 10 ms:",
@@ -194,7 +253,7 @@ fn main() -> ExitCode {
         "lock",
         "reads",
         "writes",
-        "first write waited",
+        "reads ahead of writer",
         "longest wait",
     ]);
     for (name, r) in [
@@ -205,7 +264,7 @@ fn main() -> ExitCode {
             name.to_string(),
             r.reads.to_string(),
             r.writes.to_string(),
-            fmt_duration(r.first_wait),
+            r.overtakes.to_string(),
             fmt_duration(r.longest_wait),
         ]);
     }
@@ -214,12 +273,27 @@ fn main() -> ExitCode {
         eprintln!("error: the writer never got in, even with the fair lock");
         return ExitCode::FAILURE;
     }
+    let gaps = match simple.overtakes {
+        0 => " (the readers left gaps this run, so none overtook it: try more --readers)",
+        _ => "",
+    };
     println!(
-        "the writer waited up to {} with the reader-preferring lock ({} writes) and up to {} with the fair one ({} writes)",
+        "the writer was overtaken by {} reads and waited up to {} with the reader-preferring lock ({} writes){gaps}; by {} reads and up to {} with the fair one ({} writes)",
+        simple.overtakes,
         fmt_duration(simple.longest_wait),
         simple.writes,
+        fair.overtakes,
         fmt_duration(fair.longest_wait),
         fair.writes
+    );
+    let policy = |lock: &Lock| match new_reader_goes_first(lock) {
+        true => "lets it in ahead of the writer",
+        false => "makes it wait behind the writer",
+    };
+    println!(
+        "a reader inside, the writer waiting, a new reader arrives: the reader-preferring lock {}; the fair lock {}",
+        policy(&simple_lock()),
+        policy(&fair_lock())
     );
     ExitCode::SUCCESS
 }

@@ -106,6 +106,12 @@ fn run(args: &Args, variant: Variant) -> Figures {
             (Sender::Bounded(tx), rx)
         }
     };
+    // Test witness (a no-op unless WITNESS_DIR is set): the consumer starts only once the
+    // producer has sent all that the channel takes without waiting: every message, or capacity.
+    let (witness, head_start) = match variant {
+        Variant::Unbounded => ("unbounded-head-start", args.messages),
+        Variant::Bounded => ("bounded-head-start", args.capacity.min(args.messages)),
+    };
     let hash = thread::scope(|s| {
         s.spawn(|| {
             for i in 0..args.messages {
@@ -115,10 +121,14 @@ fn run(args: &Args, variant: Variant) -> Figures {
                 if !tx.send(message) {
                     return;
                 }
+                if i + 1 == head_start {
+                    shared::witness::arrive(witness, 2); // test witness: sent without waiting
+                }
             }
             drop(tx); // closes the channel: the consumer's loop ends
         });
         let mut hash = 0xcbf2_9ce4_8422_2325;
+        shared::witness::arrive(witness, 2); // test witness: the producer's head start
         for message in rx.iter() {
             backlog.fetch_sub(1, Ordering::SeqCst);
             hash = checksum(&message, hash);
