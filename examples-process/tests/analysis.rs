@@ -1,19 +1,27 @@
-//! `data_analysis`: the merged map-reduce answer equals one sequential pass, for any split.
+//! `data_analysis`: the merged map-reduce answer equals one sequential pass, for any split,
+//! with every worker process (and thread) at its range at the same moment.
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run, survivors};
+use common::{Witness, assert_refused, run_env, survivors};
 
 const DATA_ANALYSIS: &str = env!("CARGO_BIN_EXE_data_analysis");
 
 #[test]
 fn merged_answers_equal_the_sequential_pass() {
     for workers in ["1", "3", "7"] {
-        let r = run(
+        let w = Witness::new();
+        let r = run_env(
             DATA_ANALYSIS,
             &["--rows", "50000", "--workers", workers, "--top", "3"],
+            &w.env(None),
         );
-        assert!(r.success(), "{}{}", r.stdout, r.stderr);
+        assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
+        assert!(w.failures().is_empty(), "{:?}", w.failures());
+        // The map ran in parallel: all W workers were inside their ranges at one moment.
+        let n: usize = workers.parse().unwrap();
+        assert_eq!(w.count(&format!("processes-{workers}")), n);
+        assert_eq!(w.count(&format!("threads-{workers}")), n);
         for approach in ["sequential", "processes", "threads"] {
             assert_eq!(r.row(approach).last(), Some(&"equal"), "{}", r.stdout);
         }

@@ -1,9 +1,11 @@
 //! `compare`: every approach of the guide's table runs in its own process and reports; the
-//! concurrent I/O approaches beat the sequential one; the charts are written.
+//! worker processes run side by side; the summary lines agree with the tables; the charts are
+//! written. How fast each approach is, is the program's output, never asserted here: each
+//! approach's own tests witness its concurrency.
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, kib, ms, run, timing_lock};
+use common::{Run, Witness, assert_refused, kib, ms, run, run_env};
 
 const COMPARE: &str = env!("CARGO_BIN_EXE_compare");
 
@@ -27,9 +29,46 @@ fn build_flag() -> Vec<&'static str> {
     }
 }
 
+/// The numbers in `line`, in order ("26x" and "1.8x" count; "50" in "50 ms" too).
+fn numbers(line: &str) -> Vec<f64> {
+    line.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|w| w.trim_matches('.').parse().ok())
+        .collect()
+}
+
+/// Whether a ratio printed with `decimals` decimals is `a / b`, from table cells rounded to
+/// a few digits.
+fn agrees(printed: f64, a: f64, b: f64, decimals: i32) -> bool {
+    let exact = a / b;
+    (printed - exact).abs() <= 0.5 * 10f64.powi(-decimals) + 0.06 * exact
+}
+
+/// The scenario line agrees with the table: the fastest and slowest concurrent walls, and the
+/// ratios to sequential.
+fn check_scenario_line(r: &Run, scenario: &str, title: &str) {
+    let walls: Vec<(&str, &str)> = r
+        .stdout
+        .lines()
+        .map(|l| l.split("  ").map(str::trim).filter(|c| !c.is_empty()))
+        .filter_map(|mut cells| match (cells.next(), cells.next()) {
+            (Some(s), Some(a)) if s == scenario => Some((a, cells.nth(2).unwrap())),
+            _ => None,
+        })
+        .collect();
+    let seq = walls.iter().find(|w| w.0 == "sequential").unwrap().1;
+    let others = || walls.iter().filter(|w| w.0 != "sequential").map(|w| w.1);
+    let fastest = others().min_by(|a, b| ms(a).total_cmp(&ms(b))).unwrap();
+    let slowest = others().max_by(|a, b| ms(a).total_cmp(&ms(b))).unwrap();
+    let line = r.line(&format!("{scenario}: {title}"));
+    let expected = format!("sequential {seq}; concurrent approaches {fastest} to {slowest} (");
+    assert!(line.contains(&expected), "{line}\n{}", r.stdout);
+    let ratios = numbers(line.split_once(&expected).unwrap().1);
+    assert!(agrees(ratios[0], ms(seq), ms(slowest), 1), "{line}");
+    assert!(agrees(ratios[1], ms(seq), ms(fastest), 1), "{line}");
+}
+
 #[test]
-fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
-    let _t = timing_lock();
+fn every_approach_reports_and_the_processes_run_side_by_side() {
     let svg = tempfile::tempdir().unwrap();
     let svg_dir = svg.path().to_str().unwrap();
     let mut args = vec![
@@ -46,8 +85,14 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
         svg_dir,
     ];
     args.extend(build_flag());
-    let r = run(COMPARE, &args);
+    // Children inherit the witness directory: every barrier in them is real.
+    let w = Witness::new();
+    let r = run_env(COMPARE, &args, &w.env(None));
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert_eq!(w.failures(), Vec::<String>::new());
+    // The four request processes were alive at once, and so were the pool's two workers.
+    assert_eq!(w.count("process-requests-4"), 4);
+    assert!(w.count("processes-2") >= 2);
     let rows = r.json_lines();
     let names: Vec<(String, String)> = rows
         .iter()
@@ -79,13 +124,10 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
         assert!(j["cpu_s"].as_f64().unwrap() >= 0.0, "{j}");
         assert!(j["peak_rss_kib"].as_u64().unwrap() > 0, "{j}");
     }
-    // Four requests of 250 ms: about 1 s in turn, about 0.25 s at once, for every approach.
+    // Four requests of 250 ms in turn: at least 1 s.
     let seq = rows[0]["wall_s"].as_f64().unwrap();
     assert!(seq >= 0.95, "{}", r.stdout);
-    for j in &rows[1..6] {
-        let wall = j["wall_s"].as_f64().unwrap();
-        assert!(wall * 2.0 < seq, "{j} against sequential {seq}");
-    }
+    assert_eq!(rows[5]["workers"], 4, "one worker process per request");
     // One process per request holds more memory than one async client.
     assert!(rows[5]["peak_rss_kib"].as_u64() > rows[1]["peak_rss_kib"].as_u64());
     for chart in ["io.svg", "cpu.svg"] {
@@ -108,26 +150,38 @@ fn every_approach_reports_and_concurrency_beats_sequential_on_io() {
             .contains("concurrent approaches")
     );
     assert!(r.line("cpu: primes below 50000").contains("memory from"));
-    // The cost of one unit: a process costs more to spawn and join, and holds more, than a
-    // thread, and a thread more than a task; the gaps are tens of times wide.
+    check_scenario_line(&r, "io", "2 requests of 50 ms");
+    check_scenario_line(&r, "cpu", "primes below 50000");
+    // The cost of one unit: a process holds more than a thread, and a thread more than a
+    // task; the gaps are tens of times wide. The spawn times are figures to read, not assert.
     let (p, t, a) = (r.row("process"), r.row("thread"), r.row("async task"));
     assert_eq!((p[1], t[1], a[1]), ("High", "Medium-High", "Low"));
-    assert!(
-        ms(p[2]) > 3.0 * ms(t[2]) && ms(t[2]) > 3.0 * ms(a[2]),
-        "{p:?} {t:?} {a:?}"
-    );
     assert!(
         kib(p[3]) > 3.0 * kib(t[3]) && kib(t[3]) > 3.0 * kib(a[3]),
         "{p:?} {t:?} {a:?}"
     );
-    assert!(r.line("one unit:").contains("a thread"));
+    assert!([p[2], t[2], a[2]].iter().all(|c| ms(c) > 0.0));
+    // The summary's ratios are the table's.
+    let unit = r.line("one unit:");
+    let x = numbers(unit);
+    assert!(agrees(x[0], ms(p[2]), ms(t[2]), 0), "{unit}\n{}", r.stdout);
+    assert!(
+        agrees(x[1], kib(p[3]), kib(t[3]), 0),
+        "{unit}\n{}",
+        r.stdout
+    );
+    assert!(agrees(x[2], ms(t[2]), ms(a[2]), 0), "{unit}\n{}", r.stdout);
+    assert!(
+        agrees(x[3], kib(t[3]), kib(a[3]), 0),
+        "{unit}\n{}",
+        r.stdout
+    );
     assert_refused(COMPARE, &["--requests", "0"]);
     assert_refused(COMPARE, &["--limit", "1"]);
 }
 
 #[test]
 fn the_sweep_visits_every_point_each_approach_can_reach_and_charts_it() {
-    let _t = timing_lock();
     let svg = tempfile::tempdir().unwrap();
     let svg_dir = svg.path().to_str().unwrap();
     // 600 requests of 20 ms: 12 s one at a time, past the 10 s cut-off; 512 worker
@@ -184,16 +238,13 @@ fn the_sweep_visits_every_point_each_approach_can_reach_and_charts_it() {
     );
     for j in point("io-sweep", "requests", 2).iter().chain(&at_600) {
         assert_eq!(j["ok"], j["requests"], "{j}");
-        // 600 requests of 20 ms take 12 s in turn; at once, a small part of that.
-        assert!(j["wall_s"].as_f64().unwrap() < 3.0, "{j}");
     }
-    // Memory grows with requests in flight, and a thread per request costs more than a task.
-    let rss = |approach: &str| {
-        at_600.iter().find(|j| j["approach"] == approach).unwrap()["peak_rss_kib"]
-            .as_u64()
-            .unwrap()
-    };
-    assert!(rss("threads") > rss("tokio") * 3 / 2, "{at_600:?}");
+    // A thread per request, a process per request up to 512; each process's memory is its
+    // own, so 512 of them hold more than 600 threads of one.
+    let at = |approach: &str| at_600.iter().find(|j| j["approach"] == approach).unwrap();
+    assert_eq!(at("threads")["workers"], 600);
+    assert_eq!(at("processes")["workers"], 512);
+    let rss = |approach: &str| at(approach)["peak_rss_kib"].as_u64().unwrap();
     assert!(rss("processes") > rss("threads"), "{at_600:?}");
     // The CPU sweep: sequential once, every parallel approach on 1 and 2 workers.
     assert_eq!(

@@ -25,11 +25,14 @@ fn the_same_messages_arrive_through_every_transport() {
         for transport in ["pipe", "unix socket", "shared memory"] {
             let row = r.row(transport);
             assert_eq!(row[6], "equal", "{row:?}");
-            // Each round trip is a real crossing: more than nothing, far less than a second.
+            // Each round trip is a real crossing (the program checks every echo), and the
+            // figures are in order: min <= median <= p99. How long they take is not asserted.
             let median = ms(row[1]);
-            assert!(median > 0.0 && median < 1000.0, "{row:?}");
+            assert!(median > 0.0, "{row:?}");
             assert!(ms(row[2]) <= median && median <= ms(row[3]), "{row:?}");
         }
+        let plan = format!("300 round trips of {size} bytes, then 8 MiB in {chunk} KiB chunks");
+        assert!(r.stdout.contains(&plan), "{}", r.stdout);
         assert!(r.stdout.contains("the same bytes arrived through each"));
     }
     assert_refused(IPC, &["--megabytes", "1", "--chunk-kib", "2048"]);

@@ -1,15 +1,15 @@
-//! `parallel_math`: the same bits of pi on any number of threads or processes, and a speedup
-//! on two cores.
+//! `parallel_math`: the same bits of pi on any number of threads or processes, with every
+//! worker computing at the same time.
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, ms, run, timing_lock};
+use common::{Witness, assert_refused, run_env};
 
 const PARALLEL_MATH: &str = env!("CARGO_BIN_EXE_parallel_math");
 
 #[test]
 fn every_split_gives_the_same_bits() {
-    let _t = timing_lock();
+    let w = Witness::new();
     let args = [
         "--samples",
         "4000000",
@@ -18,8 +18,9 @@ fn every_split_gives_the_same_bits() {
         "--workers",
         "1,2,3",
     ];
-    let r = run(PARALLEL_MATH, &args);
-    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let r = run_env(PARALLEL_MATH, &args, &w.env(None));
+    assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
+    assert!(w.failures().is_empty(), "{:?}", w.failures());
     let rows: Vec<Vec<&str>> = r
         .stdout
         .lines()
@@ -44,11 +45,12 @@ fn every_split_gives_the_same_bits() {
     assert!((mc - std::f64::consts::PI).abs() < 0.01, "{mc}");
     assert!((integral - std::f64::consts::PI).abs() < 1e-9, "{integral}");
     assert!(r.stdout.contains("the same bits from every run"));
-    // Two workers against one, threads and processes alike (about 2x measured; 1.3x here).
-    if std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
-        for kind in ["threads", "processes"] {
-            let wall = |w: &str| ms(rows.iter().find(|r| r[0] == kind && r[1] == w).unwrap()[4]);
-            assert!(wall("2") * 1.3 < wall("1"), "{kind}: {}", r.stdout);
+    // On W workers, all W threads (or processes) were computing their chunks at one moment:
+    // a barrier inside each that a sequential run never passes. The speedup that buys is the
+    // program's output in a release build, not a test's business.
+    for kind in ["threads", "processes"] {
+        for workers in [1, 2, 3] {
+            assert_eq!(w.count(&format!("{kind}-{workers}")), workers, "{kind}");
         }
     }
     assert_refused(PARALLEL_MATH, &["--workers", "0"]);

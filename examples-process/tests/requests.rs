@@ -3,32 +3,34 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run, timing_lock};
+use common::{Witness, assert_refused, run, run_env};
 
 const PROCESS_REQUESTS: &str = env!("CARGO_BIN_EXE_process_requests");
 
-fn json_run(requests: &str, workers: &str) -> serde_json::Value {
-    let r = run(
-        PROCESS_REQUESTS,
-        &[
-            "--requests",
-            requests,
-            "--delay-ms",
-            "400",
-            "--workers",
-            workers,
-            "--json",
-        ],
-    );
-    assert!(r.success(), "{}", r.stderr);
-    r.json()
+/// Eight requests of 400 ms on `workers` worker processes, with the loopback server holding
+/// the first `workers` requests until that many are in flight at once.
+fn json_run(workers: u32) -> (serde_json::Value, Witness) {
+    let w = Witness::new();
+    let n = workers.to_string();
+    let args = [
+        "--requests",
+        "8",
+        "--delay-ms",
+        "400",
+        "--workers",
+        &n,
+        "--json",
+    ];
+    let r = run_env(PROCESS_REQUESTS, &args, &w.env(Some(workers)));
+    assert!(r.success(), "{}{}", r.stderr, w.failures().join("\n"));
+    assert_eq!(w.failures(), Vec::<String>::new());
+    (r.json(), w)
 }
 
 #[test]
 fn workers_wait_side_by_side() {
-    let _t = timing_lock();
-    let wide = json_run("8", "8");
-    let narrow = json_run("8", "2");
+    let (wide, wide_w) = json_run(8);
+    let (narrow, narrow_w) = json_run(2);
     for j in [&wide, &narrow] {
         assert_eq!(j["approach"], "processes");
         assert_eq!(
@@ -38,13 +40,15 @@ fn workers_wait_side_by_side() {
         );
         assert_eq!(j["delay_ms"], 400);
     }
-    let (wide_s, narrow_s) = (
-        wide["wall_s"].as_f64().unwrap(),
-        narrow["wall_s"].as_f64().unwrap(),
-    );
-    // Eight workers: one round of 400 ms. Two workers: four rounds, at least 1.6 s.
-    assert!(narrow_s >= 1.6, "{narrow}");
-    assert!(wide_s * 2.0 < narrow_s, "{wide} vs {narrow}");
+    // Every worker process was alive at once, and the server saw as many requests waiting
+    // side by side as there are workers: all eight, or two (each worker makes its requests
+    // in turn, so never more than two).
+    assert_eq!(wide_w.count("process-requests-8"), 8);
+    assert_eq!(narrow_w.count("process-requests-2"), 2);
+    assert_eq!(wide["peak_in_flight"], 8, "{wide}");
+    assert_eq!(narrow["peak_in_flight"], 2, "{narrow}");
+    // Two workers: four requests of 400 ms each, one after another.
+    assert!(narrow["wall_s"].as_f64().unwrap() >= 1.6, "{narrow}");
     // Each worker is a whole process: eight of them hold more memory than two.
     assert!(
         wide["peak_rss_kib"].as_u64() > narrow["peak_rss_kib"].as_u64(),
@@ -62,6 +66,10 @@ fn the_report_and_bad_input() {
     // More workers than requests: one per request.
     assert_eq!(r.row("processes")[1..4], ["3", "3", "3"]);
     assert_eq!(r.stdout.matches("worker pid").count(), 3, "{}", r.stdout);
+    // Without a gate the peak depends on timing, but it can never pass the three workers.
+    let peak = r.line("the server had at most ");
+    let n: u32 = peak.split_whitespace().nth(5).unwrap().parse().unwrap();
+    assert!((1..=3).contains(&n), "{peak}");
     assert_refused(PROCESS_REQUESTS, &["--requests", "0"]);
     assert_refused(PROCESS_REQUESTS, &["--workers", "0"]);
     assert_refused(PROCESS_REQUESTS, &["--url", "ftp://x"]);

@@ -3,14 +3,15 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, ms, run, timing_lock};
+use common::{Witness, assert_refused, ms, run_env};
 
 const SPAWN_PROCESSES: &str = env!("CARGO_BIN_EXE_spawn_processes");
 
 #[test]
 fn children_report_how_they_ended_and_run_side_by_side() {
-    let _t = timing_lock();
-    let r = run(SPAWN_PROCESSES, &["--children", "4", "--sleep-ms", "300"]);
+    let w = Witness::new();
+    let args = ["--children", "4", "--sleep-ms", "300"];
+    let r = run_env(SPAWN_PROCESSES, &args, &w.env(None));
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
     // Arguments arrive intact (one with a space) and the environment is the parent's to set.
     let echo = r.line("echo (args + env)");
@@ -33,11 +34,27 @@ fn children_report_how_they_ended_and_run_side_by_side() {
     assert!(r.line("abort").contains("killed by signal 6"));
     assert!(r.line("sh -c").contains("exit code 7") && r.line("sh -c").contains("says hi"));
     assert!(r.line("shout (stdin piped)").contains("QUIET WORDS IN"));
-    // Four sleepers of 300 ms: about 1.2 s in turn, about 0.3 s at once.
+    // All four sleepers of "all at once" were alive at the same moment: each reached a
+    // barrier that only the last of the four could open.
+    assert_eq!(w.failures(), Vec::<String>::new());
+    assert_eq!(w.count("sleepers-4"), 4);
+    // One after another, four sleeps of 300 ms follow each other: at least 1.2 s.
     let seq = ms(r.row("one after another")[2]);
     let par = ms(r.row("all at once")[2]);
     assert!(seq >= 1150.0, "{}", r.stdout);
-    assert!(par * 2.0 < seq, "{}", r.stdout);
+    // The summary's ratio is the table's.
+    let summary = r.line("4 children sleeping 300 ms");
+    let printed: f64 = summary
+        .split_once(" (")
+        .and_then(|(_, rest)| rest.split_once("x faster)"))
+        .and_then(|(x, _)| x.parse().ok())
+        .unwrap_or_else(|| panic!("no ratio in {summary}"));
+    // The cells are rounded to four digits, the ratio to one decimal.
+    assert!(
+        (printed - seq / par).abs() < 0.06,
+        "{summary}\n{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -203,6 +203,7 @@ fn on_processes(path: &Path, workers: u32) -> Result<Partial, String> {
             .arg("--worker")
             .arg(path)
             .args(["--range", &s.to_string(), &e.to_string()])
+            .args(["--workers", &workers.to_string()])
             .stdout(Stdio::piped())
             .spawn();
         match spawned {
@@ -237,7 +238,12 @@ fn on_threads(path: &Path, workers: u32) -> Result<Partial, String> {
     thread::scope(|s| {
         let handles: Vec<_> = ranges
             .iter()
-            .map(|&(a, b)| s.spawn(move || analyse_range(path, a, b)))
+            .map(|&(a, b)| {
+                s.spawn(move || {
+                    shared::witness::arrive(&format!("threads-{workers}"), workers as usize); // test witness: all workers inside at once
+                    analyse_range(path, a, b)
+                })
+            })
             .collect();
         let mut total = Partial::default();
         for h in handles {
@@ -254,6 +260,8 @@ fn money(cents: u64) -> String {
 fn main() -> ExitCode {
     let args = Args::parse();
     if let (Some(path), Some(r)) = (&args.worker, &args.range) {
+        let w = args.workers.unwrap_or(1);
+        shared::witness::arrive(&format!("processes-{w}"), w as usize); // test witness: all workers inside at once
         return match analyse_range(path, r[0], r[1]) {
             Ok(p) => {
                 shared::print_json(&p);

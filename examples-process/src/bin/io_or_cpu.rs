@@ -6,7 +6,9 @@
 //! child process and reads what the kernel counted for it: CPU time against wall time (a
 //! program that waits uses little CPU per second; one that computes uses about one core),
 //! and its context switches: voluntary ones happen when it blocks waiting for something,
-//! involuntary ones when the scheduler takes the core away while it still wants to run. With
+//! involuntary ones when the scheduler takes the core away while it still wants to run. On a
+//! busy machine a computing program also spends time ready to run but waiting for a core;
+//! the kernel counts that too (`/proc/PID/schedstat`), and it counts as wanting the CPU. With
 //! no command it measures two of its own: blocking HTTP requests to a slow loopback server,
 //! and counting primes. Give any command after `--` to classify that instead.
 //!
@@ -15,9 +17,10 @@
 //!   cargo run --release -p examples-process --bin io_or_cpu -- -- sleep 1
 //!   cargo run --release -p examples-process --bin io_or_cpu -- -- sh -c 'i=0; while [ $i -lt 500000 ]; do i=$((i+1)); done'
 //!
-//! You will see: for each workload its wall time, CPU time, CPU per wall second and switches,
-//! a verdict (`I/O-bound: waiting 99% of the time`, `CPU-bound: computing 100% of the
-//! time`) and the guide's advice for that kind.
+//! You will see: for each workload its wall time, CPU time, time queued for a core, the share
+//! of the wall time it was running or ready to run, and its switches; a verdict
+//! (`I/O-bound, waiting 99% of the time`, `CPU-bound, computing 100% of the time`, with the
+//! time it waited for a core when the machine was busy) and the guide's advice for that kind.
 //!
 //! Python: `time.perf_counter()` against `time.process_time()`, or `cProfile`, before picking
 //! asyncio, threads or multiprocessing.
@@ -87,6 +90,8 @@ fn cpu_workload(limit: u64) -> u64 {
 struct Profile {
     wall: Duration,
     cpu: Duration,
+    /// Ready to run but waiting for a core (the child's main thread); `None` without /proc.
+    queued: Option<Duration>,
     voluntary: u64,
     involuntary: u64,
     status: String,
@@ -97,21 +102,46 @@ struct Profile {
 fn profile(mut cmd: Command) -> Result<Profile, std::io::Error> {
     let before: Usage = usage(Who::Children);
     let start = Instant::now();
-    let status = cmd.status()?;
+    let mut child = cmd.spawn()?;
+    let queued = queued_for_a_core(child.id());
+    let status = child.wait()?;
     let wall = start.elapsed();
     let after = usage(Who::Children);
     Ok(Profile {
         wall,
         cpu: (after.user + after.system).saturating_sub(before.user + before.system),
+        queued,
         voluntary: after.voluntary_switches - before.voluntary_switches,
         involuntary: after.involuntary_switches - before.involuntary_switches,
         status: status.to_string(),
     })
 }
 
-/// The verdict and the guide's advice, from CPU time per wall second.
+/// How long process `pid` was ready to run but had no core, once it has ended. An ended
+/// child stays a zombie until it is waited for, and /proc still shows its counts until then.
+fn queued_for_a_core(pid: u32) -> Option<Duration> {
+    loop {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The state follows the name in parentheses; Z: it has ended.
+        if stat.rsplit(')').next()?.trim_start().starts_with('Z') {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let schedstat = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).ok()?;
+    let ns = schedstat.split_whitespace().nth(1)?.parse().ok()?; // ns on a core, ns queued
+    Some(Duration::from_nanos(ns))
+}
+
+/// The share of the wall time it was running or ready to run: what it asked of the CPU,
+/// whether or not a busy machine gave it a core. The rest it spent blocked, waiting.
+fn wanted(p: &Profile) -> f64 {
+    (p.cpu + p.queued.unwrap_or_default()).as_secs_f64() / p.wall.as_secs_f64().max(1e-9)
+}
+
+/// The verdict and the guide's advice, from the share of the time it wanted the CPU.
 fn classify(p: &Profile) -> (&'static str, &'static str) {
-    let busy = p.cpu.as_secs_f64() / p.wall.as_secs_f64().max(1e-9);
+    let busy = wanted(p);
     if busy < 0.3 {
         (
             "I/O-bound",
@@ -197,7 +227,8 @@ fn main() -> ExitCode {
         "workload",
         "wall",
         "cpu",
-        "cpu/wall",
+        "queued",
+        "(cpu+queued)/wall",
         "voluntary sw",
         "involuntary sw",
         "verdict",
@@ -212,21 +243,38 @@ fn main() -> ExitCode {
             }
         };
         let (verdict, why) = classify(&p);
-        let busy = p.cpu.as_secs_f64() / p.wall.as_secs_f64().max(1e-9);
+        let busy = wanted(&p);
+        let queued = p.queued.map_or("-".into(), fmt_duration);
         table.row([
             name.clone(),
             fmt_duration(p.wall),
             fmt_duration(p.cpu),
+            queued,
             format!("{busy:.2}"),
             p.voluntary.to_string(),
             p.involuntary.to_string(),
             verdict.to_string(),
         ]);
-        let share = if verdict == "CPU-bound" {
-            format!("computing {:.0}% of the time", busy.min(1.0) * 100.0)
+        let of_wall = |d: Duration| d.as_secs_f64() / p.wall.as_secs_f64().max(1e-9) * 100.0;
+        let mut share = if verdict == "CPU-bound" {
+            format!("computing {:.0}% of the time", of_wall(p.cpu).min(100.0))
         } else {
             format!("waiting {:.0}% of the time", (1.0 - busy).max(0.0) * 100.0)
         };
+        match p.queued {
+            // A busy machine: cpu/wall alone would have called this less CPU-bound than it is.
+            Some(q) if of_wall(q) >= 5.0 => {
+                share += &format!(
+                    ", queued for a core {:.0}%: the machine was busy",
+                    of_wall(q)
+                );
+            }
+            None if verdict == "mixed" => {
+                share +=
+                    ", or it computed on a busy machine: its time queued for a core is unknown";
+            }
+            _ => {}
+        }
         advice.push(format!("{name}: {verdict}, {share} ({}); {why}", p.status));
     }
     print!("{table}");

@@ -125,6 +125,7 @@ fn on_threads(args: &Args, workers: u32) -> Result<Vec<Partial>, String> {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
                 s.spawn(move || {
+                    shared::witness::arrive(&format!("threads-{workers}"), workers as usize); // test witness: all workers inside at once
                     tasks(args, w, workers)
                         .map(|t| compute(&t))
                         .collect::<Vec<_>>()
@@ -145,6 +146,7 @@ fn on_processes(args: &Args, workers: u32) -> Result<Vec<Partial>, String> {
     for w in 0..workers {
         let child = Command::new(&me)
             .arg("--worker")
+            .args(["--workers", &workers.to_string()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn();
@@ -190,7 +192,9 @@ fn on_processes(args: &Args, workers: u32) -> Result<Vec<Partial>, String> {
     }
 }
 
-fn worker() -> ExitCode {
+/// Worker mode: one of `workers` processes; tasks in, partial results out.
+fn worker(workers: u32) -> ExitCode {
+    shared::witness::arrive(&format!("processes-{workers}"), workers as usize); // test witness: all workers inside at once
     let mut out = std::io::stdout().lock();
     for line in std::io::stdin().lock().lines() {
         let Some(task) = line
@@ -211,7 +215,7 @@ fn worker() -> ExitCode {
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.worker {
-        return worker();
+        return worker(args.workers.first().copied().unwrap_or(1));
     }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let counts = if args.workers.is_empty() {

@@ -128,8 +128,9 @@ fn count(start: u64, end: u64) -> u64 {
     (start..end).filter(|&n| is_prime(n)).count() as u64
 }
 
-/// Worker mode: jobs in, answers out, until the parent closes the pipe.
-fn worker() -> ExitCode {
+/// Worker mode: jobs in, answers out, until the parent closes the pipe. `busy`: how many
+/// workers get a job (with fewer jobs than workers, the rest stay idle).
+fn worker(busy: u32) -> ExitCode {
     let mut out = BufWriter::new(std::io::stdout().lock());
     for line in std::io::stdin().lock().lines() {
         let Ok(job) = line
@@ -139,6 +140,7 @@ fn worker() -> ExitCode {
             eprintln!("error: worker got a line that is not a job");
             return ExitCode::FAILURE;
         };
+        shared::witness::arrive(&format!("processes-{busy}"), busy as usize); // test witness: every busy worker inside at once
         let answer = Reply::Answer {
             id: job.id,
             primes: count(job.start, job.end),
@@ -166,10 +168,11 @@ struct Worker {
     from: BufReader<ChildStdout>,
 }
 
-fn start_worker() -> Result<Worker, String> {
+fn start_worker(busy: u32) -> Result<Worker, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let mut child = Command::new(me)
         .arg("--worker")
+        .args(["--workers", &busy.to_string()])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -225,8 +228,9 @@ fn count_processes(limit: u64, workers: u32, chunk: u64) -> Result<(u64, u64), S
             end: ((i + 1) * chunk).min(limit),
         })
         .collect();
+    let busy = workers.min(jobs.len() as u32);
     let pool = (0..workers)
-        .map(|_| start_worker())
+        .map(|_| start_worker(busy))
         .collect::<Result<Vec<_>, _>>()?;
     let next = AtomicU64::new(0);
     let results = Mutex::new(vec![None; jobs.len()]);
@@ -261,10 +265,15 @@ fn count_rayon(limit: u64, workers: u32, chunk: u64) -> Result<u64, String> {
         .num_threads(workers as usize)
         .build()
         .map_err(|e| e.to_string())?;
+    let jobs = limit.div_ceil(chunk);
+    let busy = workers.min(jobs as u32);
     Ok(pool.install(|| {
-        (0..limit.div_ceil(chunk))
+        (0..jobs)
             .into_par_iter()
-            .map(|i| count(i * chunk, ((i + 1) * chunk).min(limit)))
+            .map(|i| {
+                shared::witness::arrive(&format!("rayon-{busy}"), busy as usize); // test witness: every busy thread inside at once
+                count(i * chunk, ((i + 1) * chunk).min(limit))
+            })
             .sum()
     }))
 }
@@ -272,7 +281,7 @@ fn count_rayon(limit: u64, workers: u32, chunk: u64) -> Result<u64, String> {
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.worker {
-        return worker();
+        return worker(args.workers.unwrap_or(1));
     }
     let workers = args
         .workers

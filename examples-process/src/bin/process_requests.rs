@@ -14,8 +14,8 @@
 //!   cargo run --release -p examples-process --bin process_requests -- --json
 //!
 //! You will see: one line per worker (its pid, its share, how long it took), then a table:
-//! 10 requests of 1 s on 10 workers in about 1.0 s instead of 10 s, with a peak memory that
-//! adds up every worker's own.
+//! 10 requests of 1 s on 10 workers in about 1.0 s instead of 10 s, the loopback server's
+//! count of 10 requests in flight at once, and a peak memory that adds up every worker's own.
 //!
 //! Python: `multiprocessing.Pool(w).map(fetch, urls)`, the guide's "Multiprocessing" row of the
 //! performance comparison ("~1 second", memory "High").
@@ -78,12 +78,16 @@ struct Row {
     delay_ms: u64,
     workers: u32,
     ok: u32,
+    /// The most requests the loopback server had in flight at once (none with --url).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_in_flight: Option<u64>,
     #[serde(flatten)]
     measured: Record,
 }
 
-/// Worker mode: make `count` requests to `url` in turn, then report.
-fn worker(count: u32, url: &str, delay_ms: u64) -> ExitCode {
+/// Worker mode: make `count` requests to `url` in turn, then report. `workers` run at once.
+fn worker(count: u32, url: &str, delay_ms: u64, workers: u32) -> ExitCode {
+    shared::witness::arrive(&format!("process-requests-{workers}"), workers as usize); // test witness: all workers alive at once
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(
             Duration::from_millis(delay_ms) + Duration::from_secs(10),
@@ -125,6 +129,7 @@ fn run_workers(args: &Args, url: &str, workers: u32) -> Result<Vec<(u32, u32, Re
         let spawned = Command::new(&me)
             .args(["--worker", &share.to_string(), "--url", url])
             .args(["--delay-ms", &args.delay_ms.to_string()])
+            .args(["--workers", &workers.to_string()])
             .stdout(Stdio::piped())
             .spawn();
         match spawned {
@@ -170,20 +175,14 @@ fn main() -> ExitCode {
             eprintln!("error: a worker needs --url");
             return ExitCode::from(2);
         };
-        return worker(
-            count,
-            &format!("{base}/delay/{}", args.delay_ms),
-            args.delay_ms,
-        );
+        let url = format!("{base}/delay/{}", args.delay_ms);
+        return worker(count, &url, args.delay_ms, args.workers);
     }
-    let fixture;
+    let mut fixture = None;
     let base = match &args.url {
         Some(url) => url.clone(),
         None => match Fixture::start() {
-            Ok(f) => {
-                fixture = f;
-                fixture.url()
-            }
+            Ok(f) => fixture.insert(f).url(),
             Err(e) => {
                 eprintln!("error: cannot start the loopback server: {e}");
                 return ExitCode::FAILURE;
@@ -202,6 +201,8 @@ fn main() -> ExitCode {
     // The parent's own peak plus every worker's: that is what the machine had to hold.
     m.peak_rss_kib += reports.iter().map(|r| r.2.peak_rss_kib).sum::<u64>();
     let ok: u32 = reports.iter().map(|r| r.2.ok).sum();
+    // The server's own count: how many requests were really waiting side by side.
+    let peak_in_flight = fixture.as_ref().map(Fixture::peak_in_flight);
     if args.json {
         print_json(&Row {
             approach: "processes",
@@ -209,6 +210,7 @@ fn main() -> ExitCode {
             delay_ms: args.delay_ms,
             workers,
             ok,
+            peak_in_flight,
             measured: (&m).into(),
         });
         return ExitCode::SUCCESS;
@@ -252,5 +254,8 @@ fn main() -> ExitCode {
         fmt_kib(m.peak_rss_kib),
         workers + 1,
     );
+    if let Some(peak) = peak_in_flight {
+        println!("the server had at most {peak} requests in flight at once");
+    }
     ExitCode::SUCCESS
 }

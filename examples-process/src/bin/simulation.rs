@@ -144,6 +144,8 @@ fn grids(map: &mut MmapMut, n: usize) -> Result<(&mut [f64], &mut [f64]), String
 // ---- Workers ----
 
 fn worker_shm(args: &Args, first: usize, last: usize) -> Result<(), String> {
+    let w = args.workers.unwrap_or(1);
+    shared::witness::arrive(&format!("shm-{w}"), w as usize); // test witness: all workers inside at once
     let n = args.size as usize;
     let path = args
         .path
@@ -179,6 +181,8 @@ fn as_bytes(row: &[f64]) -> &[u8] {
 }
 
 fn worker_msg(args: &Args, first: usize, last: usize) -> Result<(), String> {
+    let w = args.workers.unwrap_or(1);
+    shared::witness::arrive(&format!("msg-{w}"), w as usize); // test witness: all workers inside at once
     let n = args.size as usize;
     // Private memory: rows first-1 ..= last, the two outer ones being ghosts.
     let full = initial(n);
@@ -222,6 +226,7 @@ fn start(
     kind: &str,
     rows: (usize, usize),
     path: Option<&Path>,
+    of: usize,
 ) -> Result<Worker, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let mut cmd = Command::new(me);
@@ -237,6 +242,8 @@ fn start(
         &args.size.to_string(),
         "--steps",
         &args.steps.to_string(),
+        "--workers",
+        &of.to_string(),
     ])
     .stdin(Stdio::piped())
     .stdout(Stdio::piped());
@@ -265,7 +272,7 @@ fn start_all(
 ) -> Result<Vec<Worker>, String> {
     let mut workers = Vec::new();
     for &rows in parts {
-        match start(args, kind, rows, path) {
+        match start(args, kind, rows, path, parts.len()) {
             Ok(w) => workers.push(w),
             Err(e) => {
                 stop(workers, true);
