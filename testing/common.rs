@@ -173,11 +173,30 @@ impl Drop for Witness {
     }
 }
 
-/// Two runs whose speed is compared must not share the two cores with a third: tests that
-/// time things take this lock (the harness runs tests in parallel threads).
-pub fn timing_lock() -> std::sync::MutexGuard<'static, ()> {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+/// A `shared::speedup_verdict` line agrees with `ratio`, the speedup that the times printed
+/// beside it give (rounded for printing, hence the small tolerance): "shows" at `SHOWN` of the
+/// ideal or more, "only" below. The figures themselves are never asserted.
+pub fn assert_verdict(line: &str, ratio: f64, workers: u32) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let ideal = f64::from(workers.min(cores));
+    let bar = shared::SHOWN * ideal;
+    if ideal < 2.0 {
+        assert!(line.contains("no speedup is possible"), "{line}");
+    } else if line.contains("the parallel speedup shows") {
+        assert!(ratio >= bar - 0.05, "{ratio}: {line}");
+    } else {
+        assert!(
+            line.contains("only ") && ratio < bar + 0.05,
+            "{ratio}: {line}"
+        );
+    }
+}
+
+/// A ratio cell as `shared::fmt_ratio` prints it (`1.9x`).
+pub fn ratio(cell: &str) -> f64 {
+    cell.trim_end_matches('x')
+        .parse()
+        .unwrap_or_else(|_| panic!("not a ratio: {cell:?}"))
 }
 
 /// A program running in the background (such as `web_server`, whose first line on stdout is
@@ -210,12 +229,7 @@ impl Server {
     }
 
     /// [`Server::start_after`] with extra environment variables (a [`Witness`]'s).
-    pub fn start_env(
-        program: &str,
-        args: &[&str],
-        ready: &str,
-        env: &[(&str, String)],
-    ) -> Server {
+    pub fn start_env(program: &str, args: &[&str], ready: &str, env: &[(&str, String)]) -> Server {
         use std::io::{BufRead, BufReader, Read};
         let mut child = std::process::Command::new(program)
             .args(args)

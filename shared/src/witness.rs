@@ -72,8 +72,8 @@ pub fn arrive(section: &str, parties: usize) {
             fail(
                 section,
                 &format!(
-                    "only {inside} of {parties} workers were ever inside at once \
-                     (waited {:?}): this part did not run in parallel",
+                    "{inside} of {parties} arrived in {:?}, so the {parties} were never all \
+                     inside at once: this part did not run concurrently",
                     timeout()
                 ),
             );
@@ -161,7 +161,7 @@ mod tests {
         assert_eq!(out.status.code(), Some(3), "{out:?}");
         assert_eq!(super::count(&dir, "seq"), 1);
         let why = std::fs::read_to_string(dir.join("seq.failed")).unwrap();
-        assert!(why.contains("only 1 of 3"), "{why}");
+        assert!(why.contains("1 of 3 arrived"), "{why}");
     }
 
     fn tempfile_dir(name: &str) -> std::path::PathBuf {
