@@ -48,8 +48,14 @@ async fn waiter<const N: usize>(
     seed: u8,
 ) -> u64 {
     let state = [seed; N];
-    started.fetch_add(1, Ordering::Relaxed);
-    go.notified().await;
+    // Created before the task counts itself started: `notify_waiters` wakes only the
+    // `Notified` futures that exist when it is called, so a task counted but not yet waiting
+    // would miss the wake-up and hang (a lost wake-up).
+    // Release, with Acquire below: the future's creation happens before the main task's
+    // `notify_waiters`.
+    let go = go.notified();
+    started.fetch_add(1, Ordering::Release);
+    go.await;
     state.iter().map(|&b| u64::from(b)).sum()
 }
 
@@ -144,7 +150,7 @@ async fn run<const N: usize>(tasks: u32) -> Option<Outcome> {
     }
     let spawn = start.elapsed();
     // Every task has run up to its await before the memory is read.
-    while started.load(Ordering::Relaxed) < tasks as usize {
+    while started.load(Ordering::Acquire) < tasks as usize {
         tokio::task::yield_now().await;
     }
     let rss_after = proc_status_kib("VmRSS")?;
