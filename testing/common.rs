@@ -54,6 +54,16 @@ impl Run {
     }
 }
 
+/// The whole number that follows `marker` in `text` (`number_after("stole 12 tasks", "stole ")`
+/// is 12): how the tests read a count out of a summary line.
+pub fn number_after(text: &str, marker: &str) -> u64 {
+    text.split(marker)
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {marker:?} in {text:?}"))
+}
+
 /// A duration cell as `shared::fmt_duration` prints it ("381.2 ms", "1.26 s"), in ms.
 pub fn ms(cell: &str) -> f64 {
     let (value, unit) = cell

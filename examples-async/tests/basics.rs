@@ -203,15 +203,7 @@ fn every_channel_kind_delivers_what_it_promises() {
     assert!(r.success(), "{}", r.stdout);
     let mpsc =
         r.line("mpsc (capacity 8): 200 messages, sum 20100 (expected 20100), in order: true");
-    let waited: u32 = mpsc
-        .rsplit("waited for room ")
-        .next()
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let waited = common::number_after(mpsc, "waited for room ");
     assert!(waited > 0, "backpressure: {mpsc}");
     assert!(r.stdout.contains("oneshot: asked for 12 squared, got 144"));
     let slow = r.line("broadcast: subscriber slow received");

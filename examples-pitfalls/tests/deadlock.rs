@@ -40,16 +40,7 @@ fn the_demo_deadlocks_and_is_detected_every_run() {
 
 /// The figure after "retries" on the summary line.
 fn retries(r: &common::Run) -> u64 {
-    let line = r.line("no deadlock:");
-    let after = line
-        .split("retries ")
-        .nth(1)
-        .expect("retries on the summary");
-    after
-        .split(',')
-        .next()
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("cannot read retries from {line:?}"))
+    common::number_after(r.line("no deadlock:"), "retries ")
 }
 
 #[test]

@@ -46,7 +46,7 @@ fn children_report_how_they_ended_and_run_side_by_side() {
     let summary = r.line("4 children sleeping 300 ms");
     let printed: f64 = summary
         .split_once(" (")
-        .and_then(|(_, rest)| rest.split_once("x faster)"))
+        .and_then(|(_, rest)| rest.split_once('x'))
         .and_then(|(x, _)| x.parse().ok())
         .unwrap_or_else(|| panic!("no ratio in {summary}"));
     // The cells are rounded to four digits, the ratio to one decimal.

@@ -147,12 +147,7 @@ fn a_cancel_stops_the_worker_within_a_chunk() {
     // The worker reads the flag before each chunk of 20000 numbers, so it checks at most the
     // chunk it was in when the front asked (one more if the flag and the progress cross in
     // the CPUs' store buffers at that very moment), however long that took.
-    let after: u64 = line
-        .split("after the request, ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{line}"));
+    let after = common::number_after(line, "after the request, ");
     assert!(line.contains("(chunks of 20000)"), "{line}");
     assert!(after <= 2 * 20_000, "{line}");
     assert!(

@@ -144,15 +144,7 @@ fn every_pool_agrees_with_the_sequential_loop() {
     // witness all three workers held a task at once, so the two others stole at least once.
     assert!(w.count("stealing-3") >= 3);
     let steals = r.line("work stealing:");
-    let stolen: u64 = steals
-        .split("stole ")
-        .nth(1)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let stolen = common::number_after(steals, "stole ");
     assert!(stolen >= 2, "{steals}");
     assert_refused(THREAD_POOL, &["--chunk", "0"]);
     assert_refused(THREAD_POOL, &["--workers", "0"]);

@@ -50,6 +50,16 @@ pub fn fmt_ratio(base: Duration, new: Duration) -> String {
     format!("{:.1}x", base.as_secs_f64() / new.as_secs_f64())
 }
 
+/// `9.9x faster` when `new` took less time than `base`, else `0.8x: not faster`, so that a
+/// run that did not gain is never called faster.
+pub fn fmt_faster(base: Duration, new: Duration) -> String {
+    if new < base {
+        format!("{} faster", fmt_ratio(base, new))
+    } else {
+        format!("{}: not faster", fmt_ratio(base, new))
+    }
+}
+
 /// The share of the ideal speedup (`min(workers, cores)`) that a run must reach for a program
 /// to say that the speedup shows. Below it the program says what it measured and that the
 /// machine did not let the effect show, rather than claim it.
@@ -86,6 +96,14 @@ pub fn speedup_shows(base: Duration, new: Duration, workers: u32, cores: u32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faster_only_when_it_was() {
+        let ms = Duration::from_millis;
+        assert_eq!(fmt_faster(ms(1000), ms(100)), "10.0x faster");
+        assert_eq!(fmt_faster(ms(800), ms(1000)), "0.8x: not faster");
+        assert_eq!(fmt_faster(ms(100), ms(100)), "1.0x: not faster");
+    }
 
     #[test]
     fn durations_pick_a_unit() {

@@ -26,7 +26,8 @@ pub mod witness;
 pub mod fixture;
 
 pub use format::{
-    SHOWN, fmt_duration, fmt_kib, fmt_kib_f64, fmt_ratio, speedup_shows, speedup_verdict,
+    SHOWN, fmt_duration, fmt_faster, fmt_kib, fmt_kib_f64, fmt_ratio, speedup_shows,
+    speedup_verdict,
 };
 pub use measure::{
     Measurement, Stopwatch, Usage, Who, measure, peak_rss_kib, proc_status_kib, proc_status_kib_of,

@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use serde::Serialize;
 use shared::fixture::Fixture;
-use shared::{Measurement, Record, Table, fmt_duration, fmt_kib, fmt_ratio, measure, print_json};
+use shared::{Measurement, Record, Table, fmt_duration, fmt_faster, fmt_kib, measure, print_json};
 
 #[derive(Parser, Debug)]
 #[command(about = "N concurrent HTTP requests of D ms each, on tokio, smol or async-std")]
@@ -196,13 +196,13 @@ fn report(
     print!("{table}");
     let sequential = Duration::from_millis(args.delay_ms) * args.requests;
     println!(
-        "{} requests of {} ms: sequential estimate {}, async on {} {} ({} faster); {ok} answered OK",
+        "{} requests of {} ms: sequential estimate {}, async on {} {} ({}); {ok} answered OK",
         args.requests,
         args.delay_ms,
         fmt_duration(sequential),
         args.runtime.name(),
         fmt_duration(m.wall),
-        fmt_ratio(sequential, m.wall),
+        fmt_faster(sequential, m.wall),
     );
     if let Some(peak) = peak {
         println!("the loopback server had up to {peak} requests in flight at once");

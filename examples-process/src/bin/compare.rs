@@ -707,7 +707,7 @@ fn report_sweep(args: &Args, workers: u32, rows: &[Row], notes: &[String]) {
             .map(|r| format!("{} {:.2}x", r.approach, s / r.wall_s))
             .collect();
         println!(
-            "cpu sweep: on {workers} workers: {} faster than sequential (the ideal is {workers}x)",
+            "cpu sweep: on {workers} workers, speedup over sequential: {} (the ideal is {workers}x)",
             at.join(", ")
         );
     }

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 use shared::fixture::Fixture;
-use shared::{Record, Table, fmt_duration, fmt_kib, fmt_ratio, measure, peak_rss_kib, print_json};
+use shared::{Record, Table, fmt_duration, fmt_faster, fmt_kib, measure, peak_rss_kib, print_json};
 
 #[derive(Parser, Debug)]
 #[command(about = "N blocking HTTP requests split across W worker processes")]
@@ -245,12 +245,12 @@ fn main() -> ExitCode {
     print!("{table}");
     let sequential = Duration::from_millis(args.delay_ms) * args.requests;
     println!(
-        "{} requests of {} ms on {workers} worker processes: sequential estimate {}, processes {} ({} faster); peak memory {} across {} processes",
+        "{} requests of {} ms on {workers} worker processes: sequential estimate {}, processes {} ({}); peak memory {} across {} processes",
         args.requests,
         args.delay_ms,
         fmt_duration(sequential),
         fmt_duration(m.wall),
-        fmt_ratio(sequential, m.wall),
+        fmt_faster(sequential, m.wall),
         fmt_kib(m.peak_rss_kib),
         workers + 1,
     );

@@ -29,7 +29,7 @@ use std::process::{Child, Command, ExitCode, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use shared::{Table, fmt_duration, fmt_ratio};
+use shared::{Table, fmt_duration, fmt_faster};
 
 #[derive(Parser, Debug)]
 #[command(about = "std::process: spawn, wait, exit codes, captured output, args and environment")]
@@ -253,12 +253,12 @@ fn main() -> ExitCode {
         ]);
         print!("{t}");
         println!(
-            "{} children sleeping {} ms: one after another {}, all at once {} ({} faster); spawn returns at once, wait is where the time goes",
+            "{} children sleeping {} ms: one after another {}, all at once {} ({}); spawn returns at once, wait is where the time goes",
             args.children,
             args.sleep_ms,
             fmt_duration(seq),
             fmt_duration(par),
-            fmt_ratio(seq, par)
+            fmt_faster(seq, par)
         );
         Ok(())
     });
