@@ -88,8 +88,9 @@ fn every_approach_reports_and_the_processes_run_side_by_side() {
     // Children inherit the witness directory: every barrier in them is real.
     let w = Witness::new();
     let r = run_env(COMPARE, &args, &w.env(None));
+    // A barrier that timed out names its section: the first thing to know if this fails.
+    assert_eq!(w.failures(), Vec::<String>::new(), "{}", r.stderr);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    assert_eq!(w.failures(), Vec::<String>::new());
     // The four request processes were alive at once, and so were the pool's two workers.
     assert_eq!(w.count("process-requests-4"), 4);
     assert!(w.count("processes-2") >= 2);
