@@ -159,6 +159,30 @@ fn web_server_drains_every_request_in_flight_on_ctrl_c() {
 }
 
 #[test]
+fn failed_requests_exit_1_and_claim_no_speedup() {
+    let server = Server::start(WEB_SERVER, &["--port", "0"]);
+    // A path the server does not know: every request is answered 404.
+    let url = format!("{}/nope", server.url);
+    let r = run(
+        ASYNC_REQUESTS,
+        &["--url", &url, "--requests", "5", "--delay-ms", "0"],
+    );
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("error: 5 of 5 requests failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("faster"), "{}", r.stdout);
+    let r = run(
+        ASYNC_REQUESTS,
+        &["--url", &url, "--requests", "5", "--json"],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.json()["ok"], 0);
+}
+
+#[test]
 fn bad_input_is_refused() {
     assert_refused(ASYNC_REQUESTS, &["--requests", "0"]);
     assert_refused(ASYNC_REQUESTS, &["--runtime", "nope"]);

@@ -74,3 +74,37 @@ fn the_report_and_bad_input() {
     assert_refused(PROCESS_REQUESTS, &["--workers", "0"]);
     assert_refused(PROCESS_REQUESTS, &["--url", "ftp://x"]);
 }
+
+/// A loopback server that answers every request `404 Not Found`, for as long as the test runs.
+fn not_found_server() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn failed_requests_exit_1_and_claim_no_speedup() {
+    let url = not_found_server();
+    let args = ["--url", &url, "--requests", "4", "--delay-ms", "0"];
+    let r = run(PROCESS_REQUESTS, &args);
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("error: 4 of 4 requests failed"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("faster"), "{}", r.stdout);
+    let r = run(PROCESS_REQUESTS, &[&args[..], &["--json"]].concat());
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.json()["ok"], 0);
+}

@@ -154,7 +154,7 @@ fn report(
             peak_in_flight: peak,
             measured: m.into(),
         });
-        return ExitCode::SUCCESS;
+        return failed(ok, args.requests);
     }
     println!(
         "{} requests to {url} on {} ({}), all in flight at once",
@@ -194,6 +194,10 @@ fn report(
         fmt_kib(m.peak_rss_kib),
     ]);
     print!("{table}");
+    if ok < args.requests {
+        // No speedup for work that was not done: say what failed, and exit 1.
+        return failed(ok, args.requests);
+    }
     let sequential = Duration::from_millis(args.delay_ms) * args.requests;
     println!(
         "{} requests of {} ms: sequential estimate {}, async on {} {} ({}); {ok} answered OK",
@@ -208,6 +212,15 @@ fn report(
         println!("the loopback server had up to {peak} requests in flight at once");
     }
     ExitCode::SUCCESS
+}
+
+/// Exit status 0 when every request was answered OK, else 1 with a line saying how many failed.
+fn failed(ok: u32, requests: u32) -> ExitCode {
+    if ok == requests {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {} of {requests} requests failed", requests - ok);
+    ExitCode::FAILURE
 }
 
 /// tokio + reqwest: one client (one connection pool) shared by every task.

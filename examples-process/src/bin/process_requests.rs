@@ -160,6 +160,15 @@ fn run_workers(args: &Args, url: &str, workers: u32) -> Result<Vec<(u32, u32, Re
     }
 }
 
+/// Exit status 0 when every request was answered OK, else 1 with a line saying how many failed.
+fn failed(ok: u32, requests: u32) -> ExitCode {
+    if ok == requests {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {} of {requests} requests failed", requests - ok);
+    ExitCode::FAILURE
+}
+
 /// Kills and waits for workers already started, when a later one could not be.
 fn reap(children: Vec<(Child, u32)>) {
     for (mut c, _) in children {
@@ -213,7 +222,7 @@ fn main() -> ExitCode {
             peak_in_flight,
             measured: (&m).into(),
         });
-        return ExitCode::SUCCESS;
+        return failed(ok, args.requests);
     }
     const SHOWN: usize = 10;
     for (pid, share, r) in reports.iter().take(SHOWN) {
@@ -243,6 +252,10 @@ fn main() -> ExitCode {
         fmt_kib(m.peak_rss_kib),
     ]);
     print!("{table}");
+    if ok < args.requests {
+        // No speedup for work that was not done: say what failed, and exit 1.
+        return failed(ok, args.requests);
+    }
     let sequential = Duration::from_millis(args.delay_ms) * args.requests;
     println!(
         "{} requests of {} ms on {workers} worker processes: sequential estimate {}, processes {} ({}); peak memory {} across {} processes",
