@@ -125,6 +125,14 @@ pub fn run_env(program: &str, args: &[&str], env: &[(&str, String)]) -> Run {
     run
 }
 
+/// Asserts that a run whose work failed exits 1, says `error` on stderr, and claims no speedup
+/// for the work it did not do.
+pub fn assert_work_failed(r: &Run, error: &str) {
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains(error), "{}", r.stderr);
+    assert!(!r.stdout.contains("faster"), "{}", r.stdout);
+}
+
 /// Asserts that bad arguments get exit status 2 and exactly one `error:` line.
 pub fn assert_refused(program: &str, args: &[&str]) {
     let r = run(program, args);
@@ -158,6 +166,16 @@ impl Witness {
             env.push(("WITNESS_GATE", n.to_string()));
         }
         env
+    }
+
+    /// Runs `program` with this witness's variables and asserts that it succeeded and that no
+    /// barrier timed out (a timed-out barrier is named first: it says which part was not
+    /// concurrent).
+    pub fn run(&self, program: &str, args: &[&str], gate: Option<u32>) -> Run {
+        let r = run_env(program, args, &self.env(gate));
+        assert_eq!(self.failures(), Vec::<String>::new(), "{}", r.stderr);
+        assert!(r.success(), "{args:?}\n{}{}", r.stdout, r.stderr);
+        r
     }
 
     /// How many arrivals `section` saw. The first W of them were inside at the same moment.

@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Server, Witness, assert_refused, ms, run, run_env};
+use common::{Server, Witness, assert_refused, ms, run};
 
 const CHEF: &str = env!("CARGO_BIN_EXE_chef");
 const TIMEOUTS: &str = env!("CARGO_BIN_EXE_timeouts");
@@ -15,9 +15,7 @@ const ASYNC_CHANNELS: &str = env!("CARGO_BIN_EXE_async_channels");
 #[test]
 fn one_chef_overlaps_the_waits_and_several_overlap_the_work() {
     let w = Witness::new();
-    let r = run_env(CHEF, &["--scale", "0.2"], &w.env(None));
-    assert!(r.success(), "{}{:?}", r.stderr, w.failures());
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
+    let r = w.run(CHEF, &["--scale", "0.2"], None);
     let sequential = r.row("sequential, one dish at a time");
     let one = r.row("one chef, three dishes at once");
     let three = r.row("3 chefs");
@@ -152,9 +150,7 @@ fn a_panicking_task_does_not_stop_the_others() {
 #[test]
 fn cpu_work_inline_stalls_the_heartbeat_and_offloading_does_not() {
     let w = Witness::new();
-    let r = run_env(CPU_IN_ASYNC, &["--limit", "400000"], &w.env(None));
-    assert!(r.success(), "{}{:?}", r.stderr, w.failures());
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
+    let r = w.run(CPU_IN_ASYNC, &["--limit", "400000"], None);
     let inline = r.row("inline in the task");
     let blocking = r.row("spawn_blocking");
     let rayon = r.row("rayon + oneshot");

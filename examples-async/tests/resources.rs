@@ -78,13 +78,11 @@ fn every_way_of_writing_files_reads_the_same_bytes() {
 #[test]
 fn a_shared_connection_serializes_and_a_pool_does_not() {
     let w = Witness::new();
-    let r = run_env(
+    let r = w.run(
         DATABASE,
         &["--rows", "100000", "--queries", "30", "--pool", "2"],
-        &w.env(None),
+        None,
     );
-    assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
     let sequential = r.row("sequential");
     let shared = r.row("async tasks, one shared connection");
     let pool = r.row("async tasks, a pool");

@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, kib, run, run_env};
+use common::{Witness, assert_refused, kib, run};
 
 const MUTEX_ACROSS_AWAIT: &str = env!("CARGO_BIN_EXE_mutex_across_await");
 const CANCELLATION_SAFETY: &str = env!("CARGO_BIN_EXE_cancellation_safety");
@@ -54,13 +54,11 @@ fn an_unbounded_backlog_costs_memory_and_a_bounded_one_does_not() {
     // The witness holds the consumer back until the producer has sent all that the channel
     // takes without waiting, so the backlog no longer depends on which thread ran faster.
     let w = Witness::new();
-    let r = run_env(
+    let r = w.run(
         UNBOUNDED_QUEUE,
         &["--messages", "5000", "--kib", "8", "--capacity", "8"],
-        &w.env(None),
+        None,
     );
-    assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
     assert_eq!(w.count("unbounded-head-start"), 2);
     assert_eq!(w.count("bounded-head-start"), 2);
     let unbounded = r.row("unbounded");
@@ -130,13 +128,11 @@ fn packed_and_padded_counters_count_the_same() {
 #[test]
 fn a_thousand_threads_count_the_same_primes_as_a_pool() {
     let w = Witness::new();
-    let r = run_env(
+    let r = w.run(
         OVERSUBSCRIPTION,
         &["--threads", "300", "--limit", "100000"],
-        &w.env(None),
+        None,
     );
-    assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
     let pool = r.row("pool of ");
     let cores: usize = pool[0]["pool of ".len()..]
         .split(' ')

@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, run_env, survivors};
+use common::{Witness, assert_refused, survivors};
 
 const DATA_ANALYSIS: &str = env!("CARGO_BIN_EXE_data_analysis");
 
@@ -11,13 +11,11 @@ const DATA_ANALYSIS: &str = env!("CARGO_BIN_EXE_data_analysis");
 fn merged_answers_equal_the_sequential_pass() {
     for workers in ["1", "3", "7"] {
         let w = Witness::new();
-        let r = run_env(
+        let r = w.run(
             DATA_ANALYSIS,
             &["--rows", "50000", "--workers", workers, "--top", "3"],
-            &w.env(None),
+            None,
         );
-        assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
-        assert!(w.failures().is_empty(), "{:?}", w.failures());
         // The map ran in parallel: all W workers were inside their ranges at one moment.
         let n: usize = workers.parse().unwrap();
         assert_eq!(w.count(&format!("processes-{workers}")), n);

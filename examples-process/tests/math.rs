@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, run_env};
+use common::{Witness, assert_refused};
 
 const PARALLEL_MATH: &str = env!("CARGO_BIN_EXE_parallel_math");
 
@@ -18,9 +18,7 @@ fn every_split_gives_the_same_bits() {
         "--workers",
         "1,2,3",
     ];
-    let r = run_env(PARALLEL_MATH, &args, &w.env(None));
-    assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
+    let r = w.run(PARALLEL_MATH, &args, None);
     let rows: Vec<Vec<&str>> = r
         .stdout
         .lines()

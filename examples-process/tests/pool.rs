@@ -10,13 +10,11 @@ const PROCESS_POOL: &str = env!("CARGO_BIN_EXE_process_pool");
 #[test]
 fn the_pool_matches_the_sequential_count() {
     let w = Witness::new();
-    let r = run_env(
+    let r = w.run(
         PROCESS_POOL,
         &["--limit", "1000000", "--workers", "2"],
-        &w.env(None),
+        None,
     );
-    assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
     let (seq, pool, rayon) = (r.row("sequential"), r.row("processes"), r.row("rayon"));
     for row in [&seq, &pool, &rayon] {
         assert_eq!(row[2], "78498", "{row:?}"); // primes below 1,000,000

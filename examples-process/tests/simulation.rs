@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, run, run_env, survivors};
+use common::{Witness, assert_refused, run, survivors};
 
 const SIMULATION: &str = env!("CARGO_BIN_EXE_simulation");
 
@@ -17,15 +17,7 @@ fn both_process_versions_end_in_the_sequential_state() {
     ] {
         let w = Witness::new();
         let args = ["--size", size, "--steps", steps, "--workers", workers];
-        let r = run_env(SIMULATION, &args, &w.env(None));
-        assert!(
-            r.success(),
-            "{args:?}: {}{}{:?}",
-            r.stdout,
-            r.stderr,
-            w.failures()
-        );
-        assert!(w.failures().is_empty(), "{:?}", w.failures());
+        let r = w.run(SIMULATION, &args, None);
         for approach in ["sequential", "shared memory", "message passing"] {
             assert_eq!(r.row(approach).last(), Some(&"identical"), "{}", r.stdout);
         }

@@ -5,7 +5,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, run, run_env};
+use common::{Witness, assert_refused, run};
 
 const PARALLEL_CPU: &str = env!("CARGO_BIN_EXE_parallel_cpu");
 const NO_GIL: &str = env!("CARGO_BIN_EXE_no_gil");
@@ -13,14 +13,12 @@ const NO_GIL: &str = env!("CARGO_BIN_EXE_no_gil");
 #[test]
 fn every_mode_counts_the_known_number_of_primes() {
     let w = Witness::new();
-    let r = run_env(
+    let r = w.run(
         PARALLEL_CPU,
         &["--limit", "200000", "--workers", "3", "--json"],
-        &w.env(None),
+        None,
     );
-    assert!(r.success(), "{}", r.stderr);
     // All three threads, and all three rayon workers, were inside the counting at once.
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
     assert!(w.count("threads-3") >= 3 && w.count("rayon-3") >= 3);
     let rows = r.json_lines();
     let approaches: Vec<&str> = rows
@@ -100,9 +98,7 @@ fn the_gil_lets_one_thread_compute_at_a_time_but_all_of_them_wait() {
         "50",
         "--json",
     ];
-    let r = run_env(NO_GIL, &args, &w.env(None));
-    assert!(r.success(), "{}", r.stderr);
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
+    let r = w.run(NO_GIL, &args, None);
     let rows = r.json_lines();
     assert_eq!(rows.len(), 8, "2 works x 2 GIL modes x 2 thread counts");
 

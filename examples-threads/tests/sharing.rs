@@ -6,7 +6,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, run, run_env};
+use common::{Witness, assert_refused, run};
 
 const SHARED_STATE: &str = env!("CARGO_BIN_EXE_shared_state");
 const CHANNELS: &str = env!("CARGO_BIN_EXE_channels");
@@ -36,13 +36,11 @@ fn every_shared_counter_is_exact_under_contention() {
 #[test]
 fn pipelines_add_up_and_bounded_channels_push_back() {
     let w = Witness::new();
-    let r = run_env(
+    let r = w.run(
         CHANNELS,
         &["--messages", "20000", "--workers", "3", "--capacity", "4"],
-        &w.env(None),
+        None,
     );
-    assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
     let expected: u64 = (1..=20_000u64).map(|x| x * x % 1_000_003).sum();
     for library in ["std mpsc", "crossbeam", "flume"] {
         let cells = r.row(library);
@@ -82,13 +80,11 @@ fn pipelines_add_up_and_bounded_channels_push_back() {
 #[test]
 fn every_sync_primitive_keeps_its_promise() {
     let w = Witness::new();
-    let r = run_env(
+    let r = w.run(
         SYNC_PRIMITIVES,
         &["--threads", "10", "--permits", "3", "--items", "5000"],
-        &w.env(None),
+        None,
     );
-    assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
     assert!(
         r.line("Condvar queue:")
             .contains("5000 items consumed once each (sum 12502500, expected 12502500)")
@@ -122,13 +118,11 @@ fn every_sync_primitive_keeps_its_promise() {
 #[test]
 fn every_pool_agrees_with_the_sequential_loop() {
     let w = Witness::new();
-    let r = run_env(
+    let r = w.run(
         THREAD_POOL,
         &["--limit", "100000", "--workers", "3", "--chunk", "500"],
-        &w.env(None),
+        None,
     );
-    assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    assert!(w.failures().is_empty(), "{:?}", w.failures());
     let expected = r.row("sequential loop")[1].to_string();
     for pool in [
         "MiniPool (channel + Mutex)",

@@ -4,7 +4,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, ms, run_env};
+use common::{Witness, assert_refused, ms};
 
 const START_SIMPLE: &str = env!("CARGO_BIN_EXE_start_simple");
 
@@ -13,10 +13,7 @@ fn check(pages: usize, delay_ms: &str, work: &str) {
     let w = Witness::new();
     let p = pages.to_string();
     let args = ["--pages", &p, "--delay-ms", delay_ms, "--work", work];
-    let r = run_env(START_SIMPLE, &args, &w.env(None));
-    assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    assert!(w.failures().is_empty(), "{:?}\n{}", w.failures(), r.stdout);
-
+    let r = w.run(START_SIMPLE, &args, None);
     // Whichever version made it concurrent, every page's fetch thread was inside the fetching
     // stage at once, and every busy rayon thread inside the computing stage at once.
     assert!(w.count(&format!("fetch-{pages}")) >= pages, "{}", r.stdout);
