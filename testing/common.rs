@@ -180,7 +180,7 @@ impl Witness {
 
     /// How many arrivals `section` saw. The first W of them were inside at the same moment.
     pub fn count(&self, section: &str) -> usize {
-        std::fs::read_dir(self.dir.join(section)).map_or(0, |d| d.flatten().count())
+        shared::witness::count(&self.dir, section)
     }
 
     /// The sections that timed out (a `SECTION.failed` file says why), for an assert message.

@@ -62,19 +62,19 @@ pub fn arrive(section: &str, parties: usize) {
     {
         fail(section, &format!("cannot write in {}", here.display()));
     }
-    let start = Instant::now();
+    let (start, limit) = (Instant::now(), timeout());
     loop {
         let inside = count_in(&here);
         if inside >= parties {
             return;
         }
-        if start.elapsed() > timeout() {
+        if start.elapsed() > limit {
             fail(
                 section,
                 &format!(
                     "{inside} of {parties} arrived in {:?}, so the {parties} were never all \
                      inside at once: this part did not run concurrently",
-                    timeout()
+                    limit
                 ),
             );
         }
