@@ -10,11 +10,14 @@
 //! - [`Table`] prints an aligned table; [`Record`] is the measured part of a `--json` object.
 //! - [`Timeline`] records which lane (dish, task, request) ran when, on which OS thread, and
 //!   draws it as an ASCII chart.
+//! - [`cli`] makes a program behave like a command-line tool: quiet when its stdout closes,
+//!   clean (no temporary files, no children left) after Ctrl-C or SIGTERM.
 //! - [`witness`] gives the tests deterministic proof of a mechanism (workers inside a parallel
 //!   section at once, requests in flight at once) instead of timed ratios.
 //! - `fixture::Fixture` (cargo feature `fixture`) is a loopback HTTP server answering
 //!   `GET /delay/{ms}` after `ms` milliseconds.
 
+pub mod cli;
 mod format;
 mod measure;
 mod record;

@@ -74,9 +74,13 @@ const WORDS: [&str; 16] = [
 /// Writes `files` files of about `kib` KiB each into 10 subdirectories of `root`.
 fn generate(root: &Path, files: u32, kib: u32, seed: u64) -> std::io::Result<Vec<PathBuf>> {
     let mut paths = Vec::with_capacity(files as usize);
+    for i in 0..files.min(10) {
+        // `create_dir`, not `create_dir_all`: after Ctrl-C has removed `root`, this fails
+        // instead of making it again.
+        fs::create_dir(root.join(format!("dir-{i:02}")))?;
+    }
     for i in 0..files {
         let dir = root.join(format!("dir-{:02}", i % 10));
-        fs::create_dir_all(&dir)?;
         let path = dir.join(format!("file-{i:05}.txt"));
         let mut rng = fastrand::Rng::with_seed(seed.wrapping_add(u64::from(i)));
         let mut out = BufWriter::new(fs::File::create(&path)?);
@@ -112,11 +116,21 @@ fn process(path: &Path) -> std::io::Result<Summary> {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    let disk = u128::from(args.files) * u128::from(args.kib_per_file) * 1024;
+    if let Err(refused) = shared::cli::cap_bytes(
+        "disk",
+        disk,
+        shared::cli::DISK_CAP,
+        "--files or --kib-per-file",
+    ) {
+        return refused;
+    }
     let workers = args
         .workers
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get() as u32));
-    let dir = match tempfile::tempdir() {
+    let dir = match shared::cli::temp_dir() {
         Ok(dir) => dir,
         Err(e) => {
             eprintln!("error: cannot create a temporary directory: {e}");

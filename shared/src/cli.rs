@@ -1,0 +1,286 @@
+//! Behaving like a command-line tool, in one call at the top of `main`.
+//!
+//! - A closed stdout (`prog | head -1`) ends the program quietly, as `ls | head` does: Rust
+//!   ignores SIGPIPE, so `println!` panics with "Broken pipe"; the panic hook below turns that
+//!   one panic into the same clean stop as a signal, then dies of SIGPIPE (status 141 in a shell)
+//!   with no panic text.
+//! - Ctrl-C, SIGTERM and SIGHUP stop the program's children (each of them cleans up in turn),
+//!   remove the temporary files and directories it registered here, and exit 128 + signal.
+//!   Programs that drain work on a signal themselves (servers, `graceful_shutdown`) call
+//!   [`setup_keep_signals`] and do their own.
+//! - A child started by a program of this suite dies with its parent, even a parent killed
+//!   with SIGKILL (Linux's parent-death signal), so a lesson never leaves stray processes.
+//!
+//! Why one shared module and not a crate: no kept crate does all three (signal-hook and ctrlc
+//! deliver signals, tempfile removes on drop, which a signal skips), and 55 copies of these
+//! lines would hide each lesson. `cargo xtask copy-out` carries this file into a copy.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// Paths to remove when the program is stopped early. Holding the lock while creating a
+/// temporary directory and while removing them all means a signal can never land between
+/// "created" and "registered", nor let a new one be created after the sweep.
+static REGISTERED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Set once the program is stopping: later panics (threads whose output vanished) are silent.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// For programs with no shutdown of their own: quiet on a closed stdout, clean on a signal.
+pub fn setup() {
+    quiet_on_closed_stdout();
+    die_with_parent();
+    let signals = [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ];
+    match signal_hook::iterator::Signals::new(signals) {
+        Ok(mut signals) => {
+            std::thread::Builder::new()
+                .name("signals".into())
+                .spawn(move || {
+                    if let Some(signal) = signals.forever().next() {
+                        stop(128 + signal);
+                    }
+                })
+                .expect("cannot start the signal thread");
+        }
+        Err(e) => eprintln!("warning: cannot watch for Ctrl-C ({e}); it will not clean up"),
+    }
+}
+
+/// For programs that handle SIGINT and SIGTERM themselves (to drain in-flight work): only the
+/// closed-stdout and parent-death parts. Call [`stop`] at the end of their own shutdown if they
+/// have children or registered files.
+pub fn setup_keep_signals() {
+    quiet_on_closed_stdout();
+    die_with_parent();
+}
+
+/// A temporary directory that a signal or a closed stdout removes too (a `TempDir` alone is
+/// removed only on drop, which `exit` and signals skip).
+pub fn temp_dir() -> std::io::Result<tempfile::TempDir> {
+    let mut registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::Builder::new().prefix(&prefix()).tempdir()?;
+    registered.push(dir.path().to_path_buf());
+    Ok(dir)
+}
+
+/// [`temp_dir`] inside `base` (for example `/dev/shm`, memory rather than disk).
+pub fn temp_dir_in(base: &Path) -> std::io::Result<tempfile::TempDir> {
+    let mut registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::Builder::new()
+        .prefix(&prefix())
+        .tempdir_in(base)?;
+    registered.push(dir.path().to_path_buf());
+    Ok(dir)
+}
+
+/// Temporary names start with the program's name (`.ipc-a1B2c3`), so that a stray one says
+/// whose it is.
+fn prefix() -> String {
+    let program = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "program".into());
+    format!(".{program}-")
+}
+
+/// Stops early: terminates the children (and waits for them to clean up their own), removes
+/// every registered path, and exits with `code`. Never returns.
+pub fn stop(code: i32) -> ! {
+    STOPPING.store(true, Ordering::SeqCst);
+    silence_other_threads();
+    // Held until exit: no thread can register (or create) a directory after the sweep.
+    let registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
+    stop_children();
+    for path in registered.iter() {
+        remove(path);
+    }
+    if code == 128 + signal_hook::consts::SIGPIPE {
+        // Die the way `ls | head` does, so a shell's `pipefail` sees the usual status.
+        let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGPIPE);
+    }
+    std::process::exit(code)
+}
+
+/// A thread takes stdout's and stderr's locks and keeps them until exit, so other threads'
+/// prints wait instead of reporting "error: cannot write" about files the sweep removed. A
+/// write blocked on a full pipe holds a lock for ever: then wait at most a second for it.
+fn silence_other_threads() {
+    let (held, holding) = std::sync::mpsc::channel();
+    let _ = std::thread::Builder::new()
+        .name("silence".into())
+        .spawn(move || {
+            let _out = std::io::stdout().lock();
+            let _err = std::io::stderr().lock();
+            let _ = held.send(());
+            loop {
+                std::thread::park();
+            }
+        });
+    let _ = holding.recv_timeout(Duration::from_secs(1));
+}
+
+/// Removes `path`, retrying while other threads still add files in it (a file created during
+/// the walk makes a directory "not empty"). Creating inside a removed directory fails, so
+/// this ends, unless a thread recreates the directory itself: programs create subdirectories
+/// of a registered one with `create_dir`, never `create_dir_all`.
+fn remove(path: &Path) {
+    for _ in 0..1000 {
+        let result = if path.is_dir() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        };
+        match result {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => continue,
+            _ => return,
+        }
+    }
+}
+
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        let closed = message.contains("Broken pipe") || message.contains("BrokenPipe");
+        if closed && !STOPPING.load(Ordering::SeqCst) {
+            stop(128 + signal_hook::consts::SIGPIPE);
+        }
+        if !STOPPING.load(Ordering::SeqCst) {
+            default(info);
+        }
+    }));
+}
+
+/// A child of one of this suite's programs (its parent runs from the same directory) asks the
+/// kernel for SIGTERM when that parent dies. Only then: a program started from a shell or a
+/// test keeps running if they go away, as any command does.
+fn die_with_parent() {
+    let parent = std::os::unix::process::parent_id();
+    let dir_of =
+        |exe: std::io::Result<PathBuf>| exe.ok().and_then(|p| p.parent().map(Path::to_path_buf));
+    let ours = dir_of(std::env::current_exe());
+    let theirs = dir_of(std::fs::read_link(format!("/proc/{parent}/exe")));
+    if ours.is_none() || ours != theirs {
+        return;
+    }
+    let _ = nix::sys::prctl::set_pdeathsig(Signal::SIGTERM);
+    // The parent may have died before the request above: then nobody would ever send it.
+    if std::os::unix::process::parent_id() != parent {
+        std::process::exit(128 + signal_hook::consts::SIGTERM);
+    }
+}
+
+/// SIGTERM to every living child, then up to 3 s for them to exit (they clean up their own
+/// files and children), then SIGKILL for any that did not.
+fn stop_children() {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut signal = Signal::SIGTERM;
+    let mut sent = Vec::new();
+    loop {
+        let children = living_children();
+        if children.is_empty() {
+            return;
+        }
+        for pid in children {
+            if !sent.contains(&pid) || signal == Signal::SIGKILL {
+                let _ = kill(Pid::from_raw(pid), signal);
+                sent.push(pid);
+            }
+        }
+        if Instant::now() > deadline {
+            signal = Signal::SIGKILL;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Process ids whose parent is this process and that have not exited (a zombie has).
+fn living_children() -> Vec<i32> {
+    let me = std::process::id().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+            let mut rest = stat[stat.rfind(')')? + 1..].split_whitespace();
+            let (state, ppid) = (rest.next()?, rest.next()?);
+            (ppid == me && state != "Z" && state != "X").then_some(pid)
+        })
+        .collect()
+}
+
+/// The suite's caps on what one run may use, checked before any work (DESIGN.md, "Behaving
+/// like a command-line tool"). Generous for every lesson; far below what fills a laptop.
+pub const DISK_CAP: u64 = 2 << 30;
+/// Memory a run may plan to hold at once (buffers, images, rows, queued messages, task state).
+pub const MEMORY_CAP: u64 = 2 << 30;
+/// Threads alive at once.
+pub const THREADS_CAP: u64 = 10_000;
+/// Child processes alive at once.
+pub const PROCESSES_CAP: u64 = 256;
+
+/// Bad arguments found after parsing: one `error:` line and exit status 2, as clap does for
+/// the ones it finds.
+pub fn usage_error(message: impl std::fmt::Display) -> std::process::ExitCode {
+    eprintln!("error: {message}");
+    std::process::ExitCode::from(2)
+}
+
+/// Refuses (with [`usage_error`]) a run that needs more than `cap` bytes of `what`, naming the
+/// flags to lower: `cli::cap_bytes("disk", files * size, cli::DISK_CAP, "--files or --kib")?`.
+pub fn cap_bytes(
+    what: &str,
+    bytes: u128,
+    cap: u64,
+    lower: &str,
+) -> Result<(), std::process::ExitCode> {
+    let show = |n: u128| match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1 << 30)),
+        n => format!("{:.0} MiB", (n as f64 / f64::from(1 << 20)).ceil()),
+    };
+    refuse_past(what, bytes, cap, lower, show)
+}
+
+/// [`cap_bytes`] for counts: threads, processes, open files.
+pub fn cap_count(
+    what: &str,
+    count: u128,
+    cap: u64,
+    lower: &str,
+) -> Result<(), std::process::ExitCode> {
+    refuse_past(what, count, cap, lower, |n| n.to_string())
+}
+
+fn refuse_past(
+    what: &str,
+    amount: u128,
+    cap: u64,
+    lower: &str,
+    show: impl Fn(u128) -> String,
+) -> Result<(), std::process::ExitCode> {
+    if amount <= u128::from(cap) {
+        return Ok(());
+    }
+    Err(usage_error(format!(
+        "this run needs {} of {what}, past the cap of {}: lower {lower}",
+        show(amount),
+        show(u128::from(cap))
+    )))
+}
