@@ -80,7 +80,12 @@ impl Sandbox {
         static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tag = format!("{}-{run}-{}", std::process::id(), p.name);
-        Sandbox { tmp, tag, shm_before: shm_entries(p.name), name: p.name }
+        Sandbox {
+            tmp,
+            tag,
+            shm_before: shm_entries(p.name),
+            name: p.name,
+        }
     }
 
     fn command(&self, p: &Program, args: &[&str]) -> Command {
@@ -106,11 +111,17 @@ impl Sandbox {
         for pid in &orphans {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
         }
-        assert!(described.is_empty(), "{what}: processes left behind: {described:?}");
+        assert!(
+            described.is_empty(),
+            "{what}: processes left behind: {described:?}"
+        );
         let left: Vec<_> = std::fs::read_dir(self.tmp.path())
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
-        assert!(left.is_empty(), "{what}: left in the temporary directory: {left:?}");
+        assert!(
+            left.is_empty(),
+            "{what}: left in the temporary directory: {left:?}"
+        );
         let shm: Vec<_> = shm_entries(self.name)
             .into_iter()
             .filter(|e| !self.shm_before.contains(e))
@@ -199,7 +210,10 @@ pub fn every_binary_is_listed(programs: &[Program], crate_dir: &str) {
     bins.sort();
     let mut listed: Vec<String> = programs.iter().map(|p| p.name.to_owned()).collect();
     listed.sort();
-    assert_eq!(bins, listed, "tests/robust.rs must list every binary of the crate");
+    assert_eq!(
+        bins, listed,
+        "tests/robust.rs must list every binary of the crate"
+    );
 }
 
 /// Stdout is a pipe whose reader is gone before the program starts: every write fails.
@@ -212,7 +226,11 @@ pub fn closed_stdout(p: &Program) {
     if let Some(path) = p.serves {
         return closed_stdout_server(p, &sandbox, writer, path);
     }
-    let mut child = sandbox.command(p, p.small).stdout(writer).spawn().expect("spawn");
+    let mut child = sandbox
+        .command(p, p.small)
+        .stdout(writer)
+        .spawn()
+        .expect("spawn");
     let (status, stderr) = wait(&mut child, &what);
     assert_no_panic(&stderr, &what);
     use std::os::unix::process::ExitStatusExt;
@@ -231,20 +249,30 @@ fn closed_stdout_server(p: &Program, sandbox: &Sandbox, writer: std::io::PipeWri
     let port_text = port.to_string();
     let mut args: Vec<&str> = p.small.to_vec();
     args.extend(["--port", &port_text]);
-    let mut child = sandbox.command(p, &args).stdout(writer).spawn().expect("spawn");
+    let mut child = sandbox
+        .command(p, &args)
+        .stdout(writer)
+        .spawn()
+        .expect("spawn");
     let deadline = Instant::now() + HANG;
     let answer = loop {
         if let Ok(answer) = get(port, path) {
             break answer;
         }
-        assert!(child.try_wait().expect("try_wait").is_none(), "{what}: it exited");
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "{what}: it exited"
+        );
         assert!(Instant::now() < deadline, "{what}: never answered");
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(answer.starts_with("HTTP/1.1 200"), "{what}: {answer}");
     // Still serving after it tried to print about that request.
     let again = get(port, path).unwrap_or_default();
-    assert!(again.starts_with("HTTP/1.1 200"), "{what}: second request: {again}");
+    assert!(
+        again.starts_with("HTTP/1.1 200"),
+        "{what}: second request: {again}"
+    );
     signal(&child, "TERM");
     let (_status, stderr) = wait(&mut child, &what);
     assert_no_panic(&stderr, &what);
@@ -255,7 +283,10 @@ fn get(port: u16, path: &str) -> std::io::Result<String> {
     use std::io::Write;
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(HANG))?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )?;
     let mut text = String::new();
     stream.read_to_string(&mut text)?;
     Ok(text)
@@ -275,7 +306,11 @@ pub fn refused(p: &Program) {
     for args in p.refused {
         let what = format!("{} {args:?}", p.name);
         let sandbox = Sandbox::new(p);
-        let mut child = sandbox.command(p, args).stdout(Stdio::piped()).spawn().expect("spawn");
+        let mut child = sandbox
+            .command(p, args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn");
         let mut stdout = child.stdout.take().expect("stdout");
         let (status, stderr) = wait(&mut child, &what);
         let mut out = String::new();
@@ -297,11 +332,18 @@ pub fn interrupted(p: &Program) {
         let mut args: Vec<String> = p.long.iter().map(|s| s.to_string()).collect();
         let port;
         if p.serves.is_some() {
-            port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+            port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap();
             args.extend(["--port".into(), port.port().to_string()]);
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut child = sandbox.command(p, &args).stdout(Stdio::piped()).spawn().expect("spawn");
+        let mut child = sandbox
+            .command(p, &args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn");
         // Mid-run: the first line of output, or files or children made, whichever comes first.
         let stdout = child.stdout.take().expect("stdout");
         let (said, heard) = std::sync::mpsc::channel();
@@ -338,18 +380,29 @@ pub fn server_down(p: &Program) {
     let _held = hold(p.name);
     let what = format!("{} against a server that is down", p.name);
     let sandbox = Sandbox::new(p);
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let url = format!("http://127.0.0.1:{port}");
     let mut args: Vec<&str> = p.small.to_vec();
     args.extend([flag, &url]);
-    let mut child = sandbox.command(p, &args).stdout(Stdio::piped()).spawn().expect("spawn");
+    let mut child = sandbox
+        .command(p, &args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let mut stdout = child.stdout.take().expect("stdout");
     let (status, stderr) = wait(&mut child, &what);
     let mut out = String::new();
     let _ = stdout.read_to_string(&mut out);
     assert_eq!(status.code(), Some(1), "{what}: {status}\n{out}{stderr}");
     assert!(stderr.contains("error"), "{what}: no error line:\n{stderr}");
-    assert!(!out.contains("faster"), "{what}: a speedup for work not done:\n{out}");
+    assert!(
+        !out.contains("faster"),
+        "{what}: a speedup for work not done:\n{out}"
+    );
     assert_no_panic(&stderr, &what);
     sandbox.assert_clean(&what);
 }
