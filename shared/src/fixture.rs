@@ -229,7 +229,11 @@ async fn respond(req: Request<Incoming>, stats: &Stats) -> Response<Full<Bytes>>
         Ok(ms) if ms <= MAX_DELAY_MS => {
             let in_flight = InFlight::enter(stats);
             in_flight.gate().await;
-            tokio::time::sleep(Duration::from_millis(ms)).await;
+            // Not even a zero sleep for 0: tokio's timer would round it up to its next 1 ms
+            // tick, and `/delay/0` would measure the timer instead of the request.
+            if ms > 0 {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
             text(StatusCode::OK, format!("waited {ms} ms\n"))
         }
         _ => text(
