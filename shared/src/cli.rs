@@ -184,20 +184,27 @@ fn die_with_parent() {
 }
 
 /// SIGTERM to every living child, then up to 3 s for them to exit (they clean up their own
-/// files and children), then SIGKILL for any that did not.
+/// files and children), then SIGKILL for any that did not. Each is reaped as it ends, so none
+/// is left a zombie for init to collect after this process is gone.
 fn stop_children() {
+    use nix::sys::wait::{WaitPidFlag, waitpid};
     let deadline = Instant::now() + Duration::from_secs(3);
     let mut signal = Signal::SIGTERM;
     let mut sent = Vec::new();
     loop {
+        for pid in &sent {
+            let _ = waitpid(Pid::from_raw(*pid), Some(WaitPidFlag::WNOHANG));
+        }
         let children = living_children();
         if children.is_empty() {
             return;
         }
         for pid in children {
-            if !sent.contains(&pid) || signal == Signal::SIGKILL {
-                let _ = kill(Pid::from_raw(pid), signal);
+            if !sent.contains(&pid) {
                 sent.push(pid);
+                let _ = kill(Pid::from_raw(pid), signal);
+            } else if signal == Signal::SIGKILL {
+                let _ = kill(Pid::from_raw(pid), signal);
             }
         }
         if Instant::now() > deadline {
@@ -251,9 +258,10 @@ pub fn cap_bytes(
     cap: u64,
     lower: &str,
 ) -> Result<(), std::process::ExitCode> {
+    // MiB up to 10 GiB, so that a run just past the cap never reads "2.0 GiB, past 2.0 GiB".
     let show = |n: u128| match n {
-        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1 << 30)),
-        n => format!("{:.0} MiB", (n as f64 / f64::from(1 << 20)).ceil()),
+        n if n >= 10 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1 << 30)),
+        n => format!("{} MiB", n.div_ceil(1 << 20)),
     };
     refuse_past(what, bytes, cap, lower, show)
 }
