@@ -13,18 +13,27 @@ const DINING_PHILOSOPHERS: &str = env!("CARGO_BIN_EXE_dining_philosophers");
 fn one_thread_still_loses_updates_across_an_await() {
     let r = run(ASYNC_RACE, &["--tasks", "20", "--await-ms", "5"]);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    // Every task reads before any writes: the counter ends at 1, every run.
-    assert_eq!(r.row("read, await, write (racy)")[1..3], ["1", "19"]);
-    assert_eq!(r.row("await, then read + write")[1..3], ["20", "0"]);
-    assert_eq!(r.row("tokio Mutex across the await")[1..3], ["20", "0"]);
+    // On the paused clock every task reads before the first call returns: the counter ends at
+    // 1, every run; and the times are exact: one call, or one call per task for the Mutex.
+    assert_eq!(
+        r.row("read, await, write (racy)")[1..],
+        ["1", "19", "5.0 ms"]
+    );
+    assert_eq!(
+        r.row("await, then read + write")[1..],
+        ["20", "0", "5.0 ms"]
+    );
+    assert_eq!(
+        r.row("tokio Mutex across the await")[1..],
+        ["20", "0", "100.0 ms"]
+    );
     assert!(
         r.line("all on 1 OS thread: the racy version lost 19 of 20 updates")
             .ends_with("both fixes lost none")
     );
-    // A zero-length sleep may complete without switching tasks, so only the run's success
-    // (the fixes' exact counts) is required there.
-    let r = run(ASYNC_RACE, &["--tasks", "5", "--await-ms", "0"]);
-    assert!(r.success());
+    // Where no race can show: one task, or a call that takes no time.
+    assert_refused(ASYNC_RACE, &["--tasks", "1"]);
+    assert_refused(ASYNC_RACE, &["--await-ms", "0"]);
     assert_refused(ASYNC_RACE, &["--tasks", "0"]);
     assert_refused(ASYNC_RACE, &["--await-ms", "5000"]);
 }
@@ -45,6 +54,10 @@ fn std_poisons_parking_lot_does_not() {
     assert!(
         r.stdout
             .contains("lock() succeeded, no error; inside: alice 750, bob 1000, total 1750")
+    );
+    assert!(
+        r.line("a panic mid-update lost 250 under std's Mutex and 250 under parking_lot's")
+            .ends_with("parking_lot said nothing")
     );
     // Both panics were real, and named their thread.
     assert_eq!(
@@ -93,6 +106,9 @@ fn both_fixes_feed_every_philosopher() {
                 .contains("longest waits")
         );
     }
+    // The philosophers count the meals they ate; the table is not an echo of --meals.
+    let r = run(DINING_PHILOSOPHERS, &["--fix", "ordering", "--meals", "7"]);
+    assert_eq!(r.row("4")[1], "7", "{}", r.stdout);
     assert_refused(DINING_PHILOSOPHERS, &["--fix", "candles"]);
     assert_refused(DINING_PHILOSOPHERS, &["--meals", "0"]);
 }

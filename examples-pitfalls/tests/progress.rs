@@ -11,24 +11,61 @@ const BLOCKING_IN_ASYNC: &str = env!("CARGO_BIN_EXE_blocking_in_async");
 
 #[test]
 fn lockstep_politeness_makes_no_progress_and_random_backoff_does() {
-    let r = run(LIVELOCK, &["--rounds", "50", "--backoff-us", "200"]);
+    // The rounds make the lockstep certain: with a constant back-off of 1 both clerks come
+    // back in the same rounds (1, 3, 5, ...), collide and retreat every time.
+    let r = run(LIVELOCK, &["--rounds", "50", "--transfers", "10"]);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
-    assert_eq!(r.row("alice")[1..], ["0", "50"]);
-    assert_eq!(r.row("bob")[1..], ["0", "50"]);
+    assert_eq!(r.row("alice")[1..], ["0", "25"]);
+    assert_eq!(r.row("bob")[1..], ["0", "25"]);
+    let summary = r.line("livelock: 50 rounds");
     assert!(
-        r.line("livelock: 50 rounds")
-            .contains("100 polite retreats, 0 transfers")
+        summary.contains("50 polite retreats, 0 transfers"),
+        "{summary}"
+    );
+    // The detector really was asked, and found nothing: no thread ever waits for a lock.
+    assert!(
+        summary.contains("found 0 deadlocks") || summary.contains("before parking_lot"),
+        "{summary}"
     );
 
+    // The same forcing, the same first collision; only the back-off is random.
     let r = run(LIVELOCK, &["--fix", "random-backoff", "--transfers", "300"]);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
     assert_eq!(r.row("alice")[1], "300");
     assert_eq!(r.row("bob")[1], "300");
+    // Both clerks start together, so the first round is a collision for both.
+    assert!(r.row("alice")[2].parse::<u32>().unwrap() >= 1);
+    assert!(r.row("bob")[2].parse::<u32>().unwrap() >= 1);
     assert!(
         r.line("random back-off: 600 transfers")
-            .ends_with("total 2000, as at the start")
+            .contains("total 2000, as at the start")
     );
+
+    // A random choice among one value is no choice: the lockstep stays, and the fix gives up.
+    let r = run(
+        LIVELOCK,
+        &[
+            "--fix",
+            "random-backoff",
+            "--backoff",
+            "0",
+            "--rounds",
+            "200",
+            "--transfers",
+            "5",
+        ],
+    );
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("error: gave up after 200 rounds with 0 of 10 transfers done"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("random back-off:"), "{}", r.stdout);
+
     assert_refused(LIVELOCK, &["--rounds", "0"]);
+    assert_refused(LIVELOCK, &["--rounds", "10", "--transfers", "100"]);
     assert_refused(LIVELOCK, &["--fix", "patience"]);
 }
 
@@ -120,5 +157,10 @@ fn blocking_inside_async_freezes_the_heartbeat() {
         "{summary}"
     );
     assert_refused(BLOCKING_IN_ASYNC, &["--block-ms", "0"]);
+    // A job shorter than two periods: no tick falls due while it runs.
+    assert_refused(
+        BLOCKING_IN_ASYNC,
+        &["--block-ms", "10", "--period-ms", "10"],
+    );
     assert_refused(BLOCKING_IN_ASYNC, &["--period-ms", "0"]);
 }

@@ -73,8 +73,23 @@ fn an_unbounded_backlog_costs_memory_and_a_bounded_one_does_not() {
         "{unbounded:?} {bounded:?}"
     );
     assert_eq!(unbounded[4], bounded[4], "same checksum");
+    // The time words agree with the two times printed (away from the 10% bands' edges, which
+    // the rounding of the printed times could cross).
+    let summary = r.line("same data through both");
+    let ratio = common::ms(unbounded[3]) / common::ms(bounded[3]);
+    if ratio > 1.15 {
+        assert!(summary.contains("the unbounded run"), "{summary}");
+    } else if (0.95..=1.05).contains(&ratio) {
+        assert!(summary.contains("about the same"), "{summary}");
+    } else if ratio < 0.85 {
+        assert!(summary.contains("the bounded run"), "{summary}");
+    }
     assert_refused(UNBOUNDED_QUEUE, &["--capacity", "0"]);
     assert_refused(UNBOUNDED_QUEUE, &["--kib", "0"]);
+    // About 1 TiB of backlog: past the memory cap, refused before any work.
+    assert_refused(UNBOUNDED_QUEUE, &["--messages", "1000000", "--kib", "1024"]);
+    // Every message fits in the bounded channel: nothing to push back against.
+    assert_refused(UNBOUNDED_QUEUE, &["--messages", "16", "--capacity", "16"]);
 }
 
 #[test]
@@ -83,7 +98,7 @@ fn packed_and_padded_counters_count_the_same() {
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
     // The layouts are what the lesson says: neighbours 8 bytes apart on one 64-byte line, or a
     // line (or more) apart, one line each.
-    let packed = r.row("packed (one cache line)");
+    let packed = r.row("packed (8 to a line)");
     let padded = r.row("CachePadded (a line each)");
     assert_eq!(packed[1..3], ["8", "1"], "{packed:?}");
     assert!(padded[1].parse::<usize>().unwrap() >= 64, "{padded:?}");
@@ -94,7 +109,7 @@ fn packed_and_padded_counters_count_the_same() {
     let ratio: f64 = verdict
         .rsplit("padded: ")
         .next()
-        .and_then(|v| v.trim_start_matches("only ").split('x').next())
+        .and_then(|v| v.split('x').next())
         .and_then(|x| x.parse().ok())
         .unwrap_or_else(|| panic!("no ratio in {verdict:?}"));
     // (Both are rounded: the ratio to 0.1, the times to 2 or 3 digits.)
@@ -122,17 +137,17 @@ fn packed_and_padded_counters_count_the_same() {
         "{}",
         one.stdout
     );
+    // Nine or more packed counters spill onto a second line, and the table says so.
+    let r = run(FALSE_SHARING, &["--threads", "9", "--increments", "1000"]);
+    assert_eq!(r.row("packed (8 to a line)")[2], "2", "{}", r.stdout);
+    assert_eq!(r.row("CachePadded (a line each)")[2], "9", "{}", r.stdout);
     assert_refused(FALSE_SHARING, &["--threads", "0"]);
 }
 
 #[test]
 fn a_thousand_threads_count_the_same_primes_as_a_pool() {
-    let w = Witness::new();
-    let r = w.run(
-        OVERSUBSCRIPTION,
-        &["--threads", "300", "--limit", "100000"],
-        None,
-    );
+    let r = run(OVERSUBSCRIPTION, &["--threads", "300", "--limit", "100000"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
     let pool = r.row("pool of ");
     let cores: usize = pool[0]["pool of ".len()..]
         .split(' ')
@@ -140,20 +155,25 @@ fn a_thousand_threads_count_the_same_primes_as_a_pool() {
         .and_then(|n| n.parse().ok())
         .unwrap();
     let many = r.row("300 threads");
-    // The witness kept every thread waiting until all were alive: 300 at once on a machine
-    // with a few cores, which is the oversubscription; the pool had one per core.
-    assert_eq!(w.count("threads-300"), 300);
+    // The start line holds every thread until all have started: 300 alive at once on a
+    // machine with a few cores, which is the oversubscription; the pool had one per core.
     assert_eq!(many[1], "300", "{many:?}");
     assert_eq!(pool[1], cores.to_string(), "{pool:?}");
     assert_eq!((pool[2], many[2]), ("9592", "9592"));
-    assert_eq!(w.count(&format!("pool-{cores}")), cores);
-    // The verdict agrees with the walls printed (either word within 5% of the 0.9 line).
+    // The verdict agrees with the walls printed (either side of its 10% bands, with a margin
+    // for the rounding of the printed times).
     let (pool_wall, many_wall) = (common::ms(pool[3]), common::ms(many[3]));
-    let summary = r.line("300 threads, up to 300 alive at once:");
-    if many_wall >= 1.05 * 0.9 * pool_wall {
-        assert!(summary.contains("(no faster: "), "{summary}");
-    } else if many_wall <= 0.95 * 0.9 * pool_wall {
-        assert!(summary.contains("(faster this run, though"), "{summary}");
+    let summary = r.line("300 threads, 300 alive at once:");
+    let ratio = many_wall / pool_wall;
+    if ratio > 1.15 {
+        assert!(
+            summary.contains("slower: starting the threads"),
+            "{summary}"
+        );
+    } else if (0.95..=1.05).contains(&ratio) {
+        assert!(summary.contains("about the same"), "{summary}");
+    } else if ratio < 0.85 {
+        assert!(summary.contains("faster this run, though"), "{summary}");
     }
     // The switches are counted (how many is up to the scheduler), and the summary repeats them.
     let switches: Vec<u64> = [&pool, &many].map(|r| r[5].parse().unwrap()).into();
@@ -165,6 +185,7 @@ fn a_thousand_threads_count_the_same_primes_as_a_pool() {
         "{summary}"
     );
     assert_refused(OVERSUBSCRIPTION, &["--threads", "0"]);
+    assert_refused(OVERSUBSCRIPTION, &["--threads", "20000"]);
     assert_refused(OVERSUBSCRIPTION, &["--limit", "10"]);
 }
 

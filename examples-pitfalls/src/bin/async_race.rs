@@ -5,18 +5,21 @@
 //! inside cannot be interrupted. But every `.await` is a point where the task may pause and
 //! others run. Here `--tasks` tasks on a single-threaded tokio runtime each read a shared
 //! counter, await a call that takes `--await-ms` (a stand-in for asking a database or a
-//! payment service), and write back the value plus one. Every task reads before any writes:
-//! the counter ends at 1, on every run. Two fixes follow: do the await first and the
-//! read-modify-write after it with no await inside; or hold a `tokio::sync::Mutex` across the
-//! await, which is correct but makes the tasks take turns.
+//! payment service), and write back the value plus one. The runtime's clock is paused (tokio's
+//! test-util): time moves only when every task waits, so every task reads before any call
+//! returns and the counter ends at 1, on every run, however busy the machine. Two fixes
+//! follow: do the await first and the read-modify-write after it with no await inside; or
+//! hold a `tokio::sync::Mutex` across the await, which is correct but makes the tasks take
+//! turns.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin async_race
 //!   cargo run -p examples-pitfalls --bin async_race -- --tasks 1000 --await-ms 1
 //!
 //! You will see: counter 1 for the racy version (every other update lost), the right count for
-//! both fixes, all on one OS thread; the racy version and the first fix take about one await,
-//! the Mutex fix one await per task, because the lock is held while waiting.
+//! both fixes, all on one OS thread; on the runtime's clock the racy version and the first fix
+//! take one await (`--await-ms`), the Mutex fix one await per task (`--tasks` x `--await-ms`),
+//! because the lock is held while waiting.
 //!
 //! Python: `value = counter; await asyncio.sleep(0.01); counter = value + 1` in
 //! `asyncio.gather(*tasks)`: the same lost updates; the fixes are the same, with an
@@ -30,7 +33,7 @@ use std::cell::Cell;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 use shared::{Table, fmt_duration};
@@ -40,7 +43,7 @@ use tokio::time::sleep;
 #[derive(Parser, Debug)]
 #[command(about = "A lost update across an .await on a single-threaded runtime, and two fixes")]
 struct Args {
-    /// Tasks incrementing the shared counter.
+    /// Tasks incrementing the shared counter (at least two: a race needs someone to race with).
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     tasks: u32,
     /// How long the awaited call takes, in milliseconds.
@@ -86,12 +89,16 @@ async fn increment(
     }
 }
 
-/// Runs `tasks` tasks of `variant` on one thread; returns the final counter, the time, and the
-/// OS threads the tasks ran on.
-async fn run(variant: Variant, tasks: u32, pause: Duration) -> (u64, Duration, Vec<ThreadId>) {
+/// Runs `tasks` tasks of `variant` on one thread; returns the final counter, the time on the
+/// runtime's clock, and the OS threads the tasks ran on; an error if a task panicked.
+async fn run(
+    variant: Variant,
+    tasks: u32,
+    pause: Duration,
+) -> Result<(u64, Duration, Vec<ThreadId>), String> {
     let counter = Rc::new(Cell::new(0));
     let lock = Rc::new(tokio::sync::Mutex::new(()));
-    let start = Instant::now();
+    let start = tokio::time::Instant::now();
     let handles: Vec<_> = (0..tasks)
         .map(|_| {
             let (counter, lock) = (Rc::clone(&counter), Rc::clone(&lock));
@@ -103,22 +110,34 @@ async fn run(variant: Variant, tasks: u32, pause: Duration) -> (u64, Duration, V
         .collect();
     let mut threads = Vec::new();
     for h in handles {
-        // A task here cannot panic; if one did, its JoinError would say so.
-        if let Ok(id) = h.await
-            && !threads.contains(&id)
-        {
+        let id = h.await.map_err(|e| format!("a task failed: {e}"))?;
+        if !threads.contains(&id) {
             threads.push(id);
         }
     }
-    (counter.get(), start.elapsed(), threads)
+    Ok((counter.get(), start.elapsed(), threads))
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    if args.tasks < 2 {
+        return shared::cli::usage_error(
+            "--tasks 1 cannot race: a lost update needs a second task to run during the await",
+        );
+    }
+    if args.await_ms == 0 {
+        return shared::cli::usage_error(
+            "--await-ms 0 is a call that takes no time: the task need not pause, so nothing runs between its read and its write",
+        );
+    }
     let pause = Duration::from_millis(args.await_ms);
     // One OS thread: the current-thread runtime, and a LocalSet for tasks that are not Send.
+    // The clock is paused: it jumps ahead only when every task waits, so all the tasks read
+    // before the first call returns, on every run, and the times are exact.
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_time()
+        .start_paused(true)
         .build()
     {
         Ok(rt) => rt,
@@ -132,19 +151,25 @@ fn main() -> ExitCode {
         (Variant::AwaitFirst, "await, then read + write"),
         (Variant::AsyncMutex, "tokio Mutex across the await"),
     ];
-    let results: Vec<_> = variants
-        .iter()
-        .map(|(variant, _)| {
-            runtime.block_on(LocalSet::new().run_until(run(*variant, args.tasks, pause)))
-        })
-        .collect();
-
     println!(
         "{} tasks on one thread each add 1 to a shared counter, awaiting a {} call between read and write:",
         args.tasks,
         fmt_duration(pause)
     );
-    let mut table = Table::new(["variant", "counter", "lost", "time"]);
+    let results: Result<Vec<_>, String> = variants
+        .iter()
+        .map(|(variant, _)| {
+            runtime.block_on(LocalSet::new().run_until(run(*variant, args.tasks, pause)))
+        })
+        .collect();
+    let results = match results {
+        Ok(results) => results,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut table = Table::new(["variant", "counter", "lost", "time (runtime's clock)"]);
     for ((_, name), (count, time, _)) in variants.iter().zip(&results) {
         table.row([
             name.to_string(),

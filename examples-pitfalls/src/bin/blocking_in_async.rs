@@ -15,15 +15,18 @@
 //! You will see: a table of the heartbeat's ticks while the job ran, and its worst lateness, for
 //! four jobs: a blocking sleep and a CPU loop run inside the async task (not one tick while the
 //! job runs, worst lateness about `--block-ms`), and the same two through `spawn_blocking`
-//! (about one tick per `--period-ms` while the job runs, lateness of a millisecond or so).
+//! (about one tick per `--period-ms` while the job runs, lateness of a few milliseconds: more
+//! when the CPU loop and the runtime's thread have to share a busy core).
 //!
 //! Python: `time.sleep(1)` or `requests.get(url)` inside an `async def` stalls the whole
 //! asyncio event loop; the fix is `await asyncio.to_thread(time.sleep, 1)` or
 //! `loop.run_in_executor(None, ...)`. The guide's "you can use async libraries" is this rule.
 //!
-//! Try this: use a multi-threaded runtime with 2 workers (the heartbeat may survive on the
-//! other worker, until as many tasks block as there are workers); replace the blocking sleep
-//! with `tokio::time::sleep(..).await` (no blocking at all: the right fix for waiting).
+//! Try this: build the runtime with `new_multi_thread().worker_threads(2)` (the heartbeat keeps
+//! ticking on a worker while the job blocks elsewhere: more threads hide the bug until as
+//! many tasks block as there are workers); `--block-ms 1000` (the inline jobs' lateness grows
+//! with the job, the pool's stays at a few milliseconds). For waiting, as opposed to working,
+//! the right fix is no blocking at all: `tokio::time::sleep(..).await`.
 
 use std::hint::black_box;
 use std::process::ExitCode;
@@ -100,7 +103,7 @@ async fn heartbeat(
     beats
 }
 
-async fn run(job: Job, block: Duration, period: Duration) -> Beats {
+async fn run(job: Job, block: Duration, period: Duration) -> Result<Beats, String> {
     let (stop, running) = (
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
@@ -126,17 +129,24 @@ async fn run(job: Job, block: Duration, period: Duration) -> Beats {
         Job::SleepInline | Job::CpuInline => the_job(),
         // CHANGED: the same work on the blocking pool; this task awaits it, so the thread is
         // free to run the heartbeat meanwhile.
-        Job::SleepOnBlockingPool | Job::CpuOnBlockingPool => {
-            let _ = tokio::task::spawn_blocking(the_job).await;
-        }
+        Job::SleepOnBlockingPool | Job::CpuOnBlockingPool => tokio::task::spawn_blocking(the_job)
+            .await
+            .map_err(|e| format!("the job failed: {e}"))?,
     }
     tokio::time::sleep(period * 3).await;
     stop.store(true, Ordering::Relaxed);
-    beat.await.unwrap_or_default()
+    beat.await.map_err(|e| format!("the heartbeat failed: {e}"))
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    if args.block_ms < 2 * args.period_ms {
+        return shared::cli::usage_error(format!(
+            "--block-ms {} is shorter than two --period-ms {}: no heartbeat tick would fall due while the job runs, so blocking could not show",
+            args.block_ms, args.period_ms
+        ));
+    }
     let (block, period) = (
         Duration::from_millis(args.block_ms),
         Duration::from_millis(args.period_ms),
@@ -166,7 +176,13 @@ fn main() -> ExitCode {
     let mut table = Table::new(["job", "ticks while it ran", "worst lateness"]);
     let (mut worst, mut during) = (Vec::new(), Vec::new());
     for (job, name) in jobs {
-        let beats = runtime.block_on(run(job, block, period));
+        let beats = match runtime.block_on(run(job, block, period)) {
+            Ok(beats) => beats,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let max = beats.late.iter().copied().max().unwrap_or_default();
         worst.push(max);
         during.push(beats.during_job);

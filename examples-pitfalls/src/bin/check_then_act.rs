@@ -15,14 +15,17 @@
 //!
 //! You will see: the forced run ending at a balance of -60 with both withdrawals approved; the
 //! fix approving exactly one and ending at 20; a table where the racy version pays out more
-//! than the balance in some trials, and the fix pays out exactly the balance every time.
+//! than the starting balance in some of the free trials (the race can only bite at the very
+//! end, when the last units are left, so how many is up to the scheduler, and may be none),
+//! and the fix pays out exactly the balance every time.
 //!
 //! Python: `if account.balance >= amount: account.withdraw(amount)` with a lock inside each
 //! method; the fix is one `with account.lock:` around both. The guide's "race conditions:
 //! multiple threads accessing shared resources simultaneously".
 //!
-//! Try this: move the `pause` in `withdraw` outside the guard's scope and watch the fix break
-//! the same way; model-check both versions with
+//! Try this: in `withdraw`, replace `pause();` with `drop(balance); pause(); let mut balance =
+//! self.balance.lock().unwrap();` (the lock released in the gap) and watch the fix overdraw
+//! like the racy version, and the program report it as an error; model-check both versions with
 //! `RUSTFLAGS="--cfg pitfalls_loom" cargo test -p examples-pitfalls --bin check_then_act --release --target-dir target/loom`.
 
 use std::process::ExitCode;
@@ -41,8 +44,8 @@ use std::sync::Mutex;
 #[derive(Parser, Debug)]
 #[command(about = "Check-then-act: an overdraft made certain, the fix, and free-running trials")]
 struct Args {
-    /// Threads withdrawing at once in each trial.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=256))]
+    /// Threads withdrawing at once in each trial (two or more: one cannot race).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     threads: u32,
     /// Starting balance in each trial; the threads withdraw 1 at a time until refused.
     #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(i64).range(1..=100_000_000))]
@@ -93,7 +96,7 @@ impl Account {
 }
 
 /// Two clerks withdraw 80 from 100 at once; returns (approved withdrawals, final balance).
-fn two_clerks(racy: bool) -> (usize, i64) {
+fn two_clerks(racy: bool) -> Result<(usize, i64), String> {
     let account = Account::new(100);
     let both_checked = Barrier::new(2);
     let approved = thread::scope(|s| {
@@ -113,17 +116,15 @@ fn two_clerks(racy: bool) -> (usize, i64) {
                 })
             })
             .collect();
-        clerks
-            .into_iter()
-            .filter_map(|c| c.join().ok())
-            .filter(|&ok| ok)
-            .count()
-    });
-    (approved, account.balance())
+        // A clerk that panicked is an error, not a refusal.
+        let approved: Result<Vec<bool>, _> = clerks.into_iter().map(|c| c.join()).collect();
+        approved.map_err(|_| "a clerk's thread panicked".to_string())
+    })?;
+    Ok((approved.iter().filter(|&&ok| ok).count(), account.balance()))
 }
 
 /// `threads` threads withdraw 1 until refused; returns the total paid out.
-fn trial(threads: u32, balance: i64, racy: bool) -> i64 {
+fn trial(threads: u32, balance: i64, racy: bool) -> Result<i64, String> {
     let account = Account::new(balance);
     let start = Barrier::new(threads as usize);
     thread::scope(|s| {
@@ -146,15 +147,29 @@ fn trial(threads: u32, balance: i64, racy: bool) -> i64 {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
+        let paid: Result<Vec<i64>, _> = handles.into_iter().map(|h| h.join()).collect();
+        paid.map(|p| p.iter().sum())
+            .map_err(|_| "a withdrawing thread panicked".to_string())
     })
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    if args.threads < 2 {
+        return shared::cli::usage_error(
+            "--threads 1 cannot overdraw: a second thread must withdraw between one's check and its act",
+        );
+    }
 
-    let (racy_ok, racy_balance) = two_clerks(true);
-    let (fixed_ok, fixed_balance) = two_clerks(false);
+    let ((racy_ok, racy_balance), (fixed_ok, fixed_balance)) =
+        match (two_clerks(true), two_clerks(false)) {
+            (Ok(racy), Ok(fixed)) => (racy, fixed),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
     println!("1. two clerks withdraw 80 from a balance of 100 at the same moment:");
     println!(
         "   check, then act (lock released between): {racy_ok} approved, balance {racy_balance}"
@@ -167,13 +182,25 @@ fn main() -> ExitCode {
         "\n2. {} trials: {} threads withdraw 1 at a time from {} until refused",
         args.trials, args.threads, args.balance
     );
-    let mut table = Table::new(["version", "overdrawn trials", "paid out (max)", "balance"]);
+    let mut table = Table::new([
+        "version",
+        "overdrawn trials",
+        "paid out (max)",
+        "starting balance",
+    ]);
     let mut racy_overdrafts = 0;
     let mut fix_exact = true;
     for racy in [true, false] {
-        let paid: Vec<i64> = (0..args.trials)
+        let paid: Result<Vec<i64>, String> = (0..args.trials)
             .map(|_| trial(args.threads, args.balance, racy))
             .collect();
+        let paid = match paid {
+            Ok(paid) => paid,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let overdrawn = paid.iter().filter(|&&p| p > args.balance).count();
         if racy {
             racy_overdrafts = overdrawn;

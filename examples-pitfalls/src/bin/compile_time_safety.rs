@@ -19,8 +19,11 @@
 //! threads safely" for a std guard across `.await`), and the fix; `--full` prints the whole
 //! compiler output.
 //!
-//! Python: all three run, and the first two race (the GIL makes `counter += 1` lose updates
-//! only sometimes, which is worse); Python finds these bugs in production, if at all.
+//! Python: all three run. The first is safe there (CPython keeps its own reference counts
+//! consistent across threads); the second, `counter += 1` from two threads, can lose updates
+//! (often on older CPythons, rarely on 3.10+ with the GIL, readily on free-threaded ones); the
+//! third hangs the event loop once a second task asks for the lock (see `mutex_across_await`).
+//! Python finds the last two in production, if at all.
 //!
 //! Try this: copy a case into `src/bin/` and build it; apply the fix given for it and build
 //! again.
@@ -66,6 +69,7 @@ const CASES: [Case; 3] = [
 ];
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     for (i, case) in CASES.iter().enumerate() {
         println!("{}. {}", i + 1, case.title);

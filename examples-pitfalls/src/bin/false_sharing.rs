@@ -5,25 +5,27 @@
 //! sit on one line: every write by one core takes the line away from the other, and the two
 //! cores spend their time passing it back and forth. Padding each counter to a line of its own
 //! (`crossbeam::utils::CachePadded`) removes the contention without changing a line of logic.
-//! `--threads` threads each add `--increments` to their own counter, packed then padded.
+//! `--threads` threads each add `--increments` to their own counter, packed (eight to a
+//! 64-byte line, the array aligned so that neighbours really share one) then padded.
 //!
 //! Run:
 //!   cargo run --release -p examples-pitfalls --bin false_sharing
 //!   cargo run --release -p examples-pitfalls --bin false_sharing -- --increments 100000000
 //!
-//! You will see: the counters' addresses (8 bytes apart when packed, 128 when padded) and the
-//! 64-byte cache lines they sit on (one for all the packed ones, one each when padded), the
-//! same exact totals, and the packed run several times slower than the padded one on a machine
-//! with two or more cores free (the factor depends on the CPU; BENCHMARKS.md has this
-//! machine's). The verdict is decided from the run: when the machine hides the effect, it says
-//! so instead of claiming it.
+//! You will see: how far apart the counters are (8 bytes packed, 128 padded on x86-64) and how
+//! many 64-byte cache lines they sit on (one per eight packed counters, one each padded), the
+//! same exact totals, and the two times. How much slower the packed run is depends on the CPU
+//! and on where the two threads land: on two separate physical cores the line travels between
+//! their caches and the packed run is typically several times slower; on two hyperthreads of
+//! one core, which share a cache, or on a busy machine, little or nothing shows (BENCHMARKS.md
+//! has this machine's figures). The verdict line says which happened, from the two times.
 //!
 //! Python: no equivalent to see: interpreter overhead hides cache effects, and the GIL keeps
 //! two threads from writing at the same instant. NumPy arrays written by processes sharing
 //! memory can show it.
 //!
 //! Try this: `--threads 1` (no slowdown: one core keeps the line); replace `CachePadded` with
-//! a `#[repr(align(64))]` wrapper of your own.
+//! a `#[repr(align(64))]` wrapper of your own (the table shows the new spacing and lines).
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,10 +50,10 @@ struct Args {
 }
 
 /// Each thread increments `counters[i]`, its own; returns the time taken.
-fn run<C: std::ops::Deref<Target = AtomicU64> + Sync>(counters: &[C], increments: u64) -> Duration {
+fn run(counters: &[&AtomicU64], increments: u64) -> Duration {
     let start = Instant::now();
     thread::scope(|s| {
-        for counter in counters {
+        for &counter in counters {
             s.spawn(move || {
                 for _ in 0..increments {
                     // Relaxed: the counter is this thread's alone; the cost measured is the
@@ -65,11 +67,14 @@ fn run<C: std::ops::Deref<Target = AtomicU64> + Sync>(counters: &[C], increments
 }
 
 /// How many distinct 64-byte cache lines the counters (in address order) sit on.
-fn cache_lines<C: std::ops::Deref<Target = AtomicU64>>(counters: &[C]) -> usize {
-    let address = |c: &C| &**c as *const AtomicU64 as usize;
-    let mut lines: Vec<usize> = counters.iter().map(|c| address(c) / 64).collect();
+fn cache_lines(counters: &[&AtomicU64]) -> usize {
+    let mut lines: Vec<usize> = counters.iter().map(|&c| address(c) / 64).collect();
     lines.dedup();
     lines.len()
+}
+
+fn address(counter: &AtomicU64) -> usize {
+    counter as *const AtomicU64 as usize
 }
 
 /// How much slower the packed run must be for the verdict to say that false sharing showed.
@@ -80,69 +85,62 @@ fn verdict(packed: Duration, padded: Duration, threads: u32, cores: u32) -> Stri
     let ratio = fmt_ratio(packed, padded);
     if threads < 2 || cores < 2 {
         format!(
-            "{ratio} apart: {threads} thread(s) on {cores} core(s), no two cores pass a line back and forth, so no slowdown is expected"
+            "{ratio}: {threads} thread(s) on {cores} core(s), no two cores pass a line back and forth, so no slowdown is expected"
         )
     } else if packed.as_secs_f64() >= SHOWS * padded.as_secs_f64() {
         format!("{ratio} slower from sharing a cache line")
     } else {
         format!(
-            "only {ratio} apart: the cost of sharing a line did not show this run (it needs {threads} cores free at once; run again with nothing else running, in a release build)"
+            "{ratio}, so the cost of sharing a line did not show this run (it shows when two of the threads run at once on separate physical cores; two hyperthreads of one core share a cache, and a busy machine runs them in turns: run again with nothing else running, in a release build)"
         )
     }
 }
 
-/// A plain `AtomicU64` behind the same interface as `CachePadded<AtomicU64>`.
-struct Packed(AtomicU64);
-
-impl std::ops::Deref for Packed {
-    type Target = AtomicU64;
-    fn deref(&self) -> &AtomicU64 {
-        &self.0
-    }
-}
+/// Packed: one array of 8-byte counters, eight to a line. Aligned to a line (128 bytes, as
+/// crossbeam pads on x86-64) so that neighbours share one on every run, wherever it lands.
+#[repr(align(128))]
+struct Packed([AtomicU64; 64]);
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let n = args.threads as usize;
-    // Packed: one array of 8-byte counters, so neighbours share a cache line.
-    let packed: Vec<Packed> = (0..n).map(|_| Packed(AtomicU64::new(0))).collect();
+    let packed_block = Packed(std::array::from_fn(|_| AtomicU64::new(0)));
+    let packed: Vec<&AtomicU64> = packed_block.0[..n].iter().collect();
     // CHANGED: each counter padded and aligned to its own cache line.
-    let padded: Vec<CachePadded<AtomicU64>> = (0..n)
+    let padded_block: Vec<CachePadded<AtomicU64>> = (0..n)
         .map(|_| CachePadded::new(AtomicU64::new(0)))
         .collect();
+    let padded: Vec<&AtomicU64> = padded_block.iter().map(|c| &**c).collect();
 
-    let address = |c: &AtomicU64| c as *const AtomicU64 as usize;
+    println!(
+        "{n} thread(s), each adding {} to its own counter, packed then padded:",
+        args.increments
+    );
     let gap = |a: &AtomicU64, b: &AtomicU64| address(b).abs_diff(address(a));
     let packed_time = run(&packed, args.increments);
     let padded_time = run(&padded, args.increments);
 
-    let mut table = Table::new([
-        "layout",
-        "bytes between counters",
-        "cache lines",
-        "time",
-        "per increment",
-    ]);
+    let mut table = Table::new(["layout", "bytes between counters", "cache lines", "time"]);
     for (name, spacing, lines, time) in [
         (
-            "packed (one cache line)",
-            (n > 1).then(|| gap(&packed[0], &packed[1])),
+            "packed (8 to a line)",
+            (n > 1).then(|| gap(packed[0], packed[1])),
             cache_lines(&packed),
             packed_time,
         ),
         (
             "CachePadded (a line each)",
-            (n > 1).then(|| gap(&padded[0], &padded[1])),
+            (n > 1).then(|| gap(padded[0], padded[1])),
             cache_lines(&padded),
             padded_time,
         ),
     ] {
         table.row([
             name.to_string(),
-            spacing.map_or("-".into(), |s| s.to_string()),
+            spacing.map_or("-".into(), |s: usize| s.to_string()),
             lines.to_string(),
             fmt_duration(time),
-            format!("{:.2} ns", time.as_nanos() as f64 / args.increments as f64),
         ]);
     }
     print!("{table}");

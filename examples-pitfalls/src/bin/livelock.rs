@@ -1,36 +1,46 @@
 //! Livelock: two threads politely step aside for each other, forever, and nothing gets done.
 //!
 //! A deadlock's cure is often "don't wait: if the second lock is taken, release the first and
-//! try again". Two threads that do that with the same timing can retreat and retry in
-//! lockstep: both take their first lock, both find the second taken, both back off, both come
-//! back, again and again. Unlike a deadlock, no thread is ever stuck (they keep running and
-//! no lock is waited for forever), so a deadlock detector sees nothing. Barriers keep the two clerks in lockstep here, so the
-//! livelock happens on every run; the run is bounded by `--rounds` and measured. The fix is a
-//! random back-off: the clerks stop being in step and one gets through.
+//! try again later". Two threads that do that with the same timing retreat and retry in
+//! lockstep: both take their first lock, both find the second taken, both back off for the
+//! same time, both come back together, again and again. No thread ever waits for a lock, so
+//! parking_lot's deadlock detector (asked all through the run) finds nothing, yet nothing gets
+//! done. Here the two clerks move in rounds, kept in step by barriers, which stand in for two
+//! threads of exactly the same speed: in each round every clerk that is not sitting out takes
+//! its first lock, then, once both have, tries the second, then lets go. After a retreat a
+//! clerk sits out `--backoff` rounds. Both runs force the same collision the same way; the only
+//! change in the fix is the back-off: a random number of rounds (0 to twice `--backoff`, the
+//! same on average), so the clerks fall out of step and one comes back alone and gets through.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin livelock
+//!   cargo run -p examples-pitfalls --bin livelock -- --fix random-backoff
 //!   cargo run -p examples-pitfalls --bin livelock -- --fix random-backoff --transfers 1000
 //!
-//! You will see: `--rounds` rounds, twice as many polite retreats, and zero transfers, while
-//! both threads keep running; with the fix, every transfer done and the retries it took.
+//! You will see: without `--fix`, all `--rounds` rounds used, a retreat by each clerk every
+//! time it came back, and 0 transfers, with the detector finding no deadlock; with the fix,
+//! every transfer done, the money all there, and the retreats and rounds it took.
 //!
 //! Python: two threads doing `a.acquire(); if not b.acquire(blocking=False): a.release();
-//! time.sleep(0.001)` in a loop: the same lockstep, and the same cure with
-//! `time.sleep(random.uniform(0, 0.002))`.
+//! time.sleep(0.001)` in a loop can fall into the same lockstep while their timing matches
+//! (the scheduler's jitter usually breaks it sooner or later, which is why it is rare and hard
+//! to reproduce), and the usual cure is `time.sleep(random.uniform(0, 0.002))`.
 //!
-//! Try this: keep the barriers but add the random back-off (the barriers re-synchronise the
-//! clerks every round, so randomness cannot help: lockstep is the bug); take the barriers out
-//! of the livelock mode and count how often it still happens by chance.
+//! Try this: `--fix random-backoff --backoff 0` (a random choice among one value is no choice:
+//! the livelock is back, and the program gives up after `--rounds`); run the fix a few times
+//! (the retreats and rounds change from run to run: the random draws decide when the two fall
+//! out of step); in `backoff`, give the fix a constant instead, `args.backoff + 1` (still in
+//! step: a longer wait is not a cure, only a different one for each clerk is).
 
 use std::process::ExitCode;
 use std::sync::Barrier;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use parking_lot::Mutex;
-use shared::{Table, fmt_duration, measure};
+use shared::{Table, fmt_duration};
 
 #[derive(Parser, Debug)]
 #[command(about = "Two threads backing off in lockstep make no progress; random back-off fixes it")]
@@ -38,15 +48,16 @@ struct Args {
     /// Fix the livelock with a random back-off.
     #[arg(long, value_enum)]
     fix: Option<Fix>,
-    /// Rounds of the lockstep before giving up (the livelock demo).
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-    rounds: u32,
-    /// Transfers each clerk makes (the fix).
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// Transfers each clerk has to make.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     transfers: u32,
-    /// The polite pause after backing off, in microseconds (random up to this with the fix).
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    backoff_us: u64,
+    /// Rounds before giving up (at least twice --transfers: one transfer per round at most)
+    /// [default: 10 x --transfers + 100, ample for the fix].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    rounds: Option<u32>,
+    /// Rounds a clerk sits out after backing off (with the fix: 0 to twice this, at random).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1_000))]
+    backoff: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -61,66 +72,107 @@ struct Tally {
     retreats: u32,
 }
 
-/// Alice locks `first` = A and wants `second` = B; Bob the other way round.
-fn clerk(first: &Mutex<i64>, second: &Mutex<i64>, args: &Args, step: &Barrier) -> Tally {
-    let mut tally = Tally::default();
+/// The rounds both clerks move in: the barriers that keep them in step, and how many clerks
+/// have finished (changed only before the second barrier, read only after it, so both clerks
+/// see the same count and leave after the same round).
+struct Rounds {
+    limit: u32,
+    step: Barrier,
+    finished: AtomicU32,
+    used: AtomicU32,
+}
+
+/// How many rounds to sit out after a retreat: the one line the fix changes.
+fn backoff(args: &Args) -> u32 {
     match args.fix {
-        None => {
-            for _ in 0..args.rounds {
-                let mut mine = first.lock();
-                step.wait(); // both hold their first lock
-                let other = second.try_lock(); // taken by the other clerk: fails, every round
-                if let Some(mut theirs) = other {
-                    *mine -= 1;
+        None => args.backoff, // the same for both clerks: they come back together
+        // CHANGED: a random number of rounds, the same on average: they fall out of step.
+        Some(Fix::RandomBackoff) => fastrand::u32(0..=2 * args.backoff),
+    }
+}
+
+/// Alice locks `first` = A and wants `second` = B; Bob the other way round.
+fn clerk(first: &Mutex<i64>, second: &Mutex<i64>, args: &Args, rounds: &Rounds) -> Tally {
+    let mut tally = Tally::default();
+    let mut sitting_out = 0u32;
+    for round in 1..=rounds.limit {
+        let acts = sitting_out == 0 && tally.transfers < args.transfers;
+        sitting_out = sitting_out.saturating_sub(1);
+        let mut mine = acts.then(|| first.lock());
+        rounds.step.wait(); // every clerk acting this round holds its first lock
+        if let Some(mine) = mine.as_mut() {
+            match second.try_lock() {
+                Some(mut theirs) => {
+                    **mine -= 1;
                     *theirs += 1;
                     tally.transfers += 1;
+                    if tally.transfers == args.transfers {
+                        rounds.finished.fetch_add(1, Ordering::SeqCst);
+                    }
                 }
-                step.wait(); // both have tried
-                drop(mine); // politely step aside...
-                tally.retreats += 1;
-                thread::sleep(Duration::from_micros(args.backoff_us)); // ...for the same time
+                None => {
+                    // The other clerk holds it: step aside politely, and come back later.
+                    tally.retreats += 1;
+                    sitting_out = backoff(args);
+                }
             }
         }
-        Some(Fix::RandomBackoff) => {
-            let mut first_try = true;
-            while tally.transfers < args.transfers {
-                let mut mine = first.lock();
-                if first_try {
-                    step.wait(); // the same collision as the demo, once
-                    first_try = false;
-                }
-                if let Some(mut theirs) = second.try_lock() {
-                    *mine -= 1;
-                    *theirs += 1;
-                    tally.transfers += 1;
-                    continue;
-                }
-                drop(mine);
-                tally.retreats += 1;
-                // CHANGED: a random pause, so the two clerks fall out of step.
-                thread::sleep(Duration::from_micros(fastrand::u64(0..=args.backoff_us)));
-            }
+        rounds.step.wait(); // both have tried; only now let go, so that neither can slip in
+        drop(mine);
+        if rounds.finished.load(Ordering::SeqCst) == 2 {
+            rounds.used.fetch_max(round, Ordering::SeqCst);
+            return tally;
         }
     }
+    rounds.used.fetch_max(rounds.limit, Ordering::SeqCst);
     tally
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    let limit = args.rounds.unwrap_or(10 * args.transfers + 100);
+    if u64::from(limit) < 2 * u64::from(args.transfers) {
+        return shared::cli::usage_error(format!(
+            "--rounds {limit} cannot fit 2 x {} transfers even without a collision (one per round at most): raise --rounds or lower --transfers",
+            args.transfers
+        ));
+    }
+    match args.fix {
+        None => println!(
+            "two clerks, each back off {} round(s) after finding the other's lock taken:",
+            args.backoff
+        ),
+        Some(Fix::RandomBackoff) => println!(
+            "two clerks, each back off 0 to {} rounds, at random, after finding the other's lock taken:",
+            2 * args.backoff
+        ),
+    }
     let (a, b) = (Mutex::new(1_000i64), Mutex::new(1_000i64));
-    let step = Barrier::new(2);
+    let rounds = Rounds {
+        limit,
+        step: Barrier::new(2),
+        finished: AtomicU32::new(0),
+        used: AtomicU32::new(0),
+    };
     let start = Instant::now();
-    let ((alice, bob), m) = measure(|| {
-        thread::scope(|s| {
-            let alice = s.spawn(|| clerk(&a, &b, &args, &step));
-            let bob = s.spawn(|| clerk(&b, &a, &args, &step));
-            (
-                alice.join().unwrap_or_default(),
-                bob.join().unwrap_or_default(),
-            )
-        })
+    let (alice, bob, checks, deadlocked) = thread::scope(|s| {
+        let alice = s.spawn(|| clerk(&a, &b, &args, &rounds));
+        let bob = s.spawn(|| clerk(&b, &a, &args, &rounds));
+        // Meanwhile, ask parking_lot's deadlock detector, as the `deadlock` program does.
+        let (mut checks, mut deadlocked) = (0u32, 0usize);
+        while !(alice.is_finished() && bob.is_finished()) {
+            deadlocked += parking_lot::deadlock::check_deadlock().len();
+            checks += 1;
+            thread::sleep(Duration::from_millis(1));
+        }
+        (alice.join(), bob.join(), checks, deadlocked)
     });
     let elapsed = start.elapsed();
+    let (Ok(alice), Ok(bob)) = (alice, bob) else {
+        eprintln!("error: a clerk's thread panicked");
+        return ExitCode::FAILURE;
+    };
 
     let mut table = Table::new(["clerk", "transfers", "retreats"]);
     for (name, t) in [("alice", &alice), ("bob", &bob)] {
@@ -132,17 +184,26 @@ fn main() -> ExitCode {
     }
     print!("{table}");
     let total = *a.lock() + *b.lock();
+    let used = rounds.used.load(Ordering::SeqCst);
     let (transfers, retreats) = (
         alice.transfers + bob.transfers,
         alice.retreats + bob.retreats,
     );
+    let detector = match checks {
+        0 => "the run ended before parking_lot's deadlock detector could look".to_string(),
+        n => format!(
+            "parking_lot's deadlock detector, asked {n} times during the run, found {deadlocked} deadlocks"
+        ),
+    };
+    if deadlocked > 0 {
+        eprintln!("error: {detector}");
+        return ExitCode::FAILURE;
+    }
     match args.fix {
         None => {
             println!(
-                "livelock: {} rounds in {}, {retreats} polite retreats, {transfers} transfers; no thread was ever stuck (a deadlock detector sees nothing), yet nothing got done (cpu {})",
-                args.rounds,
-                fmt_duration(elapsed),
-                fmt_duration(m.cpu())
+                "livelock: {used} rounds in {}, {retreats} polite retreats, {transfers} transfers; {detector}, yet nothing got done",
+                fmt_duration(elapsed)
             );
             if transfers != 0 {
                 eprintln!("error: a transfer got through: the lockstep was broken");
@@ -150,14 +211,17 @@ fn main() -> ExitCode {
             }
         }
         Some(Fix::RandomBackoff) => {
-            println!(
-                "random back-off: {transfers} transfers in {} after {retreats} retreats; total {total}, as at the start",
-                fmt_duration(elapsed)
-            );
-            if transfers != 2 * args.transfers || total != 2_000 || retreats == 0 {
-                eprintln!("error: transfers or money missing, or no collision to recover from");
+            if transfers != 2 * args.transfers || total != 2_000 {
+                eprintln!(
+                    "error: gave up after {used} rounds with {transfers} of {} transfers done (total {total})",
+                    2 * args.transfers
+                );
                 return ExitCode::FAILURE;
             }
+            println!(
+                "random back-off: {transfers} transfers in {used} rounds ({}) after {retreats} retreats; total {total}, as at the start; {detector}",
+                fmt_duration(elapsed)
+            );
         }
     }
     ExitCode::SUCCESS

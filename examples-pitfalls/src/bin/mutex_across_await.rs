@@ -105,27 +105,36 @@ async fn two_tasks(variant: Variant) -> (u64, Duration) {
 }
 
 /// Runs `variant` on a thread of its own with a current-thread runtime; returns the counter
-/// and the time, or None if it did not finish within `timeout` (the thread is left stuck).
-fn run_with_watchdog(variant: Variant, timeout: Duration) -> Option<(u64, Duration)> {
+/// and the time, or None if it did not finish within `timeout` (the thread is left stuck), or
+/// an error if it could not run at all.
+fn run_with_watchdog(
+    variant: Variant,
+    timeout: Duration,
+) -> Result<Option<(u64, Duration)>, String> {
     let (done, finished) = mpsc::channel();
-    let spawned = thread::Builder::new()
+    thread::Builder::new()
         .name("runtime".into())
         .spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+            let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_time()
                 .start_paused(true)
-                .build()
-            else {
-                return;
-            };
-            let outcome = runtime.block_on(LocalSet::new().run_until(two_tasks(variant)));
-            let _ = done.send(outcome);
-        });
-    spawned.ok()?;
-    finished.recv_timeout(timeout).ok()
+                .build();
+            let _ = done
+                .send(runtime.map(|runtime| {
+                    runtime.block_on(LocalSet::new().run_until(two_tasks(variant)))
+                }));
+        })
+        .map_err(|e| format!("cannot start a thread: {e}"))?;
+    match finished.recv_timeout(timeout) {
+        Ok(Ok(outcome)) => Ok(Some(outcome)),
+        Ok(Err(e)) => Err(format!("cannot start the runtime: {e}")),
+        Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err("the runtime's thread panicked".into()),
+    }
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let timeout = Duration::from_millis(args.timeout_ms);
     let variants = [
@@ -143,7 +152,13 @@ fn main() -> ExitCode {
     let mut table = Table::new(["variant", "outcome", "counter"]);
     let mut outcomes = Vec::new();
     for (variant, name) in variants {
-        let outcome = run_with_watchdog(variant, timeout);
+        let outcome = match run_with_watchdog(variant, timeout) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         table.row(match outcome {
             Some((total, took)) => [
                 name.to_string(),

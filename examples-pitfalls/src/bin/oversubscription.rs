@@ -4,28 +4,36 @@
 //! cores, and the rest wait their turn while the scheduler switches between them. The cost
 //! shows up as context switches, memory for a thousand stacks and thread structures, and
 //! creation time. The same job (counting the primes below `--limit`) runs on a pool sized to
-//! the cores, then on `--threads` threads each given an equal slice; answers must match.
+//! the cores, then on `--threads` threads each given an equal slice; answers must match. In
+//! both runs a start line (a barrier) holds every thread until the last one has started, so
+//! all of them are alive, and competing for the cores, at once.
 //!
 //! Run:
 //!   cargo run --release -p examples-pitfalls --bin oversubscription
 //!   cargo run --release -p examples-pitfalls --bin oversubscription -- --threads 5000
 //!
-//! You will see: how many threads were alive at once (one per core in the pool; of the 1,000,
-//! those started before the first ones finished), about the same wall time for both (the cores
-//! were busy either way; the verdict is decided from the run), many times more involuntary
-//! context switches with 1,000 threads, and a higher peak memory; the same prime count. For
-//! waiting rather than computing, many threads do help: see `threaded_requests`.
+//! You will see: how many threads were alive at once (one per core in the pool, all 1,000 in
+//! the other run); the 1,000 threads no faster than the pool, and often slower (starting them
+//! and switching between them costs, and the cores were busy either way: the verdict line
+//! says which, from the two times); many times more involuntary context switches with 1,000
+//! threads, and a higher peak memory; the same prime count. For waiting rather than
+//! computing, many threads do help: see `threaded_requests`.
 //!
-//! Python: `ThreadPoolExecutor(max_workers=1000)` for CPU work is slower than one thread under
-//! the GIL; `ProcessPoolExecutor(max_workers=1000)` pays 1,000 interpreters. The guide's
-//! "choose the right tool": size CPU pools to `os.cpu_count()`.
+//! Python: `ThreadPoolExecutor(max_workers=1000)` for CPU work is no faster than one thread
+//! under the GIL, and pays for the switching; `ProcessPoolExecutor(max_workers=1000)` pays for
+//! up to 1,000 interpreters. The guide's "choose the right tool": size CPU pools to
+//! `os.cpu_count()`.
 //!
-//! Try this: `--threads 2` (about equal to the pool); count primes below 20,000,000 and
-//! compare the context switches per second.
+//! Try this: `--threads` equal to your core count (no oversubscription, yet usually slower
+//! than the pool: equal slices are not equal work, since bigger numbers take longer to test,
+//! so one thread finishes early and its core idles; the pool's small chunks balance that);
+//! `--threads 10000` (more switches, several times the memory, the same answer).
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use clap::Parser;
 use shared::{Measurement, Table, fmt_duration, fmt_kib, measure};
@@ -64,84 +72,118 @@ fn count(range: std::ops::Range<u64>) -> u64 {
     range.filter(|&n| is_prime(n)).count() as u64
 }
 
-/// Counts the threads alive at once: each calls `enter` first and `leave` last.
+/// Holds every thread at the start until all of them have started, so that all are alive,
+/// and competing for the cores, at once. (A `Barrier` would do, but it cannot be called off
+/// when a thread fails to start, and would then hold the others for ever.)
 #[derive(Default)]
-struct Alive {
-    now: AtomicU32,
-    peak: AtomicU32,
+struct StartLine {
+    state: Mutex<(u32, bool)>, // (threads at the line, gone)
+    arrived: Condvar,          // the main thread waits on this one
+    gone: Condvar,             // the threads wait on this one
 }
 
-impl Alive {
-    fn enter(&self) {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::SeqCst);
+impl StartLine {
+    fn wait(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.0 += 1;
+        self.arrived.notify_one();
+        while !state.1 {
+            state = self.gone.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
     }
 
-    fn leave(&self) {
-        self.now.fetch_sub(1, Ordering::SeqCst);
+    /// Waits until `threads` are at the line (or none will come: `threads` 0), lets them all
+    /// go, and returns how many were there, alive at once.
+    fn go(&self, threads: u32) -> u32 {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        while state.0 < threads {
+            state = self.arrived.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.1 = true;
+        self.gone.notify_all();
+        state.0
     }
+}
+
+/// Runs each job on a thread of its own, all started at once; returns the sum of their
+/// answers and how many threads were alive at once.
+fn run_threads<F>(jobs: impl Iterator<Item = F>) -> Result<(u64, u32), String>
+where
+    F: FnOnce() -> u64 + Send,
+{
+    let line = StartLine::default();
+    thread::scope(|s| {
+        let mut handles = Vec::new();
+        for job in jobs {
+            let line = &line;
+            match thread::Builder::new().spawn_scoped(s, move || {
+                line.wait();
+                job()
+            }) {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    line.go(0); // release those already waiting, then report
+                    return Err(format!("thread {} did not start: {e}", handles.len() + 1));
+                }
+            }
+        }
+        let at_once = line.go(handles.len() as u32);
+        let mut total = 0;
+        for h in handles {
+            total += h.join().map_err(|_| "a thread panicked".to_string())?;
+        }
+        Ok((total, at_once))
+    })
 }
 
 /// `workers` threads taking chunks of 10,000 from a shared counter: as many threads as cores.
-fn pool(limit: u64, workers: u32, alive: &Alive) -> u64 {
+fn pool(limit: u64, workers: u32) -> Result<(u64, u32), String> {
     let next = AtomicU64::new(0);
-    let witness = &format!("pool-{workers}");
-    thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    alive.enter();
-                    shared::witness::arrive(witness, workers as usize); // test witness: all at once
-                    let mut found = 0;
-                    loop {
-                        let start = next.fetch_add(10_000, Ordering::Relaxed);
-                        if start >= limit {
-                            alive.leave();
-                            return found;
-                        }
-                        found += count(start..(start + 10_000).min(limit));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    })
+    let worker = || {
+        let mut found = 0;
+        loop {
+            let start = next.fetch_add(10_000, Ordering::Relaxed);
+            if start >= limit {
+                return found;
+            }
+            found += count(start..(start + 10_000).min(limit));
+        }
+    };
+    run_threads((0..workers).map(|_| worker))
 }
 
 /// One thread per slice, all started at once.
-fn thread_per_slice(limit: u64, threads: u32, alive: &Alive) -> Result<u64, String> {
+fn thread_per_slice(limit: u64, threads: u32) -> Result<(u64, u32), String> {
     let slice = limit.div_ceil(u64::from(threads));
-    let witness = &format!("threads-{threads}");
-    thread::scope(|s| {
-        let mut handles = Vec::new();
-        for i in 0..u64::from(threads) {
-            let range = (i * slice).min(limit)..((i + 1) * slice).min(limit);
-            let h = thread::Builder::new()
-                .spawn_scoped(s, move || {
-                    alive.enter();
-                    shared::witness::arrive(witness, threads as usize); // test witness: all at once
-                    let found = count(range);
-                    alive.leave();
-                    found
-                })
-                .map_err(|e| format!("thread {} did not start: {e}", i + 1))?;
-            handles.push(h);
-        }
-        Ok(handles.into_iter().map(|h| h.join().unwrap()).sum())
-    })
+    run_threads((0..u64::from(threads)).map(|i| {
+        let range = (i * slice).min(limit)..((i + 1) * slice).min(limit);
+        move || count(range)
+    }))
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    if let Err(refused) = shared::cli::cap_count(
+        "threads",
+        u128::from(args.threads.max(cores)),
+        shared::cli::THREADS_CAP,
+        "--threads",
+    ) {
+        return refused;
+    }
+    println!(
+        "counting the primes below {} on a pool of {cores}, then on {} threads:",
+        args.limit, args.threads
+    );
     // The pool first: peak RSS is a high-water mark, so the second run's figure includes the
     // first's, and the pool is the smaller.
-    let (pool_alive, many_alive) = (Alive::default(), Alive::default());
-    let (pooled, pool_m) = measure(|| pool(args.limit, cores, &pool_alive));
-    let (spread, many_m) = measure(|| thread_per_slice(args.limit, args.threads, &many_alive));
-    let spread = match spread {
-        Ok(n) => n,
-        Err(e) => {
+    let (pooled, pool_m) = measure(|| pool(args.limit, cores));
+    let (spread, many_m) = measure(|| thread_per_slice(args.limit, args.threads));
+    let ((pooled, pool_at_once), (spread, many_at_once)) = match (pooled, spread) {
+        (Ok(p), Ok(s)) => (p, s),
+        (Err(e), _) | (_, Err(e)) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
@@ -156,10 +198,10 @@ fn main() -> ExitCode {
         "involuntary switches",
         "peak RSS so far",
     ]);
-    let row = |name: String, alive: &Alive, primes: u64, m: &Measurement| {
+    let row = |name: String, at_once: u32, primes: u64, m: &Measurement| {
         [
             name,
-            alive.peak.load(Ordering::SeqCst).to_string(),
+            at_once.to_string(),
             primes.to_string(),
             fmt_duration(m.wall),
             fmt_duration(m.cpu()),
@@ -169,13 +211,13 @@ fn main() -> ExitCode {
     };
     table.row(row(
         format!("pool of {cores} (one per core)"),
-        &pool_alive,
+        pool_at_once,
         pooled,
         &pool_m,
     ));
     table.row(row(
         format!("{} threads", args.threads),
-        &many_alive,
+        many_at_once,
         spread,
         &many_m,
     ));
@@ -184,22 +226,34 @@ fn main() -> ExitCode {
         eprintln!("error: the two runs counted {pooled} and {spread} primes");
         return ExitCode::FAILURE;
     }
-    // Decided from this run: more threads than cores cannot compute more at once.
-    let compared = if many_m.wall.as_secs_f64() >= 0.9 * pool_m.wall.as_secs_f64() {
-        format!("no faster: {cores} cores")
-    } else {
-        format!(
-            "faster this run, though {cores} cores still ran at most {cores} at once: the pool's run met a busier machine"
-        )
-    };
     println!(
-        "{} threads, up to {} alive at once: {} against {} on {cores} pool threads ({compared}), {} involuntary context switches against {}",
+        "{} threads, {many_at_once} alive at once: {} against {} on {cores} pool threads: {}; {} involuntary context switches against {}",
         args.threads,
-        many_alive.peak.load(Ordering::SeqCst),
         fmt_duration(many_m.wall),
         fmt_duration(pool_m.wall),
+        verdict(many_m.wall, pool_m.wall, cores),
         many_m.involuntary_switches,
         pool_m.involuntary_switches
     );
     ExitCode::SUCCESS
+}
+
+/// Within this share of each other, two walls are "about the same".
+const SAME: f64 = 0.1;
+
+/// Decided from this run: more threads than cores cannot compute more at once, and starting
+/// and switching between them costs.
+fn verdict(many: Duration, pool: Duration, cores: u32) -> String {
+    let ratio = many.as_secs_f64() / pool.as_secs_f64().max(1e-9);
+    if ratio > 1.0 + SAME {
+        format!(
+            "{ratio:.1}x the pool's time, slower: starting the threads and switching between them cost time and gained nothing"
+        )
+    } else if ratio >= 1.0 - SAME {
+        format!("{ratio:.1}x the pool's time, about the same: {cores} cores were busy either way")
+    } else {
+        format!(
+            "{ratio:.1}x the pool's time, faster this run, though {cores} cores still ran at most {cores} at once: the pool's run met a busier machine"
+        )
+    }
 }

@@ -21,9 +21,11 @@
 //! parking_lot, and the half-done update stays. The guide's "consider what happens when tasks
 //! fail": a lock protects data from other threads, not from your own half-finished update.
 //!
-//! Try this: replace `.unwrap_or_else(|poisoned| ...)` with `.unwrap()` and see the panic
-//! spread to the thread that only wanted to read; make the transfer panic-safe by computing
-//! both new balances first and assigning them together after the point that can fail.
+//! Try this: replace the `match accounts.lock() { ... }` with `accounts.lock().unwrap().total()`
+//! and see the panic spread to the main thread, which only wanted to read the total; make
+//! `transfer_that_fails` panic-safe by moving `self.alice -= amount;` below the `panic!` (the
+//! failing step first, the change after it): the thread still panics and std still poisons
+//! the lock, but no money is lost and there is nothing to repair.
 
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -62,12 +64,17 @@ impl Accounts {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let fresh = Accounts {
         alice: START,
         bob: START,
     };
     let mut ok = true;
+    println!(
+        "alice and bob hold {START} each; a transfer thread debits alice {} and panics before crediting bob, holding the lock:",
+        args.amount
+    );
 
     // std::sync::Mutex
     let accounts = Mutex::new(fresh);
@@ -93,8 +100,9 @@ fn main() -> ExitCode {
                 guard.bob,
                 2 * START
             );
-            // Repair: undo the half-done debit (here we know what it was).
-            guard.alice += args.amount;
+            // Repair: check the invariant, and give back what the half-done transfer took
+            // (the debit happened, the credit did not).
+            guard.alice += 2 * START - found;
             found
         }
     };
@@ -104,7 +112,8 @@ fn main() -> ExitCode {
         Some(total) => println!("  repaired and cleared: lock() is Ok again, total {total}"),
         None => println!("  still poisoned after clear_poison()"),
     }
-    ok &= crashed && total == 2 * START - args.amount && after == Some(2 * START);
+    let std_lost = 2 * START - total;
+    ok &= crashed && after == Some(2 * START);
 
     // parking_lot::Mutex: the same panic, and no poisoning.
     let accounts = parking_lot::Mutex::new(fresh);
@@ -124,15 +133,17 @@ fn main() -> ExitCode {
         guard.bob,
         guard.total()
     );
-    ok &= crashed && guard.total() == 2 * START - args.amount;
+    let parking_lot_lost = 2 * START - guard.total();
+    ok &= crashed;
 
     if !ok {
-        eprintln!("error: the lesson did not play out as described");
+        eprintln!(
+            "error: a transfer thread did not panic, or the repair did not restore the total"
+        );
         return ExitCode::FAILURE;
     }
     println!(
-        "a panic mid-update lost {} in both cases; std's PoisonError forced us to look and repair, parking_lot said nothing",
-        args.amount
+        "a panic mid-update lost {std_lost} under std's Mutex and {parking_lot_lost} under parking_lot's; std's PoisonError made us look (and repair), parking_lot said nothing"
     );
     ExitCode::SUCCESS
 }

@@ -14,15 +14,20 @@
 //!   cargo run --release -p examples-pitfalls --bin race_condition -- --threads 8 --increments 1000000
 //!
 //! You will see: the forced interleaving (A loads 0, B loads 0, B stores 1, A stores 1:
-//! counter 1, expected 2); a table where the load + store version fails in most or all
-//! trials and loses a large share of the updates, and both fixes never lose one.
+//! counter 1, expected 2); a table where the load + store version loses updates in many of
+//! the trials, often a large share of them (how many is up to the scheduler: threads that are
+//! not running at the same moment cannot collide, so a busy machine shows fewer), and both
+//! fixes never lose one.
 //!
-//! Python: `counter += 1` in several `threading.Thread`s. It is `LOAD`, `BINARY_OP`, `STORE`
-//! bytecodes, and the GIL may change hands between them, so updates are lost there too; the
-//! fix is `with lock: counter += 1`. The guide's "use locks, semaphores, or atomic operations".
+//! Python: `counter += 1` in several `threading.Thread`s. It is several bytecodes (load, add,
+//! store), and nothing in the language makes them one step: older CPythons lost updates there
+//! regularly; since 3.10 CPython hands the GIL over less often inside such a line, so with the
+//! GIL the loss is rare, and a free-threaded CPython (3.13t) loses them readily. The fix is
+//! `with lock: counter += 1`. The guide's "use locks, semaphores, or atomic operations".
 //!
-//! Try this: `--threads 1` (nothing to race with: never a loss); change `racy_increment`'s
-//! orderings to `SeqCst` (still loses: ordering is not atomicity); model-check it with
+//! Try this: change `racy_increment`'s orderings to `SeqCst` (still loses: ordering is not
+//! atomicity); `--increments 100` (each thread may finish before the next one starts: fewer
+//! failed trials, the bug hiding in small tests); model-check it with
 //! `RUSTFLAGS="--cfg pitfalls_loom" cargo test -p examples-pitfalls --bin race_condition --release --target-dir target/loom`.
 
 use std::process::ExitCode;
@@ -47,7 +52,7 @@ use std::sync::{
 #[derive(Parser, Debug)]
 #[command(about = "Lost updates from load + store, forced, counted over trials, and fixed")]
 struct Args {
-    /// Threads incrementing the counter at once in each trial.
+    /// Threads incrementing the counter at once in each trial (two or more: one cannot race).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     threads: u32,
     /// Increments per thread in each trial.
@@ -98,7 +103,8 @@ fn forced_interleaving() -> u64 {
     counter.load(Ordering::Relaxed)
 }
 
-/// One trial: `threads` threads, started together, each calling `increment` `n` times.
+/// One trial: `threads` threads, started together, each calling `increment` `n` times. (A
+/// panic in one of them ends the scope, and the program, with its message.)
 fn trial(threads: u32, n: u64, increment: &(dyn Fn() + Sync)) {
     let start = Barrier::new(threads as usize);
     thread::scope(|s| {
@@ -114,7 +120,13 @@ fn trial(threads: u32, n: u64, increment: &(dyn Fn() + Sync)) {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    if args.threads < 2 {
+        return shared::cli::usage_error(
+            "--threads 1 cannot race: a lost update needs a second thread storing between the load and the store",
+        );
+    }
     let expected = u64::from(args.threads) * args.increments;
 
     let forced = forced_interleaving();

@@ -13,10 +13,12 @@
 //!   cargo run --release -p examples-pitfalls --bin unbounded_queue
 //!   cargo run --release -p examples-pitfalls --bin unbounded_queue -- --messages 100000 --capacity 64
 //!
-//! You will see: the unbounded channel's largest backlog close to all the messages and its
-//! peak RSS about messages x size (80 MiB by default), against a backlog of about
-//! `--capacity` and a few MiB with the bounded one; the same checksum from both, and about
-//! the same time, since the consumer sets the pace either way.
+//! You will see: the unbounded channel's largest backlog a large share of all the messages and
+//! its peak RSS growing with it (up to messages x size, 78 MiB by default), against a backlog
+//! of about `--capacity` and a few MiB with the bounded one; the same checksum from both; and
+//! times within a small factor of each other, since the consumer sets the pace either way (the
+//! bounded run pays wake-ups each time the producer waits for room, the unbounded one page
+//! faults for its backlog; the summary line says which cost more in this run).
 //!
 //! Python: `queue.Queue()` (unbounded) against `queue.Queue(maxsize=16)`, whose `put` blocks
 //! when full; `asyncio.Queue(maxsize=...)` likewise.
@@ -57,6 +59,10 @@ enum Variant {
     Unbounded,
     Bounded,
 }
+
+/// Bytes each queued message costs besides its payload: the Vec's header and the channel's
+/// slot for it (crossbeam's list blocks, which std's mpsc uses), rounded up.
+const MESSAGE_OVERHEAD: u128 = 64;
 
 /// One variant's figures.
 struct Figures {
@@ -177,7 +183,26 @@ fn run_in_child(args: &Args, variant: Variant) -> Result<Figures, String> {
 }
 
 fn main() -> ExitCode {
+    // Before the worker branch: a measuring copy also dies with its parent.
+    shared::cli::setup();
     let args = Args::parse();
+    if args.messages <= args.capacity {
+        return shared::cli::usage_error(format!(
+            "--messages {} fit in the bounded channel's --capacity {}: the producer never has to wait, so backpressure cannot show",
+            args.messages, args.capacity
+        ));
+    }
+    // The unbounded run may hold every message at once (a Vec and a queue node each).
+    let size = u128::from(args.kib) * 1024;
+    let backlog = u128::from(args.messages) * (size + MESSAGE_OVERHEAD);
+    if let Err(refused) = shared::cli::cap_bytes(
+        "memory",
+        backlog,
+        shared::cli::MEMORY_CAP,
+        "--messages or --kib",
+    ) {
+        return refused;
+    }
     if let Some(variant) = args.one {
         let f = run(&args, variant);
         println!(
@@ -221,12 +246,26 @@ fn main() -> ExitCode {
         eprintln!("error: the two consumers saw different data");
         return ExitCode::FAILURE;
     }
+    // Decided from this run's times.
+    let ratio = unbounded.took.as_secs_f64() / bounded.took.as_secs_f64().max(1e-9);
+    let time = if ratio > 1.1 {
+        format!("the unbounded run {ratio:.1}x as long: holding its backlog cost page faults")
+    } else if ratio >= 0.9 {
+        "about the same: the consumer set the pace either way".to_string()
+    } else {
+        format!(
+            "the bounded run {:.1}x as long: waiting for room cost wake-ups, the price of flat memory",
+            1.0 / ratio
+        )
+    };
     println!(
-        "same data through both; peak memory {} unbounded against {} bounded, backlog {} against {}",
+        "same data through both; peak memory {} unbounded against {} bounded, backlog {} against {}; time {} against {} ({time})",
         fmt_kib(unbounded.peak_rss_kib),
         fmt_kib(bounded.peak_rss_kib),
         unbounded.largest_backlog,
-        bounded.largest_backlog
+        bounded.largest_backlog,
+        fmt_duration(unbounded.took),
+        fmt_duration(bounded.took),
     );
     ExitCode::SUCCESS
 }

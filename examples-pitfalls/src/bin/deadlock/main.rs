@@ -26,22 +26,26 @@
 //! `b.acquire(timeout=0.01)` with a back-off. Python has no built-in detector: `faulthandler`
 //! dumping the stacks of a hung program is the nearest thing.
 //!
-//! Try this: remove the `barrier.wait()` in `clerk` and run the demo a few times: the deadlock
-//! becomes a matter of luck, which is how it hides in tests. With `--fix timeout`, make the
+//! Try this: remove the `BARRIER.wait()` under `None =>` in `clerk` and run the demo a few
+//! times: the deadlock becomes a matter of luck (some runs finish every transfer, and the
+//! program says so), which is how it hides in tests. With `--fix timeout`, make the
 //! back-off a constant instead of random: the clerks can retry in lockstep (a livelock, see
-//! `livelock`). With `--fix ordering`, give Bob the opposite order again and watch it hang.
+//! `livelock`). With `--fix ordering`, give Bob the opposite order again and run it a few
+//! times (or with `--transfers 1000000`): nothing forces the collision now, so some runs
+//! finish, and in the others the watchdog reports the cycle (exit status 1: a fix that
+//! deadlocks has failed).
+
+mod watchdog;
 
 use std::process::ExitCode;
-use std::sync::{Barrier, Mutex as StdMutex};
-use std::thread::{self, ThreadId};
+use std::sync::Barrier;
+use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use parking_lot::Mutex;
-use shared::{Table, fmt_duration, measure};
+use shared::{Table, fmt_duration};
 
-/// How long the watchdog waits for a deadlock before calling the demo a failure.
-const GIVE_UP_AFTER: Duration = Duration::from_millis(1500);
 const START_BALANCE: i64 = 1_000;
 
 #[derive(Parser, Debug)]
@@ -89,16 +93,6 @@ static B: Account = Account {
 /// Makes both clerks hold their first lock before either asks for its second.
 static BARRIER: Barrier = Barrier::new(2);
 
-/// What each clerk holds and waits for, so that the watchdog can name the locks in the cycle
-/// (parking_lot's detector names only the threads).
-struct Status {
-    clerk: &'static str,
-    thread: ThreadId,
-    holds: &'static str,
-    waits_for: &'static str,
-}
-static BOARD: StdMutex<Vec<Status>> = StdMutex::new(Vec::new());
-
 /// Moves `amount` from one locked balance to the other.
 fn transfer(from: &mut i64, to: &mut i64, amount: i64) {
     *from -= amount;
@@ -124,7 +118,7 @@ fn clerk(
                     // Both clerks now hold their first account; neither has asked for the
                     // second. From here the deadlock is certain.
                     BARRIER.wait();
-                    announce(name, from, to);
+                    watchdog::announce(name, from.name, to.name);
                 }
                 let mut b = to.balance.lock(); // <- both threads block here, forever
                 transfer(&mut a, &mut b, 1);
@@ -177,24 +171,8 @@ fn clerk(
     retries
 }
 
-fn announce(name: &'static str, holds: &Account, waits_for: &Account) {
-    println!(
-        "  {name}: holds account {}, asks for account {}",
-        holds.name, waits_for.name
-    );
-    lock_board().push(Status {
-        clerk: name,
-        thread: thread::current().id(),
-        holds: holds.name,
-        waits_for: waits_for.name,
-    });
-}
-
-fn lock_board() -> std::sync::MutexGuard<'static, Vec<Status>> {
-    BOARD.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let lock_timeout = Duration::from_millis(args.lock_timeout_ms);
     let plan = [("alice", &A, &B), ("bob", &B, &A)];
@@ -212,122 +190,80 @@ fn main() -> ExitCode {
     }
 
     let start = Instant::now();
-    let spawn = |(name, from, to): (&'static str, &'static Account, &'static Account)| {
-        thread::Builder::new()
-            .name(name.into())
-            .spawn(move || clerk(name, from, to, args.transfers, args.fix, lock_timeout))
-            .map(|handle| (name, from, to, handle))
-    };
-
-    if args.fix.is_none() {
-        for clerk in plan {
-            if let Err(e) = spawn(clerk) {
+    let mut clerks = Vec::new();
+    for (name, from, to) in plan {
+        let spawned = thread::Builder::new().name(name.into()).spawn(move || {
+            let retries = clerk(name, from, to, args.transfers, args.fix, lock_timeout);
+            (retries, start.elapsed()) // when this clerk finished
+        });
+        match spawned {
+            Ok(handle) => clerks.push((name, from, to, handle)),
+            Err(e) => {
                 eprintln!("error: cannot start a thread: {e}");
                 return ExitCode::FAILURE;
             }
         }
-        // The clerks will never finish, so watch them instead of joining them. Returning from
-        // main ends the process, stuck threads and all.
-        return match watch(start) {
-            Some(report) => {
-                println!("{report}");
-                ExitCode::SUCCESS
-            }
-            None => {
-                println!(
-                    "no deadlock detected within {}: the demo failed to show it",
-                    fmt_duration(GIVE_UP_AFTER)
-                );
-                ExitCode::FAILURE
-            }
-        };
     }
-
-    let (clerks, m) = measure(|| -> Result<Vec<_>, String> {
-        let handles = plan
-            .map(spawn)
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("cannot start a thread: {e}"))?;
-        handles
-            .into_iter()
-            .map(|(name, from, to, h)| {
-                let retries = h.join().map_err(|_| format!("{name} panicked"))?;
-                Ok((name, from, to, retries))
-            })
-            .collect()
-    });
-    let clerks = match clerks {
-        Ok(clerks) => clerks,
-        Err(e) => {
-            eprintln!("error: {e}");
+    // Watch rather than join: a deadlocked clerk never returns. Returning from main ends the
+    // process, stuck threads and all. The demo gets a time limit; the fixes run to the end,
+    // unless they deadlock after all (see Try this).
+    let give_up = args.fix.is_none().then_some(watchdog::GIVE_UP_AFTER);
+    let finished = || clerks.iter().all(|(.., h)| h.is_finished());
+    match (watchdog::watch(start, finished, give_up), args.fix) {
+        (watchdog::Outcome::Deadlock(report), None) => {
+            println!("{report}");
+            println!(
+                "exiting with status 0: the demo deadlocked as it should. Fixes: --fix ordering, --fix timeout"
+            );
+            return ExitCode::SUCCESS;
+        }
+        (watchdog::Outcome::Deadlock(report), Some(_)) => {
+            println!("{report}");
+            eprintln!("error: the fixed version deadlocked");
             return ExitCode::FAILURE;
         }
-    };
+        (watchdog::Outcome::GaveUp(limit), _) => {
+            eprintln!(
+                "error: no deadlock detected within {}: the demo failed to show it",
+                fmt_duration(limit)
+            );
+            return ExitCode::FAILURE;
+        }
+        (watchdog::Outcome::Finished, None) => {
+            eprintln!(
+                "error: both clerks finished every transfer: no deadlock this time (the barrier in `clerk` makes it certain)"
+            );
+            return ExitCode::FAILURE;
+        }
+        (watchdog::Outcome::Finished, Some(_)) => {}
+    }
 
     let mut table = Table::new(["clerk", "transfers", "direction", "retries"]);
-    for (name, from, to, retries) in &clerks {
+    let (mut retries, mut elapsed) = (0, Duration::ZERO);
+    for (name, from, to, handle) in clerks {
+        let Ok((tries, done)) = handle.join() else {
+            eprintln!("error: {name}'s thread panicked");
+            return ExitCode::FAILURE;
+        };
+        (retries, elapsed) = (retries + tries, elapsed.max(done));
         table.row([
             name.to_string(),
             args.transfers.to_string(),
             format!("{} -> {}", from.name, to.name),
-            retries.to_string(),
+            tries.to_string(),
         ]);
     }
     print!("{table}");
     let (a, b) = (*A.balance.lock(), *B.balance.lock());
     println!("balances: A = {a}, B = {b}, total {}", a + b);
     if a + b != 2 * START_BALANCE {
-        println!("money was lost: the locks did not protect the transfers");
+        eprintln!("error: money was lost: the locks did not protect the transfers");
         return ExitCode::FAILURE;
     }
-    let retries: u64 = clerks.iter().map(|c| c.3).sum();
     println!(
-        "no deadlock: {} transfers in {}, retries {}, no money lost",
+        "no deadlock: {} transfers in {}, retries {retries}, no money lost",
         2 * u64::from(args.transfers),
-        fmt_duration(m.wall),
-        retries
+        fmt_duration(elapsed),
     );
     ExitCode::SUCCESS
-}
-
-/// The watchdog: polls parking_lot's detector until it finds a cycle, and describes it; or
-/// gives up after `GIVE_UP_AFTER` and returns `None`.
-fn watch(start: Instant) -> Option<String> {
-    while start.elapsed() < GIVE_UP_AFTER {
-        thread::sleep(Duration::from_millis(50));
-        // Each inner Vec is one set of threads that wait for each other.
-        let cycles = parking_lot::deadlock::check_deadlock();
-        let Some(cycle) = cycles.first() else {
-            continue;
-        };
-        let board = lock_board();
-        let mut report = format!(
-            "deadlock detected after {}: parking_lot found {} threads waiting for each other",
-            fmt_duration(start.elapsed()),
-            cycle.len()
-        );
-        for stuck in cycle {
-            let Some(me) = board.iter().find(|s| s.thread == stuck.thread_id()) else {
-                report.push_str(&format!(
-                    "\n  {:?}: not one of the clerks",
-                    stuck.thread_id()
-                ));
-                continue;
-            };
-            let holder = board
-                .iter()
-                .find(|s| s.holds == me.waits_for)
-                .map_or("nobody", |s| s.clerk);
-            report.push_str(&format!(
-                "\n  thread {:?} holds account {} and waits for account {}, held by {holder}",
-                me.clerk, me.holds, me.waits_for
-            ));
-        }
-        report.push_str(
-            "\nexiting with status 0: the demo deadlocked as it should. Fixes: --fix ordering, --fix timeout",
-        );
-        return Some(report);
-    }
-    None
 }

@@ -20,26 +20,28 @@
 //! You will see: a log of two named threads in which both read balance 0 before either writes,
 //! so one deposit is lost; the fixed version's log with both deposits; a log of three async
 //! tasks whose events carry their span (`order{id=2}`) whichever worker thread ran them; and a
-//! stress-loop table: the racy code fails in some plain trials, in nearly every trial with a
-//! yield in the window, and the fix in none.
+//! stress-loop table: the racy code fails in few plain trials (often none), in nearly every
+//! trial with a yield in the window, and the fix in none.
 //!
 //! Python: `logging` with `%(threadName)s` in the format, `asyncio` debug mode
 //! (`PYTHONASYNCIODEBUG=1`), and a loop around a test; Python has no loom.
 //!
 //! Try this: change `Level::INFO` to `Level::DEBUG` and run `--part stress --trials 1
-//! --increments 5` (every increment is logged, with its thread); remove the `yield_now` and see how rarely the plain stress
-//! loop catches the race; run the loom command above and watch it find the lost update every
-//! time.
+//! --increments 5` (every racy increment is logged, with its thread); remove the `yield_now`
+//! from `racy_increment` (in `stress.rs`) and see the widened row fail as rarely as the plain
+//! one; run the loom command above and watch it find the lost update every time.
+
+mod console;
+mod stress;
 
 use std::process::ExitCode;
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use shared::{Table, fmt_duration};
-use tracing::{Instrument, Level, debug, info, info_span};
+use tracing::{Instrument, Level, info, info_span};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -69,9 +71,10 @@ enum Part {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     if args.console {
-        return console();
+        return console::console();
     }
     // Thread names and span context on every line, time since start, to stdout so that the
     // log and the program's own lines come out in one order.
@@ -91,7 +94,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     if run(Part::Stress) {
-        stress(&args);
+        stress::stress(&args);
     }
     ExitCode::SUCCESS
 }
@@ -187,121 +190,12 @@ fn traced_tasks() -> bool {
         "{} of 3 tasks finished, {moved} of them moved between worker threads; every line names its task\n",
         threads.len()
     );
+    if threads.len() != 3 {
+        eprintln!("error: {} of 3 tasks failed", 3 - threads.len());
+    }
     threads.len() == 3
 }
 
 fn thread_name() -> String {
     thread::current().name().unwrap_or("unnamed").to_string()
-}
-
-/// The racy increment with the window held open: a yield between read and write invites the
-/// scheduler to run the other thread exactly there.
-fn racy_increment(counter: &AtomicU64, widen: bool) {
-    let seen = counter.load(Ordering::SeqCst);
-    if widen {
-        thread::yield_now();
-    }
-    debug!(seen, "increment");
-    counter.store(seen + 1, Ordering::SeqCst);
-}
-
-fn fixed_increment(counter: &AtomicU64, widen: bool) {
-    if widen {
-        thread::yield_now();
-    }
-    counter.fetch_add(1, Ordering::SeqCst);
-}
-
-type Increment = fn(&AtomicU64, bool);
-
-/// One stress trial: two threads released together by a barrier; returns the lost updates.
-fn trial(increment: Increment, widen: bool, n: u64) -> u64 {
-    let counter = AtomicU64::new(0);
-    let barrier = Barrier::new(2);
-    thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                barrier.wait();
-                for _ in 0..n {
-                    increment(&counter, widen);
-                }
-            });
-        }
-    });
-    2 * n - counter.load(Ordering::SeqCst)
-}
-
-/// Part 3: the stress loop, the everyday test for concurrent code.
-fn stress(args: &Args) {
-    println!(
-        "== 3. stress loop: {} trials of 2 threads x {} increments",
-        args.trials, args.increments
-    );
-    let variants: [(&str, Increment, bool); 3] = [
-        ("load + store, plain", racy_increment, false),
-        ("load + store, yield in the window", racy_increment, true),
-        ("fetch_add, yield before it", fixed_increment, true),
-    ];
-    let mut table = Table::new(["variant", "failed trials", "first failure", "time"]);
-    let mut failed = Vec::new();
-    for (name, increment, widen) in variants {
-        let start = Instant::now();
-        let (mut fails, mut first) = (0, None);
-        for t in 1..=args.trials {
-            if trial(increment, widen, args.increments) > 0 {
-                fails += 1;
-                first.get_or_insert(t);
-            }
-        }
-        failed.push(fails);
-        table.row([
-            name.to_string(),
-            format!("{fails} of {}", args.trials),
-            first.map_or("-".into(), |t| format!("trial {t}")),
-            fmt_duration(start.elapsed()),
-        ]);
-    }
-    print!("{table}");
-    println!(
-        "stress loops find races by chance: plain {} of {}, widened {} of {}, fixed {}; loom finds them every time:",
-        failed[0], args.trials, failed[1], args.trials, failed[2]
-    );
-    println!(
-        "  RUSTFLAGS=\"--cfg pitfalls_loom\" cargo test -p examples-pitfalls --bins --release --target-dir target/loom -- loom_"
-    );
-}
-
-/// tokio-console: the runtime's tasks, polls and wakers, live. Needs tokio's unstable
-/// instrumentation, so it is built in its own target directory (see the header).
-#[cfg(all(feature = "console", tokio_unstable))]
-fn console() -> ExitCode {
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    else {
-        eprintln!("error: cannot start the tokio runtime");
-        return ExitCode::FAILURE;
-    };
-    runtime.block_on(async {
-        console_subscriber::init();
-        println!("serving tokio-console on 127.0.0.1:6669 for 60 s: run `tokio-console`");
-        let mut tasks = tokio::task::JoinSet::new();
-        for id in 0..10u64 {
-            tasks.spawn(async move {
-                for _ in 0..600 / (id + 1) {
-                    tokio::time::sleep(Duration::from_millis(100 * (id + 1))).await;
-                }
-            });
-        }
-        while tasks.join_next().await.is_some() {}
-    });
-    ExitCode::SUCCESS
-}
-
-#[cfg(not(all(feature = "console", tokio_unstable)))]
-fn console() -> ExitCode {
-    eprintln!(
-        "error: --console needs the `console` feature and tokio_unstable: RUSTFLAGS=\"--cfg tokio_unstable\" cargo run -p examples-pitfalls --features console --target-dir target/console --bin debugging -- --console"
-    );
-    ExitCode::from(2)
 }

@@ -7,8 +7,9 @@
 //! happens on every run; the main thread watches with parking_lot's deadlock detector and
 //! prints the cycle. The fixes: take the lower-numbered fork first (the cycle cannot close:
 //! one philosopher reaches for the same fork first as a neighbour), or a waiter, a semaphore
-//! that lets at most four sit down at once. Each fix reports meals and longest waits per
-//! philosopher, since a deadlock-free table can still be unfair.
+//! that lets at most four sit down at once. Each fix reports the meals each philosopher ate and
+//! the longest it waited to eat, since a deadlock-free table can still be unfair. The watchdog
+//! keeps watching the fixes too: a fixed table that deadlocks after all is reported, exit 1.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin dining_philosophers
@@ -17,17 +18,22 @@
 //!
 //! You will see: five philosophers each holding their left fork, then the detector's cycle of
 //! five, each waiting for a fork its neighbour holds, and exit status 0. With a fix, a table
-//! of meals (all `--meals`) and the longest wait for forks, per philosopher.
+//! of meals eaten (all `--meals`) and the longest wait to eat (for a seat and both forks), per
+//! philosopher.
 //!
 //! Python: five `threading.Lock()` forks and `with left: with right:` in each thread; the same
 //! deadlock, and the same fixes (an ordering, or a `threading.Semaphore(4)` as the waiter).
 //!
-//! Try this: with `--fix waiter`, give the semaphore five permits and the deadlock returns;
-//! with `--fix ordering`, let philosopher 4 take its forks left-first again.
+//! Try this: with `--fix waiter`, give the waiter five permits (`Waiter::new(SEATS)`) and run
+//! it a few times; with `--fix ordering`, let philosopher 4 take its forks left-first again.
+//! Nothing forces the circle in either, yet it closes in some runs, and the watchdog reports
+//! it: a deadlock that tests see only sometimes.
+
+mod watchdog;
 
 use std::process::ExitCode;
-use std::sync::{Barrier, Mutex as StdMutex, PoisonError};
-use std::thread::{self, ThreadId};
+use std::sync::{Barrier, PoisonError};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
@@ -43,8 +49,6 @@ use loom::sync::{Condvar, Mutex as SeatLock};
 use std::sync::{Condvar, Mutex as SeatLock};
 
 const SEATS: usize = 5;
-/// How long the watchdog waits for the deadlock before calling the demo a failure.
-const GIVE_UP_AFTER: Duration = Duration::from_secs(3);
 
 #[derive(Parser, Debug)]
 #[command(
@@ -107,29 +111,23 @@ impl Waiter {
     }
 }
 
-/// Who holds which fork and waits for which, for the watchdog's report.
-static BOARD: StdMutex<Vec<(usize, ThreadId, usize, usize)>> = StdMutex::new(Vec::new());
-
-/// One philosopher's dinner. Returns the longest wait for forks.
+/// One philosopher's dinner. Returns the meals eaten and the longest wait to eat.
 fn dine(
     me: usize,
     forks: &[Mutex<()>; SEATS],
     barrier: &Barrier,
     waiter: &Waiter,
     args: &Args,
-) -> Duration {
+) -> (u32, Duration) {
     let (left, right) = (me, (me + 1) % SEATS);
-    let mut longest = Duration::ZERO;
+    let (mut meals, mut longest) = (0, Duration::ZERO);
     for meal in 0..args.meals {
         let asked = Instant::now();
         match args.fix {
             None => {
                 let _l = forks[left].lock();
                 if meal == 0 {
-                    println!("  philosopher {me} holds fork {left}, reaches for fork {right}");
-                    let mut board = BOARD.lock().unwrap_or_else(|e| e.into_inner());
-                    board.push((me, thread::current().id(), left, right));
-                    drop(board);
+                    watchdog::announce(me, left, right);
                     barrier.wait(); // all five hold their left fork: the circle is closed
                 }
                 let _r = forks[right].lock(); // <- every philosopher blocks here, forever
@@ -156,8 +154,9 @@ fn dine(
                 waiter.leave();
             }
         }
+        meals += 1;
     }
-    longest
+    (meals, longest)
 }
 
 fn eat(args: &Args) {
@@ -165,6 +164,7 @@ fn eat(args: &Args) {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     // 'static so that stuck philosophers can be left behind when main returns.
     let forks: &'static [Mutex<()>; SEATS] =
@@ -185,7 +185,7 @@ fn main() -> ExitCode {
     for me in 0..SEATS {
         let spawned = thread::Builder::new()
             .name(format!("philosopher-{me}"))
-            .spawn(move || dine(me, forks, barrier, waiter, args));
+            .spawn(move || (dine(me, forks, barrier, waiter, args), start.elapsed()));
         match spawned {
             Ok(h) => handles.push(h),
             Err(e) => {
@@ -195,199 +195,65 @@ fn main() -> ExitCode {
         }
     }
 
-    if args.fix.is_none() {
-        // They will never finish: watch instead of joining; returning from main ends them.
-        return match watch(start) {
-            Some(report) => {
-                println!("{report}");
-                ExitCode::SUCCESS
-            }
-            None => {
-                println!(
-                    "no deadlock detected within {}",
-                    fmt_duration(GIVE_UP_AFTER)
-                );
-                ExitCode::FAILURE
-            }
-        };
+    // Watch rather than join: a deadlocked philosopher never returns, and returning from main
+    // ends the process, stuck threads and all. The demo gets a time limit; the fixes run to
+    // the end, unless they deadlock after all (see Try this).
+    let give_up = args.fix.is_none().then_some(watchdog::GIVE_UP_AFTER);
+    let finished = || handles.iter().all(|h| h.is_finished());
+    match (watchdog::watch(start, finished, give_up), args.fix) {
+        (watchdog::Outcome::Deadlock(report), None) => {
+            println!("{report}");
+            println!(
+                "exiting with status 0: the demo deadlocked as it should. Fixes: --fix ordering, --fix waiter"
+            );
+            return ExitCode::SUCCESS;
+        }
+        (watchdog::Outcome::Deadlock(report), Some(_)) => {
+            println!("{report}");
+            eprintln!("error: the fixed table deadlocked");
+            return ExitCode::FAILURE;
+        }
+        (watchdog::Outcome::GaveUp(limit), _) => {
+            eprintln!(
+                "error: no deadlock detected within {}: the demo failed to show it",
+                fmt_duration(limit)
+            );
+            return ExitCode::FAILURE;
+        }
+        (watchdog::Outcome::Finished, None) => {
+            eprintln!("error: every philosopher finished: no deadlock this time");
+            return ExitCode::FAILURE;
+        }
+        (watchdog::Outcome::Finished, Some(_)) => {}
     }
 
-    let mut table = Table::new(["philosopher", "meals", "longest wait for forks"]);
-    let mut waits = Vec::new();
+    let mut table = Table::new(["philosopher", "meals", "longest wait to eat"]);
+    let (mut eaten, mut waits, mut elapsed) = (Vec::new(), Vec::new(), Duration::ZERO);
     for (me, h) in handles.into_iter().enumerate() {
-        let Ok(longest) = h.join() else {
-            eprintln!("error: philosopher {me} panicked");
+        let Ok(((meals, longest), done)) = h.join() else {
+            eprintln!("error: philosopher {me}'s thread panicked");
             return ExitCode::FAILURE;
         };
+        elapsed = elapsed.max(done); // when the last one finished
+        eaten.push(meals);
         waits.push(longest);
-        table.row([
-            me.to_string(),
-            args.meals.to_string(),
-            fmt_duration(longest),
-        ]);
+        table.row([me.to_string(), meals.to_string(), fmt_duration(longest)]);
     }
     print!("{table}");
+    if eaten.iter().any(|&m| m != args.meals) {
+        eprintln!("error: not every philosopher ate {} meals", args.meals);
+        return ExitCode::FAILURE;
+    }
     let (min, max) = (waits.iter().min().unwrap(), waits.iter().max().unwrap());
     println!(
         "no deadlock: all {SEATS} philosophers ate {} meals each in {}; longest waits from {} to {}",
         args.meals,
-        fmt_duration(start.elapsed()),
+        fmt_duration(elapsed),
         fmt_duration(*min),
         fmt_duration(*max)
     );
     ExitCode::SUCCESS
 }
 
-/// Polls parking_lot's detector until it finds the cycle, and describes it.
-fn watch(start: Instant) -> Option<String> {
-    while start.elapsed() < GIVE_UP_AFTER {
-        thread::sleep(Duration::from_millis(50));
-        let cycles = parking_lot::deadlock::check_deadlock();
-        let Some(cycle) = cycles.first() else {
-            continue;
-        };
-        let board = BOARD.lock().unwrap_or_else(|e| e.into_inner());
-        let mut stuck: Vec<_> = board
-            .iter()
-            .filter(|(_, id, _, _)| cycle.iter().any(|t| t.thread_id() == *id))
-            .collect();
-        stuck.sort_by_key(|(me, ..)| *me);
-        let mut report = format!(
-            "deadlock detected after {}: parking_lot found {} threads waiting in a circle",
-            fmt_duration(start.elapsed()),
-            cycle.len()
-        );
-        for (me, _, holds, wants) in stuck {
-            report.push_str(&format!(
-                "\n  philosopher {me} holds fork {holds} and waits for fork {wants}, held by philosopher {wants}"
-            ));
-        }
-        report.push_str("\nexiting with status 0: the demo deadlocked as it should. Fixes: --fix ordering, --fix waiter");
-        return Some(report);
-    }
-    None
-}
-
-/// Every interleaving of three philosophers, one meal each, explored by loom: the naive table
-/// can close the circle (all holding one fork: the deadlock), and neither fix ever does. Run
-/// with `RUSTFLAGS="--cfg pitfalls_loom"` (see race_condition's header).
 #[cfg(all(test, pitfalls_loom))]
-mod loom_models {
-    use super::Waiter;
-    use loom::sync::atomic::{AtomicUsize, Ordering};
-    use loom::sync::{Arc, Mutex};
-
-    const N: usize = 3;
-
-    struct Table {
-        forks: [Mutex<()>; N],
-        waiter: Waiter,
-        /// Philosophers holding their first fork right now.
-        holding: AtomicUsize,
-        fed: AtomicUsize,
-    }
-
-    /// What one explored dinner came to.
-    struct Outcome {
-        circle_closed: bool,
-        fed: usize,
-    }
-
-    /// Three philosophers, each taking forks in the order `pick(me)` gives. When all three hold
-    /// their first fork, each waits for a fork its neighbour holds: that state IS the deadlock.
-    /// The model records it, and the last philosopher puts its fork back instead of waiting
-    /// (so loom can finish exploring rather than hang there).
-    fn dinner(pick: fn(usize) -> (usize, usize), seats: usize) -> Outcome {
-        let table = Arc::new(Table {
-            forks: std::array::from_fn(|_| Mutex::new(())),
-            waiter: Waiter::new(seats),
-            holding: AtomicUsize::new(0),
-            fed: AtomicUsize::new(0),
-        });
-        let dine = move |table: &Table, me: usize| -> bool {
-            let (first, second) = pick(me);
-            table.waiter.sit();
-            let circle_closed = {
-                let _a = table.forks[first].lock().unwrap();
-                // Everyone holds one fork: the circle is closed; this one backs off.
-                let closed = table.holding.fetch_add(1, Ordering::SeqCst) + 1 == N;
-                if !closed {
-                    let _b = table.forks[second].lock().unwrap();
-                    table.fed.fetch_add(1, Ordering::SeqCst);
-                }
-                // Still holding the first fork, so the count is never stale.
-                table.holding.fetch_sub(1, Ordering::SeqCst);
-                closed
-            };
-            table.waiter.leave();
-            circle_closed
-        };
-        let others: Vec<_> = (1..N)
-            .map(|me| {
-                let table = Arc::clone(&table);
-                loom::thread::spawn(move || dine(&table, me))
-            })
-            .collect();
-        let mut circle_closed = dine(&table, 0);
-        for t in others {
-            circle_closed |= t.join().unwrap();
-        }
-        Outcome {
-            circle_closed,
-            fed: table.fed.load(Ordering::SeqCst),
-        }
-    }
-
-    /// Loom explores every interleaving with up to three preemptions (switches away from a
-    /// thread that could go on): 1.5 s here. Unbounded, three threads with a condvar ran for
-    /// more than half an hour; loom's docs suggest a bound of 2 or 3 as finding most bugs.
-    fn model(f: impl Fn() + Sync + Send + 'static) {
-        let mut builder = loom::model::Builder::new();
-        builder.preemption_bound = Some(3);
-        builder.check(f);
-    }
-
-    fn left_then_right(me: usize) -> (usize, usize) {
-        (me, (me + 1) % N)
-    }
-
-    fn lower_first(me: usize) -> (usize, usize) {
-        let (l, r) = left_then_right(me);
-        (l.min(r), l.max(r))
-    }
-
-    #[test]
-    fn loom_finds_the_philosophers_deadlock() {
-        // Outside the model, shared by every explored execution.
-        static CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-        model(|| {
-            // N seats: a waiter who lets everyone sit is no waiter.
-            if dinner(left_then_right, N).circle_closed {
-                CLOSED.store(true, std::sync::atomic::Ordering::SeqCst);
-            }
-        });
-        assert!(
-            CLOSED.load(std::sync::atomic::Ordering::SeqCst),
-            "loom found no interleaving in which every philosopher holds one fork"
-        );
-    }
-
-    #[test]
-    fn loom_proves_the_lock_ordering() {
-        model(|| {
-            let outcome = dinner(lower_first, N);
-            assert!(!outcome.circle_closed);
-            assert_eq!(outcome.fed, N);
-        });
-    }
-
-    #[test]
-    fn loom_proves_the_waiter() {
-        // One seat fewer than philosophers, like the program's four of five.
-        model(|| {
-            let outcome = dinner(left_then_right, N - 1);
-            assert!(!outcome.circle_closed);
-            assert_eq!(outcome.fed, N);
-        });
-    }
-}
+mod loom_models;

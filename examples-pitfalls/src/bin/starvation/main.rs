@@ -5,9 +5,8 @@
 //! readers arriving in a steady stream, the reader count never drops to zero and the writer
 //! waits as long as the stream lasts: nobody is deadlocked, everyone else progresses, and one
 //! thread gets nothing. Here `--readers` threads read for `--hold-ms` at a time, back to back,
-//! for `--duration-ms`, while a writer tries to update every 10 ms. First with that simple
-//! reader-preferring lock (written out below), then with parking_lot's `RwLock`, whose
-//! task-fair policy stops new readers from overtaking a waiting writer.
+//! for `--duration-ms`, while a writer tries to update every 10 ms: first with that simple
+//! reader-preferring lock (below), then with parking_lot's task-fair `RwLock`.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin starvation
@@ -15,21 +14,24 @@
 //!
 //! You will see: with the reader-preferring lock, hundreds of reads let in ahead of the waiting
 //! writer, which waits about the whole `--duration-ms` and completes one or two writes; with
-//! parking_lot's fair lock, none (or a read already on its way in), a wait of about one read
-//! and a write every 10 ms or so; the readers read about as often either way. Then the policy
-//! step by step: a reader inside, the writer waiting, a new reader is let in ahead (simple) or
-//! made to wait (fair).
+//! parking_lot's, none (or a read already on its way in), a wait of about one read and a write
+//! every 10 ms or so; as many reads either way. Then the policy step by step: a reader inside,
+//! the writer waiting, a new reader let in ahead (simple) or made to wait (fair).
 //!
 //! Python: the standard library has no readers-writer lock; the usual hand-written one built
 //! from a `threading.Condition` and a reader count is exactly the reader-preferring kind, with
 //! the same starvation.
 //!
-//! Try this: `--readers 1` (the count reaches zero between reads: no starvation); make the
-//! hand-written lock writer-preferring by refusing new readers while `writers_waiting > 0`.
+//! Try this: `--readers 1` (the count drops to zero between reads, so the writer gets in now
+//! and then, but the reader, straight back, often beats the woken writer to the lock); make
+//! `admits_a_reader` refuse new readers while `writers_waiting > 0` (writer-preferring: no
+//! read overtakes the writer, and now a stream of writers could starve the readers).
+
+mod policy;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Barrier, Condvar, Mutex};
+use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -128,24 +130,6 @@ impl Lock {
         }
     }
 
-    /// Whether a new reader would get in right now, without waiting.
-    fn lets_a_reader_in(&self) -> bool {
-        match self {
-            Lock::Simple(l) => l.state.lock().unwrap().admits_a_reader(),
-            Lock::Fair(l) => l.try_read().is_some(), // (comes in, and leaves at once)
-        }
-    }
-
-    /// Whether a writer waits at the lock (or is inside).
-    fn writer_waiting(&self) -> bool {
-        match self {
-            Lock::Simple(l) => l.state.lock().unwrap().writers_waiting > 0,
-            // parking_lot cannot be asked, but it refuses an upgradable read exactly then (and
-            // while another upgradable read is held, which nothing here takes).
-            Lock::Fair(l) => l.try_upgradable_read().is_none(),
-        }
-    }
-
     fn with_write(&self, f: impl FnOnce()) {
         match self {
             Lock::Simple(l) => {
@@ -168,7 +152,7 @@ struct Run {
     longest_wait: Duration,
 }
 
-fn run(lock: &Lock, args: &Args) -> Run {
+fn run(lock: &Lock, args: &Args) -> Result<Run, String> {
     let (reading, asking) = (&AtomicBool::new(true), &AtomicBool::new(false));
     let (reads, overtakes, writes) = (&AtomicU64::new(0), &AtomicU64::new(0), &AtomicU64::new(0));
     let hold = Duration::from_millis(args.hold_ms);
@@ -207,48 +191,35 @@ fn run(lock: &Lock, args: &Args) -> Run {
         });
         thread::sleep(Duration::from_millis(args.duration_ms));
         reading.store(false, Ordering::Relaxed);
-        let waits = writer.join().unwrap_or_default();
-        Run {
+        let waits = writer
+            .join()
+            .map_err(|_| "the writer's thread panicked".to_string())?;
+        Ok(Run {
             reads: reads.load(Ordering::Relaxed),
             writes: waits.len() as u32,
             overtakes: overtakes.load(Ordering::Relaxed),
             longest_wait: waits.iter().copied().max().unwrap_or_default(),
-        }
-    })
-}
-
-/// The policy, one step at a time: a reader inside, the writer waiting behind it, then a new
-/// reader. Returns whether the lock let the new reader in ahead of the waiting writer.
-fn new_reader_goes_first(lock: &Lock) -> bool {
-    let (inside, leave) = (Barrier::new(2), Barrier::new(2));
-    thread::scope(|s| {
-        s.spawn(|| {
-            lock.with_read(|| {
-                inside.wait();
-                leave.wait();
-            })
-        });
-        inside.wait(); // the first reader is inside
-        s.spawn(|| lock.with_write(|| {}));
-        while !lock.writer_waiting() {
-            thread::sleep(Duration::from_millis(1)); // until the writer waits at the lock
-        }
-        let went_first = lock.lets_a_reader_in();
-        leave.wait(); // the first reader leaves, and the writer gets in
-        went_first
+        })
     })
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
-    let simple_lock = || Lock::Simple(ReaderPreferring::default());
-    let fair_lock = || Lock::Fair(parking_lot::RwLock::new(()));
-    let (simple, fair) = (run(&simple_lock(), &args), run(&fair_lock(), &args));
-
     println!(
         "{} readers reading {} ms at a time for {} ms; one writer trying every 10 ms:",
         args.readers, args.hold_ms, args.duration_ms
     );
+    let simple_lock = || Lock::Simple(ReaderPreferring::default());
+    let fair_lock = || Lock::Fair(parking_lot::RwLock::new(()));
+    let (simple, fair) = match (run(&simple_lock(), &args), run(&fair_lock(), &args)) {
+        (Ok(simple), Ok(fair)) => (simple, fair),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
     let mut table = Table::new([
         "lock",
         "reads",
@@ -273,20 +244,19 @@ fn main() -> ExitCode {
         eprintln!("error: the writer never got in, even with the fair lock");
         return ExitCode::FAILURE;
     }
-    let gaps = match simple.overtakes {
-        0 => " (the readers left gaps this run, so none overtook it: try more --readers)",
-        _ => "",
-    };
+    let gaps = (simple.overtakes == 0)
+        .then_some(" (the readers left gaps this run, so none overtook it: try more --readers)");
     println!(
-        "the writer was overtaken by {} reads and waited up to {} with the reader-preferring lock ({} writes){gaps}; by {} reads and up to {} with the fair one ({} writes)",
+        "the writer was overtaken by {} reads and waited up to {} with the reader-preferring lock ({} writes){}; by {} reads and up to {} with the fair one ({} writes)",
         simple.overtakes,
         fmt_duration(simple.longest_wait),
         simple.writes,
+        gaps.unwrap_or_default(),
         fair.overtakes,
         fmt_duration(fair.longest_wait),
         fair.writes
     );
-    let policy = |lock: &Lock| match new_reader_goes_first(lock) {
+    let policy = |lock: &Lock| match policy::new_reader_goes_first(lock) {
         true => "lets it in ahead of the writer",
         false => "makes it wait behind the writer",
     };

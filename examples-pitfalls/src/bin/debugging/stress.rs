@@ -1,0 +1,90 @@
+//! Part 3: the stress loop, the everyday test for concurrent code. It finds a race only when
+//! the scheduler happens to interleave the threads inside the race window; a `yield_now` in the
+//! window invites it to, which is how a stress test is made to find more.
+
+use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+use std::time::Instant;
+
+use shared::{Table, fmt_duration};
+use tracing::debug;
+
+use crate::Args;
+
+/// The racy increment with the window held open: a yield between read and write invites the
+/// scheduler to run the other thread exactly there.
+fn racy_increment(counter: &AtomicU64, widen: bool) {
+    let seen = counter.load(Ordering::SeqCst);
+    if widen {
+        thread::yield_now();
+    }
+    debug!(seen, "increment");
+    counter.store(seen + 1, Ordering::SeqCst);
+}
+
+fn fixed_increment(counter: &AtomicU64, widen: bool) {
+    if widen {
+        thread::yield_now();
+    }
+    counter.fetch_add(1, Ordering::SeqCst);
+}
+
+type Increment = fn(&AtomicU64, bool);
+
+/// One stress trial: two threads released together by a barrier; returns the lost updates.
+fn trial(increment: Increment, widen: bool, n: u64) -> u64 {
+    let counter = AtomicU64::new(0);
+    let barrier = Barrier::new(2);
+    thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                barrier.wait();
+                for _ in 0..n {
+                    increment(&counter, widen);
+                }
+            });
+        }
+    });
+    2 * n - counter.load(Ordering::SeqCst)
+}
+
+/// Part 3: the stress loop, the everyday test for concurrent code.
+pub fn stress(args: &Args) {
+    println!(
+        "== 3. stress loop: {} trials of 2 threads x {} increments",
+        args.trials, args.increments
+    );
+    let variants: [(&str, Increment, bool); 3] = [
+        ("load + store, plain", racy_increment, false),
+        ("load + store, yield in the window", racy_increment, true),
+        ("fetch_add, yield before it", fixed_increment, true),
+    ];
+    let mut table = Table::new(["variant", "failed trials", "first failure", "time"]);
+    let mut failed = Vec::new();
+    for (name, increment, widen) in variants {
+        let start = Instant::now();
+        let (mut fails, mut first) = (0, None);
+        for t in 1..=args.trials {
+            if trial(increment, widen, args.increments) > 0 {
+                fails += 1;
+                first.get_or_insert(t);
+            }
+        }
+        failed.push(fails);
+        table.row([
+            name.to_string(),
+            format!("{fails} of {}", args.trials),
+            first.map_or("-".into(), |t| format!("trial {t}")),
+            fmt_duration(start.elapsed()),
+        ]);
+    }
+    print!("{table}");
+    println!(
+        "stress loops find races by chance: plain {} of {}, widened {} of {}, fixed {}; loom finds them every time:",
+        failed[0], args.trials, failed[1], args.trials, failed[2]
+    );
+    println!(
+        "  RUSTFLAGS=\"--cfg pitfalls_loom\" cargo test -p examples-pitfalls --bins --release --target-dir target/loom -- loom_"
+    );
+}
