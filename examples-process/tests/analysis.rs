@@ -35,6 +35,8 @@ fn merged_answers_equal_the_sequential_pass() {
     assert_refused(DATA_ANALYSIS, &["--rows", "0"]);
     assert_refused(DATA_ANALYSIS, &["--workers", "0"]);
     assert_refused(DATA_ANALYSIS, &["--top", "x"]);
+    // 100,000,000 rows would write about 3 GiB of CSV: past the cap on disk, refused first.
+    assert_refused(DATA_ANALYSIS, &["--rows", "100000000"]);
     assert_eq!(
         survivors(DATA_ANALYSIS),
         Vec::<u32>::new(),

@@ -48,10 +48,25 @@ fn every_run_writes_the_same_bytes() {
     assert!(w.failures().is_empty(), "{:?}", w.failures());
     assert!(w.count("rayon-3") >= 3, "{:?}", w.dir);
     assert_eq!(w.count("processes-3"), 3);
-    assert_verdict(r.line("rayon: "), ratio(r.row("rayon")[5]), 5);
+    // Five workers asked for, three with an image: five rayon threads, of which three had
+    // one, and three processes started. The table and the verdicts say so.
+    assert_eq!(r.row("rayon")[1], "5 (3 with images)");
+    assert_eq!(r.row("processes")[1], "3");
+    for approach in ["rayon", "processes"] {
+        let row = r.row(approach);
+        let line = r.line(&format!("{approach}: "));
+        assert!(line.contains("on 3 worker"), "{line}");
+        assert_verdict(line, ratio(row[5]), 3);
+    }
     assert_refused(IMAGE_PROCESSING, &["--images", "0"]);
     assert_refused(IMAGE_PROCESSING, &["--size", "8"]);
     assert_refused(IMAGE_PROCESSING, &["--size", "100000"]);
+    // Past the caps on disk (2.3 TiB of images) and on memory (4 images of 8192x8192 at once).
+    assert_refused(IMAGE_PROCESSING, &["--images", "10000", "--size", "8192"]);
+    assert_refused(
+        IMAGE_PROCESSING,
+        &["--images", "4", "--size", "8192", "--workers", "4"],
+    );
     assert_eq!(
         survivors(IMAGE_PROCESSING),
         Vec::<u32>::new(),

@@ -72,6 +72,11 @@ fn waiting_is_io_bound_and_computing_is_cpu_bound() {
     assert!(r.success(), "{}", r.stderr);
     assert_eq!(verdict(&r, "sh -c").2, "CPU-bound", "{}", r.stdout);
 
+    // A command that fails is work that failed: exit 1, and no verdict on it.
+    let r = run(IO_OR_CPU, &["--", "false"]);
+    common::assert_work_failed(&r, "error: 1 of 1 workloads failed");
+    assert!(!r.stdout.contains("-bound"), "{}", r.stdout);
+
     assert_refused(IO_OR_CPU, &["--", "no-such-command-here"]);
     assert_refused(IO_OR_CPU, &["--requests", "0"]);
 }

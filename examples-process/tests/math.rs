@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused};
+use common::{Witness, assert_refused, assert_verdict, ratio};
 
 const PARALLEL_MATH: &str = env!("CARGO_BIN_EXE_parallel_math");
 
@@ -43,6 +43,22 @@ fn every_split_gives_the_same_bits() {
     assert!((mc - std::f64::consts::PI).abs() < 0.01, "{mc}");
     assert!((integral - std::f64::consts::PI).abs() < 1e-9, "{integral}");
     assert!(r.stdout.contains("the same bits from every run"));
+    // Each approach's verdict names its fastest row and agrees with that row's ratio.
+    for kind in ["threads", "processes"] {
+        let line = r.line(&format!("fastest {kind}: "));
+        let wall = line
+            .split(": ")
+            .nth(1)
+            .and_then(|w| w.split(',').next())
+            .unwrap();
+        let workers = common::number_after(line, " on ").to_string();
+        let row = rows
+            .iter()
+            .find(|row| row[0] == kind && row[1] == workers && row[4] == wall)
+            .unwrap_or_else(|| panic!("no {kind} row with {wall}:\n{}", r.stdout));
+        assert!(line.contains(&format!(" {} ", row[5])), "{line} vs {row:?}");
+        assert_verdict(line, ratio(row[5]), row[1].parse().unwrap());
+    }
     // On W workers, all W threads (or processes) were computing their chunks at one moment:
     // a barrier inside each that a sequential run never passes. The speedup that buys is the
     // program's output in a release build, not a test's business.
@@ -54,4 +70,5 @@ fn every_split_gives_the_same_bits() {
     assert_refused(PARALLEL_MATH, &["--workers", "0"]);
     assert_refused(PARALLEL_MATH, &["--samples", "10"]);
     assert_refused(PARALLEL_MATH, &["--workers", "1,x"]);
+    assert_refused(PARALLEL_MATH, &["--workers", "1,300"]); // more workers than the 256 chunks
 }

@@ -1,6 +1,6 @@
 //! `process_memory`: a process holds more memory than a thread, and a thread more than an
-//! async task; a process's own share (PSS) is less than its RSS. The times to spawn and to
-//! start are printed, not asserted: they are wall-clock figures.
+//! async task; a process's private pages are fewer than its PSS, and its PSS less than its
+//! RSS. The times to spawn and to start are printed, not asserted: they are wall-clock figures.
 
 #[path = "../../testing/common.rs"]
 mod common;
@@ -22,8 +22,11 @@ fn processes_hold_more_than_threads_which_hold_more_than_tasks() {
     // Resident memory per unit: pages in use, which no scheduling changes.
     assert!(kib(p[4]) > 3.0 * kib(t[4]), "{p:?} vs {t:?}");
     assert!(kib(t[4]) > 3.0 * kib(a[4]), "{t:?} vs {a:?}");
-    // Most of a process's pages are shared with its siblings: its own share is smaller.
-    assert!(kib(p[5]) < kib(p[4]), "{p:?}");
+    // Most of a process's pages are shared with its siblings: its private pages are fewer,
+    // and its PSS (private plus a share of the shared ones) lies between the two.
+    let (rss, private, pss) = (kib(p[4]), kib(p[5]), kib(p[6]));
+    assert!(private < pss && pss < rss, "{p:?}");
+    assert_eq!((t[5], t[6], a[5], a[6]), ("-", "-", "-", "-"));
     // --json: one object per unit (5 tasks may not grow the heap by a page: RSS 0 is fine).
     let r = run(PROCESS_MEMORY, &["--count", "5", "--json"]);
     assert!(r.success(), "{}", r.stderr);
@@ -33,6 +36,8 @@ fn processes_hold_more_than_threads_which_hold_more_than_tasks() {
         .map(|j| j["unit"].as_str().unwrap().into())
         .collect();
     assert_eq!(units, ["process", "thread", "async task"]);
+    let process = &r.json_lines()[0];
+    assert!(process["private_kib"].as_f64().unwrap() < process["pss_kib"].as_f64().unwrap());
     for j in r.json_lines() {
         assert!(
             j["spawn_join_s"].as_f64().unwrap() > 0.0 && j["rss_kib"].as_f64().unwrap() >= 0.0,
@@ -41,6 +46,7 @@ fn processes_hold_more_than_threads_which_hold_more_than_tasks() {
     }
     assert_refused(PROCESS_MEMORY, &["--count", "0"]);
     assert_refused(PROCESS_MEMORY, &["--count", "1000000"]);
+    assert_refused(PROCESS_MEMORY, &["--count", "300"]); // past the cap on processes
     assert_eq!(
         survivors(PROCESS_MEMORY),
         Vec::<u32>::new(),

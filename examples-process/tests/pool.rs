@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, kib, run, run_env};
+use common::{Witness, assert_refused, assert_verdict, kib, ratio, run, run_env};
 
 const PROCESS_POOL: &str = env!("CARGO_BIN_EXE_process_pool");
 
@@ -25,8 +25,18 @@ fn the_pool_matches_the_sequential_count() {
     // How much faster that is, is the programs' own output and the benchmark's (~1.9x).
     assert!(w.count("processes-2") >= 2, "{:?}", w.dir);
     assert!(w.count("rayon-2") >= 2, "{:?}", w.dir);
-    // The pool's memory counts every worker's own peak on top of the parent's.
+    // The pool's memory counts every worker's own peak on top of the parent's, and the
+    // memory line says what the table shows.
     assert!(kib(pool[5]) > kib(rayon[5]), "{pool:?} vs {rayon:?}");
+    let memory = r.line("memory: ");
+    assert!(
+        memory.contains(pool[5]) && memory.contains(rayon[5]),
+        "{memory}"
+    );
+    assert!(memory.contains("processes pay in memory"), "{memory}");
+    // The verdicts quote the table's ratios and say "shows" only where the ratio does.
+    assert_verdict(r.line("processes: "), ratio(pool[6]), 2);
+    assert_verdict(r.line("rayon: "), ratio(rayon[6]), 2);
 }
 
 #[test]
@@ -56,6 +66,7 @@ fn json_rows_and_tiny_or_odd_jobs() {
         ),
         (Some(3), Some(100000), Some(9592))
     );
+    assert_eq!(j["busy"], 3);
     for field in ["wall_s", "cpu_s"] {
         assert!(j[field].as_f64().unwrap() > 0.0, "{field}: {j}");
     }
@@ -77,10 +88,15 @@ fn json_rows_and_tiny_or_odd_jobs() {
         &w.env(None),
     );
     assert!(r.success(), "{}{}{:?}", r.stdout, r.stderr, w.failures());
-    assert_eq!(r.row("processes")[2], "4");
+    assert_eq!(r.row("processes")[1..3], ["8 (2 with jobs)", "4"]);
+    // One approach alone: no sequential run to compare with, so no speedup is claimed.
+    assert_eq!(r.row("processes")[6], "-");
+    assert!(!r.stdout.contains("faster"), "{}", r.stdout);
     assert!(w.failures().is_empty(), "{:?}", w.failures());
     assert_eq!(w.count("processes-2"), 2);
     assert_refused(PROCESS_POOL, &["--workers", "0"]);
     assert_refused(PROCESS_POOL, &["--limit", "1"]);
     assert_refused(PROCESS_POOL, &["--mode", "threads"]);
+    // 100,000,000 jobs of one number: past the cap on memory, refused before any work.
+    assert_refused(PROCESS_POOL, &["--limit", "100000000", "--chunk", "1"]);
 }

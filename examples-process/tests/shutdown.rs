@@ -45,6 +45,10 @@ fn a_signal_drains_the_pool_and_nothing_is_lost() {
         r.stdout
     );
     assert!(r.stdout.contains("drained cleanly"));
+    // The program's own SIGINT, named, with the count of jobs in flight that the ledger gives.
+    let [_, in_flight, ..] = ledger(&r);
+    let said = format!("SIGINT: no new jobs, finishing {in_flight} in flight");
+    assert!(r.stdout.contains(&said), "{said}\n{}", r.stdout);
 
     // From outside, SIGINT and SIGTERM alike, sent after the first answer of a long batch.
     for signal in ["INT", "TERM"] {
@@ -58,14 +62,13 @@ fn a_signal_drains_the_pool_and_nothing_is_lost() {
         ];
         let pool = Server::start_after(GRACEFUL_SHUTDOWN, &args, "job ");
         pool.signal(signal);
+        // A second signal changes nothing: the drain goes on and the ledger still comes.
+        pool.signal(signal);
         let r = pool.finish();
         assert_eq!(r.code, Some(0), "SIG{signal}: {}", r.stdout);
-        assert!(
-            r.stdout.contains("signal received: no new jobs"),
-            "{}",
-            r.stdout
-        );
-        let [done, _, not_started, lost, twice] = ledger(&r);
+        let [done, in_flight, not_started, lost, twice] = ledger(&r);
+        let said = format!("SIG{signal}: no new jobs, finishing {in_flight} in flight");
+        assert!(r.stdout.contains(&said), "{said}\n{}", r.stdout);
         assert!(not_started > 0 && done >= 1, "SIG{signal}: {}", r.stdout);
         assert_eq!(
             (done + not_started, lost, twice),
@@ -75,6 +78,7 @@ fn a_signal_drains_the_pool_and_nothing_is_lost() {
         );
     }
     assert_refused(GRACEFUL_SHUTDOWN, &["--interrupt-after", "41"]);
+    assert_refused(GRACEFUL_SHUTDOWN, &["--interrupt-after", "40"]); // none left to stop
     assert_refused(GRACEFUL_SHUTDOWN, &["--workers", "0"]);
     assert_eq!(
         survivors(GRACEFUL_SHUTDOWN),

@@ -38,11 +38,9 @@ fn children_report_how_they_ended_and_run_side_by_side() {
     // barrier that only the last of the four could open.
     assert_eq!(w.failures(), Vec::<String>::new());
     assert_eq!(w.count("sleepers-4"), 4);
-    // One after another, four sleeps of 300 ms follow each other: at least 1.2 s.
+    // The summary's ratio is the table's (the times themselves are not asserted).
     let seq = ms(r.row("one after another")[2]);
     let par = ms(r.row("all at once")[2]);
-    assert!(seq >= 1150.0, "{}", r.stdout);
-    // The summary's ratio is the table's.
     let summary = r.line("4 children sleeping 300 ms");
     let printed: f64 = summary
         .split_once(" (")
@@ -60,6 +58,8 @@ fn children_report_how_they_ended_and_run_side_by_side() {
 #[test]
 fn bad_input_is_refused() {
     assert_refused(SPAWN_PROCESSES, &["--children", "0"]);
+    assert_refused(SPAWN_PROCESSES, &["--children", "1"]); // nothing to run side by side
+    assert_refused(SPAWN_PROCESSES, &["--children", "201"]);
     assert_refused(SPAWN_PROCESSES, &["--sleep-ms", "x"]);
     assert_refused(SPAWN_PROCESSES, &["stray"]);
 }

@@ -8,25 +8,30 @@
 //! and its context switches: voluntary ones happen when it blocks waiting for something,
 //! involuntary ones when the scheduler takes the core away while it still wants to run. On a
 //! busy machine a computing program also spends time ready to run but waiting for a core;
-//! the kernel counts that too (`/proc/PID/schedstat`), and it counts as wanting the CPU. With
-//! no command it measures two of its own: blocking HTTP requests to a slow loopback server,
-//! and counting primes. Give any command after `--` to classify that instead.
+//! the kernel counts that too (`/proc/PID/schedstat`), and it counts as wanting the CPU. It
+//! counts it per thread, and this reads the child's main thread only: for a command that
+//! computes on several threads or in children of its own, the queued time is a lower bound
+//! (its CPU time counts them all). With no command it measures two of its own, each working
+//! on one thread: blocking HTTP requests to a slow loopback server, and counting primes. Give
+//! any command after `--` to classify that instead; a command that fails is reported, not
+//! classified (exit status 1).
 //!
 //! Run:
 //!   cargo run --release -p examples-process --bin io_or_cpu
 //!   cargo run --release -p examples-process --bin io_or_cpu -- -- sleep 1
 //!   cargo run --release -p examples-process --bin io_or_cpu -- -- sh -c 'i=0; while [ $i -lt 500000 ]; do i=$((i+1)); done'
 //!
-//! You will see: for each workload its wall time, CPU time, time queued for a core, the share
-//! of the wall time it was running or ready to run, and its switches; a verdict
-//! (`I/O-bound, waiting 99% of the time`, `CPU-bound, computing 100% of the time`, with the
-//! time it waited for a core when the machine was busy) and the guide's advice for that kind.
+//! You will see: per workload its wall time, CPU time, time its main thread was queued for a
+//! core, the share of the wall time it was running or ready to run, and its switches; a
+//! verdict (`I/O-bound, waiting 99% of the time`, `CPU-bound, computing 100% of the time`, and
+//! the time queued for a core if the machine was busy) and the guide's advice for that kind.
 //!
 //! Python: `time.perf_counter()` against `time.process_time()`, or `cProfile`, before picking
 //! asyncio, threads or multiprocessing.
 //!
-//! Try this: `-- cargo build` in a project (mixed: compiling is CPU, waiting on the linker is
-//! not); `-- curl -s http://example.com` where the network is reachable; `-- gzip -k` on a big file.
+//! Try this: `-- cargo build` in a fresh project (rustc on every core: more CPU time than
+//! wall time, CPU-bound); `-- curl -s http://example.com` (I/O-bound); `-- gzip -k` on a big
+//! file that was just read (cached: compressing, CPU-bound).
 
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -90,11 +95,13 @@ fn cpu_workload(limit: u64) -> u64 {
 struct Profile {
     wall: Duration,
     cpu: Duration,
-    /// Ready to run but waiting for a core (the child's main thread); `None` without /proc.
+    /// Ready to run but waiting for a core: the child's main thread only (the kernel counts
+    /// it per thread); `None` without /proc.
     queued: Option<Duration>,
     voluntary: u64,
     involuntary: u64,
     status: String,
+    succeeded: bool,
 }
 
 /// Runs `cmd` to the end and takes the difference in the children's resource usage. Only one
@@ -114,11 +121,13 @@ fn profile(mut cmd: Command) -> Result<Profile, std::io::Error> {
         voluntary: after.voluntary_switches - before.voluntary_switches,
         involuntary: after.involuntary_switches - before.involuntary_switches,
         status: status.to_string(),
+        succeeded: status.success(),
     })
 }
 
-/// How long process `pid` was ready to run but had no core, once it has ended. An ended
-/// child stays a zombie until it is waited for, and /proc still shows its counts until then.
+/// How long the main thread of process `pid` was ready to run but had no core, once it has
+/// ended. An ended child stays a zombie until it is waited for, and /proc still shows its
+/// main thread's counts until then (its other threads are gone by then).
 fn queued_for_a_core(pid: u32) -> Option<Duration> {
     loop {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -161,12 +170,12 @@ fn classify(p: &Profile) -> (&'static str, &'static str) {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     match args.workload {
         Some(Workload::Io) => {
             let Some(url) = &args.url else {
-                eprintln!("error: the I/O workload needs --url");
-                return ExitCode::from(2);
+                return shared::cli::usage_error("the I/O workload needs --url");
             };
             return match io_workload(url, args.requests) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -183,73 +192,53 @@ fn main() -> ExitCode {
         None => {}
     }
     // The built-in I/O workload calls a server in this process; the child's usage is its own.
-    let fixture;
-    let mut runs: Vec<(String, Command)> = Vec::new();
-    if let Some((program, rest)) = args.command.split_first() {
+    let mut _server = None;
+    let runs = if let Some((program, rest)) = args.command.split_first() {
         let mut cmd = Command::new(program);
         cmd.args(rest);
-        runs.push((args.command.join(" "), cmd));
+        vec![(args.command.join(" "), cmd)]
     } else {
-        fixture = match Fixture::start() {
-            Ok(f) => f,
+        match built_ins(&args) {
+            Ok((fixture, runs)) => {
+                _server = Some(fixture);
+                runs
+            }
             Err(e) => {
-                eprintln!("error: cannot start the loopback server: {e}");
+                eprintln!("error: {e}");
                 return ExitCode::FAILURE;
             }
-        };
-        let me = match std::env::current_exe() {
-            Ok(me) => me,
-            Err(e) => {
-                eprintln!("error: cannot find this program: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        let url = fixture.delay_url(Duration::from_millis(args.delay_ms));
-        let mut io = Command::new(&me);
-        io.args([
-            "--workload",
-            "io",
-            "--url",
-            &url,
-            "--requests",
-            &args.requests.to_string(),
-        ]);
-        let mut cpu = Command::new(&me);
-        cpu.args(["--workload", "cpu", "--limit", &args.limit.to_string()]);
-        cpu.stdout(std::process::Stdio::null());
-        runs.push((
-            format!("{} HTTP requests of {} ms", args.requests, args.delay_ms),
-            io,
-        ));
-        runs.push((format!("primes below {}", args.limit), cpu));
-    }
+        }
+    };
     let mut table = Table::new([
         "workload",
         "wall",
         "cpu",
-        "queued",
+        "queued (main thread)",
         "(cpu+queued)/wall",
         "voluntary sw",
         "involuntary sw",
         "verdict",
     ]);
-    let mut advice = Vec::new();
+    let (mut advice, mut failed) = (Vec::new(), Vec::new());
     for (name, cmd) in runs {
         let p = match profile(cmd) {
             Ok(p) => p,
             Err(e) => {
-                eprintln!("error: cannot run {name:?}: {e}");
-                return ExitCode::from(2);
+                return shared::cli::usage_error(format!("cannot run {name:?}: {e}"));
             }
         };
+        if !p.succeeded {
+            // Work that failed is not classified: its usage says nothing about the real job.
+            failed.push(format!("{name:?} ended with {}", p.status));
+            continue;
+        }
         let (verdict, why) = classify(&p);
         let busy = wanted(&p);
-        let queued = p.queued.map_or("-".into(), fmt_duration);
         table.row([
             name.clone(),
             fmt_duration(p.wall),
             fmt_duration(p.cpu),
-            queued,
+            p.queued.map_or("-".into(), fmt_duration),
             format!("{busy:.2}"),
             p.voluntary.to_string(),
             p.involuntary.to_string(),
@@ -275,11 +264,37 @@ fn main() -> ExitCode {
             }
             _ => {}
         }
-        advice.push(format!("{name}: {verdict}, {share} ({}); {why}", p.status));
+        advice.push(format!("{name}: {verdict}, {share}; {why}"));
     }
-    print!("{table}");
-    for a in advice {
+    if !advice.is_empty() {
+        print!("{table}");
+    }
+    for a in &advice {
         println!("{a}");
     }
+    if !failed.is_empty() {
+        let (n, of) = (failed.len(), failed.len() + advice.len());
+        eprintln!("error: {n} of {of} workloads failed: {}", failed.join("; "));
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
+}
+
+type Runs = Vec<(String, Command)>;
+
+/// The two built-in workloads, this program again: a client of the loopback server returned
+/// with them, and counting primes.
+fn built_ins(args: &Args) -> Result<(Fixture, Runs), String> {
+    let fixture = Fixture::start().map_err(|e| format!("cannot start the loopback server: {e}"))?;
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let url = fixture.delay_url(Duration::from_millis(args.delay_ms));
+    let mut io = Command::new(&me);
+    io.args(["--workload", "io", "--url", &url])
+        .args(["--requests", &args.requests.to_string()]);
+    let mut cpu = Command::new(&me);
+    cpu.args(["--workload", "cpu", "--limit", &args.limit.to_string()])
+        .stdout(std::process::Stdio::null());
+    let io_name = format!("{} HTTP requests of {} ms", args.requests, args.delay_ms);
+    let cpu_name = format!("primes below {}", args.limit);
+    Ok((fixture, vec![(io_name, io), (cpu_name, cpu)]))
 }

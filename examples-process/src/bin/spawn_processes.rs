@@ -18,10 +18,13 @@
 //! (N x sleep) and all at once (about one sleep).
 //!
 //! Python: `subprocess.run([...], capture_output=True, env=...)`, `Popen(...).wait()`, and
-//! `multiprocessing.Process(target=f).start()` / `.join()`, which re-runs Python itself.
+//! `multiprocessing.Process(target=f).start()` / `.join()`; with the "spawn" start method (the
+//! default on macOS and Windows) that runs Python again, as this program runs itself.
 //!
 //! Try this: `--children 50`: spawning costs about a millisecond each, waiting costs nothing;
-//! delete the `wait` loop in `all_at_once` and look for `<defunct>` in `ps` while it sleeps.
+//! in `all_at_once`, replace the `wait` loop with `std::thread::sleep(Duration::from_secs(30))`
+//! and run `ps -o pid,stat,cmd --ppid PID` meanwhile: once their sleep ends, the children
+//! show as `Z` (`<defunct>`), zombies that nobody waited for.
 
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
@@ -35,7 +38,7 @@ use shared::{Table, fmt_duration, fmt_faster};
 #[command(about = "std::process: spawn, wait, exit codes, captured output, args and environment")]
 struct Args {
     /// Sleeping children for the last part, first one after another, then all at once.
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=200))]
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(0..=200))]
     children: u32,
     /// How long each sleeping child sleeps, in milliseconds.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=10_000))]
@@ -229,13 +232,19 @@ fn all_at_once(n: u32, ms: u64) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     if let Some(role) = args.child {
         return child(role, &args.rest);
     }
     if !args.rest.is_empty() {
-        eprintln!("error: unexpected argument {:?}", args.rest[0]);
-        return ExitCode::from(2);
+        return shared::cli::usage_error(format!("unexpected argument {:?}", args.rest[0]));
+    }
+    if args.children < 2 {
+        return shared::cli::usage_error(format!(
+            "--children {}: it takes at least 2 children to show them running side by side",
+            args.children
+        ));
     }
     let result = show_children().and_then(|()| {
         let seq = one_after_another(args.children, args.sleep_ms)?;

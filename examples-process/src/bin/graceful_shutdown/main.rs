@@ -1,40 +1,45 @@
 //! Graceful shutdown: Ctrl-C (SIGINT) or SIGTERM to a pool of worker processes stops it taking
 //! work, lets the jobs in flight finish, reports, and exits 0.
 //!
-//! A signal handler may do almost nothing safely, so it only sets a flag (signal-hook does the
-//! registering); the feeder threads check the flag before handing a worker its next job. The
-//! jobs already sent are finished and counted, the rest are reported as not started, and
-//! every worker is sent EOF and waited for. The workers run in their own process group, so a
-//! Ctrl-C typed in the terminal reaches the parent only: the parent decides when they stop,
-//! instead of every worker dying mid-job. A second Ctrl-C changes nothing: the wait is at most
-//! one job long (make it a forced quit if your jobs are long). With no signal from outside, the program interrupts itself after
-//! `--interrupt-after` jobs, so that it shows the whole story on its own and always ends.
+//! A signal handler may do almost nothing safely, so it only records the signal in a flag
+//! (signal-hook does the registering); the feeder threads check the flag before handing a
+//! worker its next job. The jobs already sent are finished and counted, the rest are reported
+//! as not started, and every worker is sent EOF and waited for. The workers run in their own
+//! process group, so a Ctrl-C typed in the terminal reaches the parent only: the parent
+//! decides when they stop, instead of every worker dying mid-job. A second Ctrl-C changes
+//! nothing: the wait is at most one job long (with long jobs, make a second signal a forced
+//! quit, for example with `signal_hook::flag::register_conditional_shutdown`). With no signal
+//! from outside, the program interrupts itself after `--interrupt-after` jobs, so that it
+//! shows the whole story on its own and always ends.
 //!
 //! Run:
 //!   cargo run -p examples-process --bin graceful_shutdown
 //!   cargo run -p examples-process --bin graceful_shutdown -- --interrupt-after 0 --jobs 400
 //!     (then press Ctrl-C, or `kill -TERM <pid>` from another terminal)
 //!
-//! You will see: jobs finishing on two workers, `SIGINT: no new jobs, finishing 2 in flight`,
-//! the last answers arriving after it, and a ledger: done + not started = all jobs, none
-//! lost, none done twice.
+//! You will see: jobs finishing on two workers, then `SIGINT: no new jobs, finishing 1 in
+//! flight` (the program's own SIGINT comes as one worker hands in a job, while the other still
+//! holds one; a Ctrl-C of yours usually finds both busy: 2), the answers in flight arriving
+//! after it, and a ledger: done + not started = all jobs, none lost, none done twice.
 //!
 //! Python: `signal.signal(SIGINT, handler)` setting a flag, `pool.close(); pool.join()`
 //! (finish what was submitted) rather than `pool.terminate()` (kill it mid-job).
 //!
 //! Try this: `--interrupt-after 0 --jobs 400` and a Ctrl-C; remove the `process_group(0)` line
-//! and press Ctrl-C: the workers die with the job in their hands and the pool reports them.
+//! in `worker.rs` and press Ctrl-C: the workers die with the job in their hands, and the pool
+//! says so and exits 1.
 
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+mod worker;
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use clap::Parser;
-use serde::{Deserialize, Serialize};
 use signal_hook::consts::{SIGINT, SIGTERM};
+use worker::{Answer, Job, Worker, start_worker};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -58,76 +63,6 @@ struct Args {
     worker: bool,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Job {
-    id: u32,
-    start: u64,
-    end: u64,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Answer {
-    id: u32,
-    primes: u64,
-}
-
-fn count_primes(start: u64, end: u64) -> u64 {
-    let is_prime = |n: u64| {
-        n >= 2
-            && (2..)
-                .take_while(|d| d * d <= n)
-                .all(|d| !n.is_multiple_of(d))
-    };
-    (start..end).filter(|&n| is_prime(n)).count() as u64
-}
-
-/// Worker mode: answer jobs until stdin closes. No signal handling here: the worker is in
-/// its own process group, and the parent ends it by closing the pipe.
-fn worker() -> ExitCode {
-    let mut out = std::io::stdout().lock();
-    for line in std::io::stdin().lock().lines() {
-        let Some(job) = line.ok().and_then(|l| serde_json::from_str::<Job>(&l).ok()) else {
-            eprintln!("error: worker got a line that is not a job");
-            return ExitCode::FAILURE;
-        };
-        let answer = Answer {
-            id: job.id,
-            primes: count_primes(job.start, job.end),
-        };
-        let text = serde_json::to_string(&answer).unwrap_or_default();
-        if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
-            return ExitCode::FAILURE;
-        }
-    }
-    ExitCode::SUCCESS
-}
-
-struct Worker {
-    child: Child,
-    to: BufWriter<ChildStdin>,
-    from: BufReader<ChildStdout>,
-}
-
-fn start_worker() -> Result<Worker, String> {
-    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let mut child = Command::new(me)
-        .arg("--worker")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        // Its own process group: a Ctrl-C in the terminal goes to the parent alone.
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start a worker: {e}"))?;
-    let (Some(to), Some(from)) = (child.stdin.take(), child.stdout.take()) else {
-        return Err("a worker without pipes".into());
-    };
-    Ok(Worker {
-        child,
-        to: BufWriter::new(to),
-        from: BufReader::new(from),
-    })
-}
-
 /// What the pool knows about each job: how many times it was sent and what came back.
 struct Ledger {
     sent: Vec<u32>,
@@ -139,62 +74,78 @@ struct Ledger {
 }
 
 impl Ledger {
-    /// Says once, from whichever feeder notices first, that the stop was seen.
-    fn announce(&mut self) {
+    /// Says once, from whichever feeder notices first, which signal came and how many jobs
+    /// the workers hold at that moment (sent, not yet answered): those will still finish.
+    fn announce(&mut self, signal: usize) {
         if !self.announced {
             self.announced = true;
-            println!("signal received: no new jobs; finishing the ones in flight");
+            let name = if signal == SIGTERM as usize {
+                "SIGTERM"
+            } else {
+                "SIGINT"
+            };
+            let sent: u32 = self.sent.iter().sum();
+            let in_flight = sent as usize - self.done;
+            println!("{name}: no new jobs, finishing {in_flight} in flight");
         }
     }
 }
 
-/// Feeds one worker until there are no jobs left or a stop is asked for.
+/// Feeds one worker until there are no jobs left or a signal came (`signal` is its number,
+/// 0 until then).
 fn feed(
     n: usize,
     mut w: Worker,
     args: &Args,
     next: &AtomicUsize,
-    stop: &AtomicBool,
+    signal: &AtomicUsize,
     ledger: &Mutex<Ledger>,
 ) -> Result<(), String> {
     let mut line = String::new();
     let result = loop {
-        // The one place the flag is read: between jobs, never in the middle of one.
-        if stop.load(Ordering::SeqCst) {
-            ledger.lock().map_err(|_| "poisoned")?.announce();
+        // The one place the flag stops anything: between jobs, never in the middle of one.
+        // Read under the ledger's lock, with the job marked sent in the same hold, so that
+        // the announcement's count of jobs in flight cannot miss one being handed out.
+        let mut l = ledger.lock().map_err(|_| "poisoned")?;
+        let stop = signal.load(Ordering::SeqCst);
+        if stop != 0 {
+            l.announce(stop);
             break Ok(());
         }
         let i = next.fetch_add(1, Ordering::SeqCst);
         if i >= args.jobs as usize {
             break Ok(());
         }
+        l.sent[i] += 1;
+        drop(l);
         let id = i as u32 + 1;
         let job = Job {
             id,
             start: u64::from(id - 1) * args.span,
             end: u64::from(id) * args.span,
         };
-        ledger.lock().map_err(|_| "poisoned")?.sent[i] += 1;
         let text = serde_json::to_string(&job).map_err(|e| e.to_string())?;
         if let Err(e) = writeln!(w.to, "{text}").and_then(|()| w.to.flush()) {
             break Err(format!("worker {n} gone: {e}"));
         }
         line.clear();
-        let answer = w
-            .from
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())
-            .and_then(|_| serde_json::from_str::<Answer>(&line).map_err(|_| format!("{line:?}")));
-        let a = match answer {
-            Ok(a) if a.id == id => a,
-            Ok(_) | Err(_) => break Err(format!("worker {n} answered {line:?}")),
+        let a = match w.from.read_line(&mut line) {
+            Ok(0) => break Err(format!("worker {n} ended with job {id} in its hands")),
+            _ => match serde_json::from_str::<Answer>(&line) {
+                Ok(a) if a.id == id => a,
+                _ => break Err(format!("worker {n} answered {line:?} to job {id}")),
+            },
         };
         let mut l = ledger.lock().map_err(|_| "poisoned")?;
+        // Announced before this answer is counted: it was one of the jobs in flight.
+        let stop = signal.load(Ordering::SeqCst);
+        if stop != 0 {
+            l.announce(stop);
+            l.after_stop += 1;
+        }
         l.answers[i].push(a.primes);
         l.done += 1;
-        let late = if stop.load(Ordering::SeqCst) {
-            l.announce();
-            l.after_stop += 1;
+        let late = if stop != 0 {
             "  (in flight at the signal)"
         } else {
             ""
@@ -210,28 +161,31 @@ fn feed(
     let status = w.child.wait().map_err(|e| e.to_string())?;
     match result {
         Ok(()) if !status.success() => Err(format!("worker {n} exited with {status}")),
-        other => other,
+        Err(e) => Err(format!("{e} ({status})")),
+        ok => ok,
     }
 }
 
 fn main() -> ExitCode {
+    // Quiet on a closed stdout, and workers that die with this program, but the signals are
+    // this program's own to handle (below): no handler of the suite's takes them.
+    shared::cli::setup_keep_signals();
     let args = Args::parse();
     if args.worker {
-        return worker();
+        return worker::worker();
     }
-    if args.interrupt_after > args.jobs {
-        eprintln!(
-            "error: --interrupt-after {} is more than the {} jobs",
+    if args.interrupt_after >= args.jobs {
+        // Interrupted after the last job, the pool would have nothing left to not start.
+        return shared::cli::usage_error(format!(
+            "--interrupt-after {} leaves none of the {} jobs to stop: give fewer, or 0 to wait \
+             for a real signal",
             args.interrupt_after, args.jobs
-        );
-        return ExitCode::from(2);
+        ));
     }
-    // First signal: set the flag. A second one, with the flag already set: exit at once.
-    let stop = Arc::new(AtomicBool::new(false));
+    // Each signal only records its number; a second one records it again, and changes nothing.
+    let signal = Arc::new(AtomicUsize::new(0));
     for sig in [SIGINT, SIGTERM] {
-        let registered =
-            signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop))
-                .and_then(|_| signal_hook::flag::register(sig, Arc::clone(&stop)));
+        let registered = signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize);
         if let Err(e) = registered {
             eprintln!("error: cannot handle signal {sig}: {e}");
             return ExitCode::FAILURE;
@@ -270,8 +224,8 @@ fn main() -> ExitCode {
             .into_iter()
             .enumerate()
             .map(|(n, w)| {
-                let (args, next, stop, ledger) = (&args, &next, &*stop, &ledger);
-                s.spawn(move || feed(n, w, args, next, stop, ledger))
+                let (args, next, signal, ledger) = (&args, &next, &*signal, &ledger);
+                s.spawn(move || feed(n, w, args, next, signal, ledger))
             })
             .collect();
         feeders
@@ -279,36 +233,46 @@ fn main() -> ExitCode {
             .map(|f| f.join().unwrap_or_else(|_| Err("a feeder panicked".into())))
             .collect()
     });
-    if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
-        eprintln!("error: {e}");
+    let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+    if !failures.is_empty() {
+        eprintln!(
+            "error: {} of {workers} workers failed: {}",
+            failures.len(),
+            failures.join("; ")
+        );
         return ExitCode::FAILURE;
     }
     let Ok(l) = ledger.into_inner() else {
         eprintln!("error: the ledger is poisoned");
         return ExitCode::FAILURE;
     };
-    // The ledger: every job either answered exactly once or never sent.
+    report(&l, args.jobs as usize)
+}
+
+/// The ledger: every job either answered exactly once or never sent.
+fn report(l: &Ledger, jobs: usize) -> ExitCode {
     let done = l.answers.iter().filter(|a| a.len() == 1).count();
     let not_started = l.sent.iter().filter(|&&n| n == 0).count();
     let twice = l.sent.iter().filter(|&&n| n > 1).count();
     let lost = (0..l.sent.len())
         .filter(|&i| l.sent[i] > 0 && l.answers[i].len() != 1)
         .count();
+    // Jobs are handed out in order, so the ones never sent are the last ones.
     let first_left = l.sent.iter().position(|&n| n == 0).map(|i| i + 1);
     println!(
-        "{} jobs: {done} done ({} of them in flight at the signal), {not_started} not started{}; lost {lost}, done twice {twice}",
-        args.jobs,
+        "{jobs} jobs: {done} done ({} of them in flight at the signal), {not_started} not started{}; lost {lost}, done twice {twice}",
         l.after_stop,
         first_left.map_or(String::new(), |f| format!(
             " (from job {f} on: run them next time)"
         )),
     );
-    if done + not_started == args.jobs as usize && lost == 0 && twice == 0 {
+    if done + not_started == jobs && lost == 0 && twice == 0 {
         println!(
             "drained cleanly: every worker finished its job and exited; nothing lost, nothing twice"
         );
         ExitCode::SUCCESS
     } else {
+        eprintln!("error: {lost} jobs lost, {twice} done twice");
         ExitCode::FAILURE
     }
 }

@@ -15,9 +15,12 @@
 //!   cargo run --release -p examples-process --bin image_processing -- --images 64 --size 1024 --workers 4
 //!
 //! You will see: three progress bars, a table where rayon and the processes both take about
-//! half the sequential time on two cores (the processes with more memory: each worker's own
-//! peak is added), `48 output files identical byte for byte`, and for rayon and the processes
-//! a verdict from the measured speedup (`2.0x faster on 2 workers: the parallel speedup shows`).
+//! half the sequential time on two cores, `48 output files identical byte for byte in all
+//! three runs`, and for rayon and the processes a verdict from the measured speedup (`2.0x
+//! faster on 2 workers: the parallel speedup shows`). The "RSS high-water" column is peak
+//! resident memory (VmHWM): this process's since it started, so a row carries the drawing of
+//! the inputs and the rows above it, plus, for the processes, every worker's own peak, added
+//! up (the pages they share, such as the program's code, counted in each).
 //!
 //! Python: `Pool.map(process_image, paths)` with Pillow, the guide's image-processing use
 //! case; in Rust, `paths.par_iter().for_each(process_image)` does the same on threads.
@@ -28,8 +31,10 @@
 //! MALLOC_MMAP_THRESHOLD_=4000000000` in the environment the two are equal (measured), and
 //! the speedup on two cores reads 2.0x instead of 2.3x.
 //!
-//! Try this: `--workers 1` (no gain, the same bytes); `--size 2048 --images 8` (fewer, bigger
-//! jobs: the last one leaves a worker idle at the end).
+//! Try this: `--workers 1` (no gain, the same bytes); `--size 2048 --images 3` (three big jobs
+//! on two workers: one worker takes two while the other waits, so about 1.5x at best).
+
+mod images;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -37,9 +42,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 
 use clap::Parser;
-use image::imageops::{self, FilterType};
-use image::{ImageFormat, Rgb, RgbImage};
-use indicatif::{ProgressBar, ProgressStyle};
+use images::{bar, process};
 use rayon::prelude::*;
 use shared::{
     Measurement, Table, fmt_duration, fmt_kib, fmt_ratio, measure, peak_rss_kib, speedup_verdict,
@@ -64,52 +67,6 @@ struct Args {
     worker: Option<PathBuf>,
 }
 
-/// Draws input image `i`: a colour gradient with rings centred differently per image.
-fn draw(i: u32, size: u32) -> RgbImage {
-    let (cx, cy) = ((i * 97) % size, (i * 61 + size / 3) % size);
-    RgbImage::from_fn(size, size, |x, y| {
-        let (dx, dy) = (x.abs_diff(cx), y.abs_diff(cy));
-        let ring = ((dx * dx + dy * dy) / (size / 8 + 1)) % 32 < 16;
-        let base = [
-            (x * 255 / size) as u8,
-            (y * 255 / size) as u8,
-            ((x + y + i * 13) % 256) as u8,
-        ];
-        if ring {
-            Rgb(base)
-        } else {
-            Rgb(base.map(|c| 255 - c))
-        }
-    })
-}
-
-/// The pipeline for one image: decode, half size, blur, grey, save; and a thumbnail.
-fn process(input: &Path, out_dir: &Path) -> Result<(), String> {
-    let img = image::open(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let half = img.resize_exact(img.width() / 2, img.height() / 2, FilterType::Triangle);
-    let blurred = imageops::blur(&half, 2.0);
-    let grey = imageops::grayscale(&blurred);
-    let stem = input
-        .file_stem()
-        .map_or("image".into(), |s| s.to_string_lossy().to_string());
-    grey.save_with_format(out_dir.join(format!("{stem}_grey.png")), ImageFormat::Png)
-        .map_err(|e| e.to_string())?;
-    let thumb = imageops::thumbnail(&grey, 64, 64);
-    thumb
-        .save_with_format(out_dir.join(format!("{stem}_thumb.jpg")), ImageFormat::Jpeg)
-        .map_err(|e| e.to_string())
-}
-
-fn bar(len: u64, label: &str) -> ProgressBar {
-    let pb = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {elapsed}")
-    {
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb.set_prefix(label.to_string());
-    pb
-}
-
 fn sequential(inputs: &[PathBuf], out: &Path) -> Result<u64, String> {
     let pb = bar(inputs.len() as u64, "sequential");
     for input in inputs {
@@ -120,13 +77,13 @@ fn sequential(inputs: &[PathBuf], out: &Path) -> Result<u64, String> {
     Ok(0)
 }
 
-fn with_rayon(inputs: &[PathBuf], out: &Path, workers: u32) -> Result<u64, String> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(workers as usize)
-        .build()
-        .map_err(|e| e.to_string())?;
+fn with_rayon(
+    inputs: &[PathBuf],
+    out: &Path,
+    pool: &rayon::ThreadPool,
+    busy: u32,
+) -> Result<u64, String> {
     let pb = bar(inputs.len() as u64, "rayon");
-    let busy = workers.min(inputs.len() as u32);
     // ProgressBar is Sync: every thread ticks the same bar.
     pool.install(|| {
         inputs.par_iter().try_for_each(|input| {
@@ -164,12 +121,12 @@ fn worker(out_dir: &Path, busy: u32) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Worker processes, each given every W-th image at once; returns their peak memory, summed.
-fn with_processes(inputs: &[PathBuf], out: &Path, workers: u32) -> Result<u64, String> {
+/// `busy` worker processes, each given every busy-th image at once; returns their peak
+/// memory, added up.
+fn with_processes(inputs: &[PathBuf], out: &Path, busy: u32) -> Result<u64, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let pb = bar(inputs.len() as u64, "processes");
     let mut children = Vec::new();
-    let busy = workers.min(inputs.len() as u32);
     for _ in 0..busy {
         let spawned = Command::new(&me)
             .arg("--worker")
@@ -203,19 +160,19 @@ fn with_processes(inputs: &[PathBuf], out: &Path, workers: u32) -> Result<u64, S
                             let _ = writeln!(stdin, "{}", input.display());
                         }
                     } // stdin dropped: EOF after the last path
-                    let mut peak = 0;
+                    let mut peak = None;
                     if let Some(out) = child.stdout.take() {
                         for line in BufReader::new(out).lines().map_while(Result::ok) {
                             match line.strip_prefix("peak ") {
-                                Some(kib) => peak = kib.parse().unwrap_or(0),
+                                Some(kib) => peak = kib.parse::<u64>().ok(),
                                 None => pb.inc(1),
                             }
                         }
                     }
-                    match child.wait() {
-                        Ok(status) if status.success() => Ok(peak),
-                        Ok(status) => Err(format!("a worker exited with {status}")),
-                        Err(e) => Err(e.to_string()),
+                    match (child.wait(), peak) {
+                        (Ok(status), Some(peak)) if status.success() => Ok(peak),
+                        (Ok(status), _) => Err(format!("a worker exited with {status}")),
+                        (Err(e), _) => Err(e.to_string()),
                     }
                 })
             })
@@ -229,29 +186,26 @@ fn with_processes(inputs: &[PathBuf], out: &Path, workers: u32) -> Result<u64, S
     results.into_iter().sum()
 }
 
-/// Every file in `dir` with its bytes, sorted by name.
-fn contents(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        files.push((name, std::fs::read(&path).map_err(|e| e.to_string())?));
-    }
-    files.sort();
-    Ok(files)
-}
-
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     if let Some(out) = &args.worker {
         return worker(out, args.workers.unwrap_or(1));
     }
-    match run(&args) {
+    let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let workers = args.workers.unwrap_or(cores);
+    // Workers with an image to work on: never more than the images.
+    let busy = workers.min(args.images);
+    // Before any work: the files every run leaves, and the images in the pipeline at once.
+    if let Err(refused) = images::footprint(args.images, args.size, busy) {
+        return refused;
+    }
+    match run(&args, workers, busy, cores) {
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(false) => {
+            eprintln!("error: the three runs wrote different files");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -259,23 +213,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<bool, String> {
-    let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    let workers = args.workers.unwrap_or(cores);
-    let dir = tempfile::tempdir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;
+fn run(args: &Args, workers: u32, busy: u32, cores: u32) -> Result<bool, String> {
+    let dir =
+        shared::cli::temp_dir().map_err(|e| format!("cannot make a temporary directory: {e}"))?;
     let input_dir = dir.path().join("in");
     std::fs::create_dir(&input_dir).map_err(|e| e.to_string())?;
-    // Drawing and saving the inputs is set-up, not part of any timed run; rayon makes it quick.
-    let inputs: Vec<PathBuf> = (0..args.images)
-        .into_par_iter()
-        .map(|i| {
-            let path = input_dir.join(format!("img{i:04}.png"));
-            draw(i, args.size)
-                .save_with_format(&path, ImageFormat::Png)
-                .map(|()| path)
-                .map_err(|e| e.to_string())
-        })
-        .collect::<Result<_, _>>()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers as usize)
+        .build()
+        .map_err(|e| e.to_string())?;
+    // Drawing and saving the inputs is set-up, not part of any timed run; the same threads
+    // make it quick, as many images at once as the runs will hold.
+    let inputs: Vec<PathBuf> = pool.install(|| {
+        (0..args.images)
+            .into_par_iter()
+            .map(|i| images::save_input(&input_dir, i, args.size))
+            .collect::<Result<_, _>>()
+    })?;
     println!(
         "{} generated {}x{} PNG images; each: decode, resize to half, blur, greyscale, PNG + 64x64 JPEG thumbnail",
         args.images, args.size, args.size
@@ -287,34 +241,35 @@ fn run(args: &Args) -> Result<bool, String> {
     process(&inputs[0], &warm)?;
     let mut rows: Vec<(&str, u32, Measurement)> = Vec::new();
     let mut outputs = Vec::new();
-    for (name, used) in [
-        ("sequential", 1),
-        ("rayon", workers),
-        ("processes", workers),
-    ] {
+    for (name, used) in [("sequential", 1), ("rayon", busy), ("processes", busy)] {
         let out = dir.path().join(name);
         std::fs::create_dir(&out).map_err(|e| e.to_string())?;
         let (result, mut m) = measure(|| match name {
             "sequential" => sequential(&inputs, &out),
-            "rayon" => with_rayon(&inputs, &out, workers),
-            _ => with_processes(&inputs, &out, workers),
+            "rayon" => with_rayon(&inputs, &out, &pool, busy),
+            _ => with_processes(&inputs, &out, busy),
         });
         m.peak_rss_kib += result.map_err(|e| format!("{name}: {e}"))?;
         rows.push((name, used, m));
-        outputs.push(contents(&out)?);
+        outputs.push(out);
     }
     let mut table = Table::new([
         "approach",
         "workers",
         "wall",
         "cpu",
-        "peak RSS",
+        "RSS high-water",
         "vs sequential",
     ]);
-    for (name, used, m) in &rows {
+    for (name, _, m) in &rows {
         table.row([
             name.to_string(),
-            used.to_string(),
+            // rayon's pool has every thread asked for; only `busy` processes are started.
+            match *name {
+                "sequential" => "1".to_string(),
+                "rayon" if busy < workers => format!("{workers} ({busy} with images)"),
+                _ => busy.to_string(),
+            },
             fmt_duration(m.wall),
             fmt_duration(m.cpu()),
             fmt_kib(m.peak_rss_kib),
@@ -322,21 +277,23 @@ fn run(args: &Args) -> Result<bool, String> {
         ]);
     }
     print!("{table}");
-    let expected = args.images as usize * 2;
-    let same = outputs.iter().all(|o| *o == outputs[0]) && outputs[0].len() == expected;
+    let (files, same) = images::identical(&outputs[0], &outputs[1..])?;
+    let same = same && files == args.images as usize * 2;
     println!(
-        "{} output files {}",
-        outputs[0].len(),
+        "{files} output files {}",
         if same {
             "identical byte for byte in all three runs"
         } else {
             "-- BUT THE RUNS DIFFER"
         },
     );
+    if !same {
+        return Ok(false); // no verdict on runs that did not do the same work
+    }
     // The verdict is decided from this run's figures: a busy machine hides the speedup.
     for (name, used, m) in &rows[1..] {
         let verdict = speedup_verdict(rows[0].2.wall, m.wall, *used, cores);
         println!("{name}: {verdict}");
     }
-    Ok(same)
+    Ok(true)
 }

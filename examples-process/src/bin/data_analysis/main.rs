@@ -22,21 +22,23 @@
 //! Python: `Pool.map(analyse_chunk, chunks)` then a reduce, or pandas `groupby().agg()` per
 //! chunk; the guide's "data analysis" use case for multiprocessing.
 //!
-//! Try this: `--workers 8` on two cores; `--top 20`; compare the timing rows with
-//! `--rows 200000`, where starting the workers is a bigger share of the time.
+//! Try this: `--workers 8` on two cores (no faster than two, and the same answer); `--top 20`;
+//! compare the timing rows with `--rows 200000`, where starting the workers is a bigger share
+//! of the time.
+
+mod data;
+mod report;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 
 use clap::Parser;
 use serde::{Deserialize, Serialize};
-use shared::{Table, fmt_duration, fmt_ratio, measure};
-
-const REGIONS: [&str; 6] = ["north", "south", "east", "west", "central", "islands"];
+use shared::measure;
 
 #[derive(Parser, Debug)]
 #[command(about = "Map-reduce over a generated CSV, split across processes, merged exactly")]
@@ -120,25 +122,6 @@ impl Partial {
         all.truncate(k);
         all
     }
-}
-
-/// Writes the data set: seeded, so every run analyses the same file.
-fn generate(path: &Path, rows: u64) -> std::io::Result<()> {
-    let mut out = BufWriter::new(File::create(path)?);
-    writeln!(out, "order,region,product,quantity,price_cents")?;
-    let mut rng = fastrand::Rng::with_seed(2024);
-    for order in 0..rows {
-        // Skewed: low product numbers sell more, so the top-k means something.
-        let product = rng.u32(0..1000).min(rng.u32(0..1000));
-        writeln!(
-            out,
-            "{order},{},{product},{},{}",
-            REGIONS[rng.usize(0..REGIONS.len())],
-            rng.u32(1..=20),
-            rng.u64(99..=99_999)
-        )?;
-    }
-    out.flush()
 }
 
 /// The first line start at or after `offset`: if the byte before `offset` is a newline, a
@@ -253,11 +236,8 @@ fn on_threads(path: &Path, workers: u32) -> Result<Partial, String> {
     })
 }
 
-fn money(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     if let (Some(path), Some(r)) = (&args.worker, &args.range) {
         let w = args.workers.unwrap_or(1);
@@ -276,28 +256,25 @@ fn main() -> ExitCode {
     let workers = args
         .workers
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get() as u32));
-    let dir = match tempfile::tempdir() {
-        Ok(d) => d,
+    // Before writing anything: the file's size at most (workers stream it; memory is small).
+    let disk = u128::from(args.rows) * data::max_line_bytes(args.rows);
+    if let Err(refused) = shared::cli::cap_bytes("disk", disk, shared::cli::DISK_CAP, "--rows") {
+        return refused;
+    }
+    let (_dir, path) = match data::prepare(args.rows) {
+        Ok(made) => made,
         Err(e) => {
-            eprintln!("error: cannot make a temporary directory: {e}");
+            eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let path = dir.path().join("sales.csv");
-    let (generated, m) = measure(|| generate(&path, args.rows));
-    if let Err(e) = generated {
-        eprintln!("error: cannot write the data set: {e}");
-        return ExitCode::FAILURE;
-    }
-    let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-    println!(
-        "generated {} rows ({:.1} MiB) in {}",
-        args.rows,
-        size as f64 / 1_048_576.0,
-        fmt_duration(m.wall)
-    );
     let runs = [
-        ("sequential", 1, measure(|| on_whole(&path))),
+        // The sequential pass: the whole body of the file as one range.
+        (
+            "sequential",
+            1,
+            measure(|| ranges(&path, 1).and_then(|r| analyse_range(&path, r[0].0, r[0].1))),
+        ),
         (
             "processes",
             workers,
@@ -315,68 +292,9 @@ fn main() -> ExitCode {
             }
         }
     }
-    let seq = answers[0];
-    let mut regions = Table::new(["region", "orders", "quantity", "revenue", "mean price"]);
-    for (name, t) in &seq.regions {
-        regions.row([
-            name.clone(),
-            t.orders.to_string(),
-            t.quantity.to_string(),
-            money(t.revenue_cents),
-            // A mean after the merge: total of prices over number of orders.
-            money(t.price_cents_sum / t.orders.max(1)),
-        ]);
-    }
-    print!("{regions}");
-    let top: Vec<String> = seq
-        .top(args.top as usize)
+    let timings: Vec<_> = runs
         .iter()
-        .map(|(p, r)| format!("#{p} {}", money(*r)))
+        .map(|(name, w, (_, m))| (*name, *w, *m))
         .collect();
-    println!("top {} products by revenue: {}", args.top, top.join(", "));
-    let mut timing = Table::new([
-        "approach",
-        "workers",
-        "wall",
-        "cpu",
-        "vs sequential",
-        "answer",
-    ]);
-    let base = runs[0].2.1.wall;
-    for ((name, w, (_, m)), answer) in runs.iter().zip(&answers) {
-        timing.row([
-            name.to_string(),
-            w.to_string(),
-            fmt_duration(m.wall),
-            fmt_duration(m.cpu()),
-            fmt_ratio(base, m.wall),
-            if *answer == seq {
-                "equal".into()
-            } else {
-                "DIFFERS".to_string()
-            },
-        ]);
-    }
-    print!("{timing}");
-    let same = answers.iter().all(|a| *a == seq);
-    println!(
-        "{} rows on {workers} workers: {}",
-        args.rows,
-        if same {
-            "every region total and every product total merged equal to the sequential pass"
-        } else {
-            "BUT THE MERGED ANSWER DIFFERS"
-        }
-    );
-    if same {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-/// The sequential pass: the whole body of the file as one range.
-fn on_whole(path: &Path) -> Result<Partial, String> {
-    let (start, end) = ranges(path, 1)?[0];
-    analyse_range(path, start, end)
+    report::report(&answers, &timings, args.top as usize, args.rows, workers)
 }

@@ -2,35 +2,45 @@
 //!
 //! Each worker is this program started again in worker mode; it makes its share of the
 //! requests one after another with a blocking client (ureq), then reports on its stdout how
-//! many succeeded and its own peak memory. The workers wait at the same time, so N requests
-//! on W workers take about ceil(N / W) x delay. It works, and it is how Python gets around the
+//! many succeeded and its memory. The workers wait at the same time, so N requests on W
+//! workers take about ceil(N / W) x delay. It works, and it is how Python gets around the
 //! GIL, but for waiting on the network a process is the heaviest tool there is: each worker
 //! is a whole program in memory to make one or two requests, where a thread or an async task
 //! would do (compare `threaded_requests` and `async_requests`, or run `compare`).
+//!
+//! Memory is reported two ways. Adding up every process's peak RSS counts each page they share
+//! (this program's code, the C library) once in every process, so it overstates what the
+//! machine held. PSS (proportional set size, from `/proc/PID/smaps_rollup`, read by each
+//! process at the end of its work) splits each shared page between the processes that map
+//! it, so added up it comes close to what they use together; a worker's private pages are
+//! what it alone adds.
 //!
 //! Run:
 //!   cargo run --release -p examples-process --bin process_requests
 //!   cargo run --release -p examples-process --bin process_requests -- --requests 20 --delay-ms 500 --workers 20
 //!   cargo run --release -p examples-process --bin process_requests -- --json
 //!
-//! You will see: one line per worker (its pid, its share, how long it took), then a table:
-//! 10 requests of 1 s on 10 workers in about 1.0 s instead of 10 s, the loopback server's
-//! count of 10 requests in flight at once, and a peak memory that adds up every worker's own.
+//! You will see: one line per worker (its pid, its share, how long it took, its peak RSS and
+//! its private memory), then a table: 10 requests of 1 s on 10 workers in about 1.0 s instead
+//! of 10 s, the loopback server's count of 10 requests in flight at once, and the memory both
+//! ways: every process's peak RSS added up, a few times the PSS added up.
 //!
 //! Python: `multiprocessing.Pool(w).map(fetch, urls)`, the guide's "Multiprocessing" row of the
 //! performance comparison ("~1 second", memory "High").
 //!
 //! Try this: `--workers 2` (five rounds: about 5 s); `--requests 100 --workers 100` and
-//! compare the peak memory with `threaded_requests --requests 100`.
+//! compare the memory with `threaded_requests --requests 100`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, ExitCode, Stdio};
-use std::time::{Duration, Instant};
+mod workers;
+
+use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use shared::fixture::Fixture;
-use shared::{Record, Table, fmt_duration, fmt_faster, fmt_kib, measure, peak_rss_kib, print_json};
+use shared::{Record, Table, fmt_duration, fmt_faster, fmt_kib, measure, print_json};
+use workers::{Smaps, run_workers, worker};
 
 #[derive(Parser, Debug)]
 #[command(about = "N blocking HTTP requests split across W worker processes")]
@@ -62,15 +72,6 @@ fn parse_base_url(s: &str) -> Result<String, String> {
     }
 }
 
-/// What a worker prints on its stdout when it is done: one JSON line.
-#[derive(Serialize, Deserialize)]
-struct Report {
-    ok: u32,
-    first_error: Option<String>,
-    took_s: f64,
-    peak_rss_kib: u64,
-}
-
 #[derive(Serialize)]
 struct Row {
     approach: &'static str,
@@ -81,111 +82,33 @@ struct Row {
     /// The most requests the loopback server had in flight at once (none with --url).
     #[serde(skip_serializing_if = "Option::is_none")]
     peak_in_flight: Option<u64>,
+    /// `peak_rss_kib` (in `measured`) adds the parent's peak RSS to every worker's, so a page
+    /// they share is counted in each of them. `pss_kib` splits each shared page between the
+    /// processes that map it: the parent's PSS plus every worker's, each read at the end of
+    /// its work.
+    pss_kib: u64,
+    /// The pages that no other process maps, of every worker, added up: what the workers add.
+    workers_private_kib: u64,
     #[serde(flatten)]
     measured: Record,
 }
 
-/// Worker mode: make `count` requests to `url` in turn, then report. `workers` run at once.
-fn worker(count: u32, url: &str, delay_ms: u64, workers: u32) -> ExitCode {
-    shared::witness::arrive(&format!("process-requests-{workers}"), workers as usize); // test witness: all workers alive at once
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(
-            Duration::from_millis(delay_ms) + Duration::from_secs(10),
-        ))
-        .build()
-        .into();
-    let start = Instant::now();
-    let (mut ok, mut first_error) = (0, None);
-    for _ in 0..count {
-        let result = agent
-            .get(url)
-            .call()
-            .and_then(|mut r| r.body_mut().read_to_string());
-        match result {
-            Ok(_) => ok += 1,
-            Err(e) => {
-                first_error.get_or_insert(e.to_string());
-            }
-        }
-    }
-    let report = Report {
-        ok,
-        first_error,
-        took_s: start.elapsed().as_secs_f64(),
-        peak_rss_kib: peak_rss_kib(),
-    };
-    print_json(&report);
-    ExitCode::SUCCESS
-}
-
-/// Starts the workers, each with its share of the requests; waits for all of them.
-/// Returns each worker's pid, share and report.
-fn run_workers(args: &Args, url: &str, workers: u32) -> Result<Vec<(u32, u32, Report)>, String> {
-    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let mut children: Vec<(Child, u32)> = Vec::new();
-    for i in 0..workers {
-        // Shares differ by at most one: 10 requests on 4 workers are 3, 3, 2, 2.
-        let share = args.requests / workers + u32::from(i < args.requests % workers);
-        let spawned = Command::new(&me)
-            .args(["--worker", &share.to_string(), "--url", url])
-            .args(["--delay-ms", &args.delay_ms.to_string()])
-            .args(["--workers", &workers.to_string()])
-            .stdout(Stdio::piped())
-            .spawn();
-        match spawned {
-            Ok(child) => children.push((child, share)),
-            Err(e) => {
-                reap(children);
-                return Err(format!("cannot start worker {i}: {e}"));
-            }
-        }
-    }
-    // Every worker is running now; read each one's report and wait for it (no zombies).
-    let mut reports = Vec::new();
-    let mut failure = None;
-    for (mut child, share) in children {
-        let mut line = String::new();
-        if let Some(out) = child.stdout.take() {
-            let _ = BufReader::new(out).read_line(&mut line);
-        }
-        let status = child.wait().map_err(|e| e.to_string())?;
-        match serde_json::from_str::<Report>(&line) {
-            Ok(r) if status.success() => reports.push((child.id(), share, r)),
-            _ => failure = Some(format!("worker {} ended with {status}", child.id())),
-        }
-    }
-    match failure {
-        Some(f) => Err(f),
-        None => Ok(reports),
-    }
-}
-
-/// Exit status 0 when every request was answered OK, else 1 with a line saying how many failed.
-fn failed(ok: u32, requests: u32) -> ExitCode {
-    if ok == requests {
-        return ExitCode::SUCCESS;
-    }
-    eprintln!("error: {} of {requests} requests failed", requests - ok);
-    ExitCode::FAILURE
-}
-
-/// Kills and waits for workers already started, when a later one could not be.
-fn reap(children: Vec<(Child, u32)>) {
-    for (mut c, _) in children {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
-}
-
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     if let Some(count) = args.worker {
         let Some(base) = &args.url else {
-            eprintln!("error: a worker needs --url");
-            return ExitCode::from(2);
+            return shared::cli::usage_error("a worker needs --url");
         };
         let url = format!("{base}/delay/{}", args.delay_ms);
         return worker(count, &url, args.delay_ms, args.workers);
+    }
+    let workers = args.workers.min(args.requests);
+    let processes = shared::cli::PROCESSES_CAP;
+    if let Err(refused) =
+        shared::cli::cap_count("processes", workers.into(), processes, "--workers")
+    {
+        return refused;
     }
     let mut fixture = None;
     let base = match &args.url {
@@ -198,7 +121,6 @@ fn main() -> ExitCode {
             }
         },
     };
-    let workers = args.workers.min(args.requests);
     let (result, mut m) = measure(|| run_workers(&args, &base, workers));
     let reports = match result {
         Ok(r) => r,
@@ -207,8 +129,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The parent's own peak plus every worker's: that is what the machine had to hold.
+    // Two totals: every peak RSS added up (a shared page counted in every process), and PSS
+    // added up (each shared page split between its sharers: what they use together).
+    let Some(parent) = Smaps::of_self() else {
+        eprintln!("error: cannot read /proc/self/smaps_rollup");
+        return ExitCode::FAILURE;
+    };
     m.peak_rss_kib += reports.iter().map(|r| r.2.peak_rss_kib).sum::<u64>();
+    let pss = parent.pss_kib + reports.iter().map(|r| r.2.smaps.pss_kib).sum::<u64>();
+    let private: u64 = reports.iter().map(|r| r.2.smaps.private_kib).sum();
     let ok: u32 = reports.iter().map(|r| r.2.ok).sum();
     // The server's own count: how many requests were really waiting side by side.
     let peak_in_flight = fixture.as_ref().map(Fixture::peak_in_flight);
@@ -220,6 +149,8 @@ fn main() -> ExitCode {
             workers,
             ok,
             peak_in_flight,
+            pss_kib: pss,
+            workers_private_kib: private,
             measured: (&m).into(),
         });
         return failed(ok, args.requests);
@@ -227,10 +158,11 @@ fn main() -> ExitCode {
     const SHOWN: usize = 10;
     for (pid, share, r) in reports.iter().take(SHOWN) {
         println!(
-            "  worker pid {pid}: {share} request(s), {} OK, in {}, peak {}",
+            "  worker pid {pid}: {share} request(s), {} OK, in {}, peak RSS {}, private {}",
             r.ok,
             fmt_duration(Duration::from_secs_f64(r.took_s)),
-            fmt_kib(r.peak_rss_kib)
+            fmt_kib(r.peak_rss_kib),
+            fmt_kib(r.smaps.private_kib),
         );
     }
     if reports.len() > SHOWN {
@@ -240,7 +172,14 @@ fn main() -> ExitCode {
         println!("first failure: {e}");
     }
     let mut table = Table::new([
-        "approach", "workers", "requests", "ok", "wall", "cpu", "peak RSS",
+        "approach",
+        "workers",
+        "requests",
+        "ok",
+        "wall",
+        "cpu",
+        "peak RSS, summed",
+        "PSS, summed",
     ]);
     table.row([
         "processes".to_string(),
@@ -250,6 +189,7 @@ fn main() -> ExitCode {
         fmt_duration(m.wall),
         fmt_duration(m.cpu()),
         fmt_kib(m.peak_rss_kib),
+        fmt_kib(pss),
     ]);
     print!("{table}");
     if ok < args.requests {
@@ -258,17 +198,33 @@ fn main() -> ExitCode {
     }
     let sequential = Duration::from_millis(args.delay_ms) * args.requests;
     println!(
-        "{} requests of {} ms on {workers} worker processes: sequential estimate {}, processes {} ({}); peak memory {} across {} processes",
+        "{} requests of {} ms on {workers} worker processes: sequential estimate {}, processes {} ({})",
         args.requests,
         args.delay_ms,
         fmt_duration(sequential),
         fmt_duration(m.wall),
         fmt_faster(sequential, m.wall),
-        fmt_kib(m.peak_rss_kib),
+    );
+    println!(
+        "memory of the {} processes: {} adding up their peak RSS (every shared page counted in \
+         each process that maps it), {} adding up their PSS (each shared page split between the \
+         processes that map it); of that, the workers' private pages: {}",
         workers + 1,
+        fmt_kib(m.peak_rss_kib),
+        fmt_kib(pss),
+        fmt_kib(private),
     );
     if let Some(peak) = peak_in_flight {
         println!("the server had at most {peak} requests in flight at once");
     }
     ExitCode::SUCCESS
+}
+
+/// Exit status 0 when every request was answered OK, else 1 with a line saying how many failed.
+fn failed(ok: u32, requests: u32) -> ExitCode {
+    if ok == requests {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {} of {requests} requests failed", requests - ok);
+    ExitCode::FAILURE
 }

@@ -1,0 +1,81 @@
+//! The worker's side: this program in worker mode, answering jobs read on its stdin until the
+//! parent closes the pipe, and how the parent starts one.
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
+
+use serde::{Deserialize, Serialize};
+
+/// A job on a worker's stdin: count the primes in `start..end`.
+#[derive(Serialize, Deserialize)]
+pub struct Job {
+    pub id: u32,
+    pub start: u64,
+    pub end: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Answer {
+    pub id: u32,
+    pub primes: u64,
+}
+
+fn count_primes(start: u64, end: u64) -> u64 {
+    let is_prime = |n: u64| {
+        n >= 2
+            && (2..)
+                .take_while(|d| d * d <= n)
+                .all(|d| !n.is_multiple_of(d))
+    };
+    (start..end).filter(|&n| is_prime(n)).count() as u64
+}
+
+/// Worker mode: answer jobs until stdin closes. No signal handling here: the worker is in
+/// its own process group, so a Ctrl-C typed in the terminal does not reach it, and the parent
+/// ends it by closing the pipe. (Should the parent die without doing so, even of SIGKILL, the
+/// kernel sends the worker SIGTERM: `shared::cli` asks for that, and it ends the worker.)
+pub fn worker() -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    for line in std::io::stdin().lock().lines() {
+        let Some(job) = line.ok().and_then(|l| serde_json::from_str::<Job>(&l).ok()) else {
+            eprintln!("error: worker got a line that is not a job");
+            return ExitCode::FAILURE;
+        };
+        let answer = Answer {
+            id: job.id,
+            primes: count_primes(job.start, job.end),
+        };
+        let text = serde_json::to_string(&answer).expect("two numbers serialize");
+        if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+pub struct Worker {
+    pub child: Child,
+    pub to: BufWriter<ChildStdin>,
+    pub from: BufReader<ChildStdout>,
+}
+
+pub fn start_worker() -> Result<Worker, String> {
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let mut child = Command::new(me)
+        .arg("--worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        // Its own process group: a Ctrl-C in the terminal goes to the parent alone.
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot start a worker: {e}"))?;
+    let (Some(to), Some(from)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err("a worker without pipes".into());
+    };
+    Ok(Worker {
+        child,
+        to: BufWriter::new(to),
+        from: BufReader::new(from),
+    })
+}

@@ -1,0 +1,268 @@
+//! Every program of the crate behaves like a command-line tool (DESIGN.md, "Behaving like a
+//! command-line tool"): quiet with its stdout closed, clean after SIGINT and SIGTERM mid-run
+//! (no temporary file, no child left), sizes past a cap refused before any work.
+
+#[path = "../../testing/robust.rs"]
+mod robust;
+use robust::Program;
+
+const PROGRAMS: &[Program] = &[
+    Program {
+        name: "compare",
+        bin: env!("CARGO_BIN_EXE_compare"),
+        small: &[
+            "--requests",
+            "2",
+            "--delay-ms",
+            "10",
+            "--limit",
+            "20000",
+            "--workers",
+            "2",
+        ],
+        // 10 requests of 3 s one after another: 30 s for the sequential row alone.
+        long: &[
+            "--requests",
+            "10",
+            "--delay-ms",
+            "3000",
+            "--limit",
+            "5000000",
+        ],
+        refused: &[
+            &["--requests", "0"],
+            &["--requests", "1"],
+            &["--limit", "1"],
+            &["--sweep", "--points", "0"],
+            &["--sweep", "--points", "10,20000"],
+            &["--svg", "/nonexistent/dir"],
+            &["--svg", concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "ipc",
+        bin: env!("CARGO_BIN_EXE_ipc"),
+        small: &[
+            "--round-trips",
+            "100",
+            "--megabytes",
+            "4",
+            "--chunk-kib",
+            "256",
+        ],
+        long: &["--round-trips", "1000000", "--megabytes", "64"],
+        refused: &[
+            &["--megabytes", "1", "--chunk-kib", "2048"],
+            &["--megabytes", "3", "--chunk-kib", "2048"],
+            &["--size", "0"],
+            &["--child", "shm"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "isolation",
+        bin: env!("CARGO_BIN_EXE_isolation"),
+        small: &[
+            "--jobs",
+            "4",
+            "--span",
+            "1000",
+            "--panic-job",
+            "1",
+            "--abort-job",
+            "2",
+            "--hang-job",
+            "3",
+            "--timeout-ms",
+            "300",
+        ],
+        // Job 8 hangs and its deadline is 10 minutes away: a signal finds it hanging.
+        long: &[
+            "--jobs",
+            "10000",
+            "--span",
+            "100000",
+            "--timeout-ms",
+            "600000",
+        ],
+        refused: &[
+            &["--jobs", "3"],
+            &["--workers", "0"],
+            &["--timeout-ms", "1"],
+            &["--panic-job", "11"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "simulation",
+        bin: env!("CARGO_BIN_EXE_simulation"),
+        small: &["--size", "64", "--steps", "20", "--workers", "2"],
+        long: &["--size", "1024", "--steps", "5000", "--workers", "2"],
+        refused: &[
+            &["--size", "4"],
+            &["--steps", "0"],
+            &["--workers", "0"],
+            &["--size", "8192"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "data_analysis",
+        bin: env!("CARGO_BIN_EXE_data_analysis"),
+        small: &["--rows", "20000", "--workers", "2"],
+        long: &["--rows", "20000000", "--workers", "2"],
+        refused: &[
+            &["--rows", "100000000"], // about 3 GiB of CSV: past the cap on disk
+            &["--rows", "0"],
+            &["--workers", "0"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "graceful_shutdown",
+        bin: env!("CARGO_BIN_EXE_graceful_shutdown"),
+        small: &["--jobs", "10", "--interrupt-after", "4"],
+        // Drains on either signal: the jobs in flight finish, then it exits 0.
+        long: &[
+            "--interrupt-after",
+            "0",
+            "--jobs",
+            "100000",
+            "--span",
+            "100000",
+        ],
+        refused: &[
+            &["--interrupt-after", "40"], // after the last of the 40 jobs: none left to stop
+            &["--workers", "0"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "image_processing",
+        bin: env!("CARGO_BIN_EXE_image_processing"),
+        small: &["--images", "4", "--size", "64", "--workers", "2"],
+        long: &["--images", "400", "--size", "1024", "--workers", "2"],
+        refused: &[
+            &["--images", "10000", "--size", "8192"], // terabytes of images: past the disk cap
+            &["--images", "4", "--size", "8192", "--workers", "4"], // past the memory cap
+            &["--images", "0"],
+            &["--size", "8"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "io_or_cpu",
+        bin: env!("CARGO_BIN_EXE_io_or_cpu"),
+        small: &["--requests", "2", "--delay-ms", "20", "--limit", "20000"],
+        long: &["--requests", "500", "--delay-ms", "100"],
+        refused: &[
+            &["--requests", "0"],
+            &["--limit", "10"],
+            &["--", "no-such-command-here"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "parallel_math",
+        bin: env!("CARGO_BIN_EXE_parallel_math"),
+        small: &[
+            "--samples",
+            "100000",
+            "--steps",
+            "100000",
+            "--workers",
+            "1,2",
+        ],
+        long: &["--samples", "10000000000", "--workers", "2"],
+        refused: &[
+            &["--workers", "0"],
+            &["--workers", "1,300"], // past the 256 chunks (and the cap on processes)
+            &["--samples", "10"],    // fewer samples than chunks
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "process_memory",
+        bin: env!("CARGO_BIN_EXE_process_memory"),
+        small: &["--count", "10"],
+        long: &["--count", "256"],
+        refused: &[
+            &["--count", "1000"], // 1,000 processes at once: past the cap on processes
+            &["--count", "0"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "process_pool",
+        bin: env!("CARGO_BIN_EXE_process_pool"),
+        small: &["--limit", "20000", "--workers", "2", "--chunk", "1000"],
+        long: &["--limit", "100000000", "--workers", "2"],
+        refused: &[
+            &["--limit", "100000000", "--chunk", "1"], // 10^8 jobs held at once: past the memory cap
+            &["--workers", "0"],
+            &["--workers", "300"],
+            &["--limit", "1"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+    Program {
+        name: "process_requests",
+        bin: env!("CARGO_BIN_EXE_process_requests"),
+        small: &["--requests", "3", "--delay-ms", "10", "--workers", "3"],
+        long: &["--requests", "20", "--delay-ms", "30000", "--workers", "20"],
+        refused: &[
+            &["--requests", "1000", "--workers", "512"], // past the cap on processes
+            &["--requests", "0"],
+            &["--url", "ftp://x"],
+        ],
+        url_flag: Some("--url"),
+        serves: None,
+    },
+    Program {
+        name: "spawn_processes",
+        bin: env!("CARGO_BIN_EXE_spawn_processes"),
+        small: &["--children", "2", "--sleep-ms", "10"],
+        long: &["--children", "200", "--sleep-ms", "10000"],
+        refused: &[
+            &["--children", "1"], // nothing to run side by side
+            &["--children", "0"],
+            &["--children", "1000"],
+            &["stray"],
+        ],
+        url_flag: None,
+        serves: None,
+    },
+];
+
+#[test]
+fn every_binary_is_listed() {
+    robust::every_binary_is_listed(PROGRAMS, env!("CARGO_MANIFEST_DIR"));
+}
+#[test]
+fn closed_stdout() {
+    PROGRAMS.iter().for_each(robust::closed_stdout);
+}
+#[test]
+fn interrupted() {
+    PROGRAMS.iter().for_each(robust::interrupted);
+}
+#[test]
+fn refused() {
+    PROGRAMS.iter().for_each(robust::refused);
+}
+#[test]
+fn server_down() {
+    PROGRAMS.iter().for_each(robust::server_down);
+}
