@@ -5,7 +5,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, run};
+use common::{Witness, assert_refused, assert_verdict, ratio, run};
 
 const PARALLEL_CPU: &str = env!("CARGO_BIN_EXE_parallel_cpu");
 const NO_GIL: &str = env!("CARGO_BIN_EXE_no_gil");
@@ -55,6 +55,17 @@ fn the_report_checks_against_known_counts() {
         "{}",
         r.stdout
     );
+    // Each verdict agrees with the speedup in its row (the speedup itself is the machine's).
+    for mode in ["threads", "rayon"] {
+        assert_verdict(r.line(&format!("{mode}: ")), ratio(r.row(mode)[5]), 2);
+    }
+    // One worker: the verdict says no speedup is possible, whatever the times.
+    let r = run(PARALLEL_CPU, &["--limit", "20000", "--workers", "1"]);
+    assert!(
+        r.line("threads: ").ends_with("no speedup is possible"),
+        "{}",
+        r.stdout
+    );
     // A limit with no known count is still compared across the modes.
     let r = run(
         PARALLEL_CPU,
@@ -70,6 +81,7 @@ fn parallel_cpu_refuses_bad_input() {
     assert_refused(PARALLEL_CPU, &["--limit", "1000000000000"]);
     assert_refused(PARALLEL_CPU, &["--workers", "0"]);
     assert_refused(PARALLEL_CPU, &["--mode", "processes"]);
+    assert_refused(PARALLEL_CPU, &["--workers", "1000"]);
 }
 
 /// The row of (work, gil) at `threads`, from `no_gil --json`.
@@ -128,11 +140,11 @@ fn gil_flag_alone_means_on_and_bad_input_is_refused() {
         &[
             "--gil",
             "--threads",
-            "1",
+            "1,2",
             "--cpu-limit",
-            "1000",
+            "2000",
             "--io-requests",
-            "1",
+            "2",
             "--delay-ms",
             "1",
             "--json",
@@ -146,7 +158,7 @@ fn gil_flag_alone_means_on_and_bad_input_is_refused() {
             "--threads",
             "1,2",
             "--cpu-limit",
-            "1000",
+            "2000",
             "--io-requests",
             "2",
             "--delay-ms",
@@ -164,8 +176,16 @@ fn gil_flag_alone_means_on_and_bad_input_is_refused() {
         "{}",
         r.stdout
     );
+    // The verdict on the CPU speedup without the GIL agrees with its 2-thread cell.
+    let cell = r.row("2")[2];
+    let speedup = ratio(cell.split(' ').next_back().unwrap());
+    assert_verdict(r.line("cpu no GIL, 1 -> 2 threads: "), speedup, 2);
     assert_refused(NO_GIL, &["--threads", "0"]);
     assert_refused(NO_GIL, &["--threads", "1,x"]);
     assert_refused(NO_GIL, &["--gil", "maybe"]);
     assert_refused(NO_GIL, &["--io-requests", "0"]);
+    // Where the lesson cannot show: one thread, one request, fewer chunks than threads.
+    assert_refused(NO_GIL, &["--threads", "1"]);
+    assert_refused(NO_GIL, &["--io-requests", "1"]);
+    assert_refused(NO_GIL, &["--threads", "1,2,4,8", "--cpu-limit", "5000"]);
 }

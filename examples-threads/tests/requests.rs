@@ -146,8 +146,11 @@ fn bad_input_is_refused_and_failures_are_counted() {
             "{}",
             r.stderr
         );
-        // With --url the server is not this program's: it has no count to report.
+        // With --url the server is not this program's: it has no count to report. And no
+        // summary for work not done: no total, no ratio against the sequential estimate.
         assert!(!r.stdout.contains("the server had"), "{}", r.stdout);
+        assert!(!r.stdout.contains(" ok\n"), "{}", r.stdout);
+        assert!(!r.stdout.contains("in sequence"), "{}", r.stdout);
     }
     assert_refused(THREADED, &["--workers", "0"]);
 }

@@ -6,7 +6,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, run};
+use common::{Witness, assert_refused, assert_verdict, ratio};
 
 const SHARED_STATE: &str = env!("CARGO_BIN_EXE_shared_state");
 const CHANNELS: &str = env!("CARGO_BIN_EXE_channels");
@@ -15,8 +15,15 @@ const THREAD_POOL: &str = env!("CARGO_BIN_EXE_thread_pool");
 
 #[test]
 fn every_shared_counter_is_exact_under_contention() {
-    let r = run(SHARED_STATE, &["--threads", "4", "--increments", "50000"]);
-    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    // The four threads were all counting at the same moment (a barrier inside the counting,
+    // which threads started one after another could never pass): they really contended.
+    let w = Witness::new();
+    let r = w.run(
+        SHARED_STATE,
+        &["--threads", "4", "--increments", "50000"],
+        None,
+    );
+    assert!(w.count("counting") >= 4);
     for approach in [
         "std Mutex",
         "parking_lot Mutex",
@@ -28,9 +35,36 @@ fn every_shared_counter_is_exact_under_contention() {
         assert_eq!(cells[1], "200000", "{approach}: {cells:?}");
         assert_eq!(cells[2], "yes", "{approach}: {cells:?}");
     }
-    assert!(r.stdout.contains("every approach counted exactly 200000"));
+    // The fastest and slowest named are those of the wall column printed above them.
+    let approaches = [
+        "std Mutex",
+        "parking_lot Mutex",
+        "std RwLock (write)",
+        "AtomicU64 fetch_add",
+        "local, summed at the end",
+    ];
+    let wall = |a: &str| common::ms(r.row(a)[3]);
+    let summary = r.line("every approach counted exactly 200000; fastest in this run: ");
+    let named = |after: &str| {
+        summary
+            .split(after)
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+    };
+    let (fastest, slowest) = (named("fastest in this run: "), named("slowest: "));
+    for a in approaches {
+        assert!(
+            wall(fastest) <= wall(a) && wall(a) <= wall(slowest),
+            "{a}: {summary}"
+        );
+    }
     assert_refused(SHARED_STATE, &["--threads", "0"]);
     assert_refused(SHARED_STATE, &["--increments", "0"]);
+    // One thread shares the counter with nobody: nothing to contend, nothing to show.
+    assert_refused(SHARED_STATE, &["--threads", "1"]);
 }
 
 #[test]
@@ -75,6 +109,11 @@ fn pipelines_add_up_and_bounded_channels_push_back() {
     }
     assert_refused(CHANNELS, &["--capacity", "0"]);
     assert_refused(CHANNELS, &["--messages", "0"]);
+    // A bounded channel that holds half the backpressure scene's messages pushes nothing back.
+    assert_refused(CHANNELS, &["--capacity", "1000"]);
+    assert_refused(CHANNELS, &["--messages", "10", "--capacity", "8"]);
+    // 100 million messages may all sit in unbounded queues at once: past the memory cap.
+    assert_refused(CHANNELS, &["--messages", "100000000"]);
 }
 
 #[test]
@@ -113,6 +152,8 @@ fn every_sync_primitive_keeps_its_promise() {
     assert!(r.stdout.contains("every primitive kept its promise"));
     assert_refused(SYNC_PRIMITIVES, &["--threads", "1"]);
     assert_refused(SYNC_PRIMITIVES, &["--permits", "0"]);
+    // As many permits as threads: nobody ever waits at the semaphore.
+    assert_refused(SYNC_PRIMITIVES, &["--threads", "4", "--permits", "4"]);
 }
 
 #[test]
@@ -123,16 +164,21 @@ fn every_pool_agrees_with_the_sequential_loop() {
         &["--limit", "100000", "--workers", "3", "--chunk", "500"],
         None,
     );
-    let expected = r.row("sequential loop")[1].to_string();
-    for pool in [
-        "MiniPool (channel + Mutex)",
-        "rayon par_iter (global pool)",
-        "rayon ThreadPool (install)",
-        "crossbeam work stealing",
+    let expected = r.row("sequential loop")[2].to_string();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for (pool, threads) in [
+        ("MiniPool (channel + Mutex)", 3),
+        ("rayon par_iter (global pool)", cores),
+        ("rayon ThreadPool (install)", 3),
+        ("crossbeam work stealing", 3),
     ] {
         let cells = r.row(pool);
-        assert_eq!(cells[1], expected, "{pool}");
-        assert_eq!(cells[2], "yes", "{pool}");
+        assert_eq!(cells[1], threads.to_string(), "{pool}");
+        assert_eq!(cells[2], expected, "{pool}");
+        assert_eq!(cells[3], "yes", "{pool}");
+        // The verdict agrees with the speedup in the row (the speedup is the machine's).
+        let verdict = r.line(&format!("{pool}: "));
+        assert_verdict(verdict, ratio(cells[5]), threads as u32);
     }
     // All tasks start with worker 0: the others get work only by stealing it, and under the
     // witness all three workers held a task at once, so the two others stole at least once.
@@ -142,4 +188,6 @@ fn every_pool_agrees_with_the_sequential_loop() {
     assert!(stolen >= 2, "{steals}");
     assert_refused(THREAD_POOL, &["--chunk", "0"]);
     assert_refused(THREAD_POOL, &["--workers", "0"]);
+    // 100 million tasks of one number each, all queued at once: past the memory cap.
+    assert_refused(THREAD_POOL, &["--limit", "100000000", "--chunk", "1"]);
 }

@@ -66,5 +66,7 @@ fn concurrency_goes_where_the_profile_says_the_time_went() {
     check(8, "150", "20000");
     check(4, "1", "300000");
     assert_refused(START_SIMPLE, &["--pages", "0"]);
+    // One page: nothing to overlap, nothing to split.
+    assert_refused(START_SIMPLE, &["--pages", "1"]);
     assert_refused(START_SIMPLE, &["--work", "1"]);
 }

@@ -78,6 +78,7 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let mut fixture = None;
     let base = match &args.url {
@@ -131,7 +132,23 @@ fn main() -> ExitCode {
             peak_in_flight,
             measured: Record::from(&m),
         });
-    } else {
+    }
+    if ok < args.requests {
+        // No summary for work that was not done: say what failed, and exit 1.
+        let first = results.iter().find_map(|r| match r {
+            Ok(200) => None,
+            Ok(status) => Some(format!("status {status}")),
+            Err(e) => Some(e.clone()),
+        });
+        eprintln!(
+            "error: {} of {} requests failed (first: {})",
+            args.requests - ok,
+            args.requests,
+            first.unwrap_or_default()
+        );
+        return ExitCode::FAILURE;
+    }
+    if !args.json {
         let estimate = Duration::from_millis(args.delay_ms) * args.requests;
         println!(
             "{} requests of {} one after another: {} (N x D = {}), cpu {}, {ok} ok",
@@ -145,20 +162,6 @@ fn main() -> ExitCode {
             let s = if peak == 1 { "" } else { "s" };
             println!("the server had at most {peak} request{s} in flight at once");
         }
-    }
-    if ok < args.requests {
-        let first = results.iter().find_map(|r| match r {
-            Ok(200) => None,
-            Ok(status) => Some(format!("status {status}")),
-            Err(e) => Some(e.clone()),
-        });
-        eprintln!(
-            "error: {} of {} requests failed (first: {})",
-            args.requests - ok,
-            args.requests,
-            first.unwrap_or_default()
-        );
-        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }

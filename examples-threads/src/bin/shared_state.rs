@@ -1,32 +1,42 @@
 //! Shared state: one counter, many threads, and every way Rust lets them share it.
 //!
 //! Threads share one memory space, which the guide calls fast communication with race
-//! conditions possible. In Rust the second half does not compile: a plain `u64` cannot be
-//! changed by two threads at once, so every approach here is exact, and what differs is the
-//! cost. Each of `--threads` threads adds 1 to a shared counter `--increments` times through a
-//! std Mutex, a parking_lot Mutex, a std RwLock, an atomic, or not at all (each thread counts
-//! on its own and the totals are added at the end, the guide's "minimize shared state").
+//! conditions possible. Rust refuses one kind of race at compile time, the *data race*: two
+//! threads touching the same plain value at once, one of them writing. A plain `u64` cannot be
+//! changed by two threads, so every approach here goes through a lock or an atomic and counts
+//! exactly. Rust does not refuse every *race condition*: atomics used in two steps still lose
+//! updates (see Try this, and `race_condition`). Each of `--threads` threads adds 1 to a shared
+//! counter `--increments` times through a std Mutex, a parking_lot Mutex, a std RwLock, an
+//! atomic, or not at all (each thread counts on its own and the totals are added at the end,
+//! the guide's "minimize shared state"). The threads wait at a Barrier and start counting
+//! together, so they really contend, and the clock runs only while they count.
 //!
 //! Run:
 //!   cargo run --release -p examples-threads --bin shared_state
-//!   cargo run --release -p examples-threads --bin shared_state -- --threads 8 --increments 1000000
+//!   cargo run --release -p examples-threads --bin shared_state -- --threads 8 --increments 5000000
 //!
-//! You will see: the same exact count from every approach (threads x increments), and
-//! very different costs per increment: the locks cost tens of nanoseconds under contention,
-//! the atomic a few, the local counters almost nothing. The cheapest sharing is none.
+//! You will see: the same exact count from every approach (threads x increments); the wall
+//! time of each and that time divided by the number of increments; and which approach was the
+//! fastest and which the slowest in this run. The local counters, which share nothing until
+//! the end, are usually the fastest by far. Which of std's and parking_lot's Mutex comes out
+//! ahead depends on the machine and its load (both spin briefly, then put a waiting thread to
+//! sleep), so read it from the table rather than from a rule.
 //!
-//! Python: `with lock: counter += 1` from several `threading.Thread`s. Without the lock,
-//! `counter += 1` loses updates even under the GIL, because the read and the write are two
-//! bytecodes and the GIL can change hands between them (`race_condition` shows the same
-//! lost update in Rust, with atomics used the wrong way).
+//! Python: `with lock: counter += 1` from several `threading.Thread`s. Python does not promise
+//! that `counter += 1` is atomic: it is a load, an add and a store, and another thread may run
+//! between them. Under the GIL, how often that loses an update depends on where the
+//! interpreter switches threads, which changed between versions; in a free-threaded build,
+//! with no GIL, updates are lost readily (`race_condition` shows the same lost update in Rust,
+//! with atomics used the wrong way).
 //!
 //! Try this: change `fetch_add` to a `load` then a `store` of the value plus one: it still
-//! compiles (each step is atomic) but the count comes out short; try to share a plain
+//! compiles (each step is atomic, so there is no data race) but the count comes out short, a
+//! race condition, and the program says so and exits 1; try to share a plain
 //! `let mut n = 0u64` with the threads and read the compiler's refusal.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Barrier, Mutex, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -36,79 +46,123 @@ use shared::{Table, fmt_duration};
 #[derive(Parser, Debug)]
 #[command(about = "A shared counter under contention: locks, atomics, and no sharing at all")]
 struct Args {
-    /// Threads adding to the counter at once.
+    /// Threads adding to the counter at once (2 or more: one thread shares with nobody).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     threads: u32,
     /// Increments per thread.
-    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     increments: u64,
 }
 
-/// Runs `add_one` `increments` times on each of `threads` threads, started together.
-fn hammer(threads: u32, increments: u64, add_one: impl Fn() + Sync) -> Duration {
-    let start = Instant::now();
-    thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                for _ in 0..increments {
-                    add_one();
-                }
-            });
-        }
-    });
-    start.elapsed()
+/// Refuses, before any work, a run that cannot show the lesson or is past the suite's caps.
+fn check(args: &Args) -> Result<(), ExitCode> {
+    if args.threads < 2 {
+        return Err(shared::cli::usage_error(
+            "one thread shares the counter with nobody, so nothing contends: use --threads 2 or more",
+        ));
+    }
+    shared::cli::cap_count(
+        "threads",
+        u128::from(args.threads),
+        shared::cli::THREADS_CAP,
+        "--threads",
+    )
 }
 
-fn main() -> ExitCode {
-    let args = Args::parse();
-    let (threads, increments) = (args.threads, args.increments);
-    let expected = u64::from(threads) * increments;
-    let mut results: Vec<(&str, u64, Duration)> = Vec::new();
+/// Runs `add_one` `increments` times on each of `threads` threads, each with a local count
+/// of its own that it returns at the end. The threads wait at a barrier first, so that they
+/// count at the same time (and contend), and each notes when it started and finished counting,
+/// so that thread start-up is not measured. Returns the sum of the local counts and the time
+/// from the first thread's start to the last one's finish, or an error if a thread panicked.
+fn hammer(
+    threads: u32,
+    increments: u64,
+    add_one: impl Fn(&mut u64) + Sync,
+) -> Result<(u64, Duration), String> {
+    let ready = Barrier::new(threads as usize);
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    ready.wait();
+                    shared::witness::arrive("counting", threads as usize); // test witness: every thread counting at once
+                    let (start, mut local) = (Instant::now(), 0);
+                    for _ in 0..increments {
+                        add_one(&mut local);
+                    }
+                    (local, start, Instant::now())
+                })
+            })
+            .collect();
+        let (mut sum, mut first, mut last) = (0, None::<Instant>, None::<Instant>);
+        for h in handles {
+            let (local, start, end) = h.join().map_err(|_| "a counting thread panicked")?;
+            sum += local;
+            first = Some(first.map_or(start, |f| f.min(start)));
+            last = Some(last.map_or(end, |l| l.max(end)));
+        }
+        Ok((sum, last.zip(first).map_or(Duration::ZERO, |(l, f)| l - f)))
+    })
+}
+
+/// Each approach's name, final count and wall time.
+fn every_approach(threads: u32, n: u64) -> Result<Vec<(&'static str, u64, Duration)>, String> {
+    let mut results = Vec::new();
 
     // std::sync::Mutex: the lock owns the counter; the guard is the only way in.
     let counter = Mutex::new(0u64);
-    let wall = hammer(threads, increments, || *counter.lock().unwrap() += 1);
-    results.push(("std Mutex", counter.into_inner().unwrap(), wall));
+    let (_, wall) = hammer(threads, n, |_| *counter.lock().unwrap() += 1)?;
+    let count = counter.into_inner().map_err(|_| "the lock was poisoned")?;
+    results.push(("std Mutex", count, wall));
 
-    // parking_lot::Mutex: same idea, smaller and usually faster under contention, no poisoning.
+    // parking_lot::Mutex: the same idea in one byte, with no poisoning (`lock()` returns the
+    // guard itself). Whether it beats std's under contention depends on the machine.
     let counter = parking_lot::Mutex::new(0u64);
-    let wall = hammer(threads, increments, || *counter.lock() += 1);
+    let (_, wall) = hammer(threads, n, |_| *counter.lock() += 1)?;
     results.push(("parking_lot Mutex", counter.into_inner(), wall));
 
     // std::sync::RwLock taking the write side: correct, but pays for reader bookkeeping that
     // a counter never uses. It wins only when most accesses are reads.
     let counter = RwLock::new(0u64);
-    let wall = hammer(threads, increments, || *counter.write().unwrap() += 1);
-    results.push(("std RwLock (write)", counter.into_inner().unwrap(), wall));
+    let (_, wall) = hammer(threads, n, |_| *counter.write().unwrap() += 1)?;
+    let count = counter.into_inner().map_err(|_| "the lock was poisoned")?;
+    results.push(("std RwLock (write)", count, wall));
 
     // One atomic read-modify-write instruction: no lock, but every core still fights over
     // the one cache line that holds the counter.
     let counter = AtomicU64::new(0);
-    let wall = hammer(threads, increments, || {
+    let (_, wall) = hammer(threads, n, |_| {
         counter.fetch_add(1, Ordering::Relaxed);
-    });
+    })?;
     results.push(("AtomicU64 fetch_add", counter.into_inner(), wall));
 
     // No sharing while working: each thread counts locally, and the totals meet once.
-    let start = Instant::now();
-    let total: u64 = thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut local = 0u64;
-                    for _ in 0..increments {
-                        // black_box keeps the compiler from turning the loop into one addition.
-                        local = std::hint::black_box(local + 1);
-                    }
-                    local
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    });
-    results.push(("local, summed at the end", total, start.elapsed()));
+    // black_box keeps the compiler from turning the loop into one addition.
+    let (total, wall) = hammer(threads, n, |local| {
+        *local = std::hint::black_box(*local + 1)
+    })?;
+    results.push(("local, summed at the end", total, wall));
+    Ok(results)
+}
 
-    let mut table = Table::new(["approach", "count", "exact", "wall", "per increment"]);
+fn main() -> ExitCode {
+    shared::cli::setup();
+    let args = Args::parse();
+    if let Err(refused) = check(&args) {
+        return refused;
+    }
+    let (threads, increments) = (args.threads, args.increments);
+    let expected = u64::from(threads) * increments;
+    println!("{threads} threads x {increments} increments = {expected}");
+    let results = match every_approach(threads, increments) {
+        Ok(results) => results,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut table = Table::new(["approach", "count", "exact", "wall", "wall / increments"]);
     for (name, count, wall) in &results {
         table.row([
             name.to_string(),
@@ -118,7 +172,6 @@ fn main() -> ExitCode {
             format!("{:.1} ns", wall.as_nanos() as f64 / expected as f64),
         ]);
     }
-    println!("{threads} threads x {increments} increments = {expected}");
     print!("{table}");
     let wrong: Vec<&str> = results
         .iter()
@@ -131,6 +184,8 @@ fn main() -> ExitCode {
     }
     let fastest = results.iter().min_by_key(|r| r.2).map_or("", |r| r.0);
     let slowest = results.iter().max_by_key(|r| r.2).map_or("", |r| r.0);
-    println!("every approach counted exactly {expected}; fastest: {fastest}; slowest: {slowest}");
+    println!(
+        "every approach counted exactly {expected}; fastest in this run: {fastest}; slowest: {slowest}"
+    );
     ExitCode::SUCCESS
 }

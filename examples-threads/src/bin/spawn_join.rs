@@ -1,17 +1,21 @@
 //! Spawn and join: the basics of std::thread, each shown and checked in a few lines.
 //!
-//! A thread is started with a closure and joined for its result. Six scenes: a returned value;
-//! a `move` closure that takes ownership of data; a named thread (names show up in panics,
-//! debuggers and `top -H`); `thread::scope`, whose threads may borrow local data because the
-//! scope joins them before it returns; a panicking thread, which becomes an `Err` at `join`
-//! instead of taking the program down; and a thread with a bigger stack for deep recursion.
+//! A thread is started with a closure and joined for its result. Six scenes: a returned value,
+//! which `join` waits for without using the CPU; a `move` closure that takes ownership of
+//! data; a named thread (names show up in panics, debuggers and `top -H`); `thread::scope`,
+//! whose threads may borrow local data because the scope joins them before it returns; a
+//! panicking thread, which becomes an `Err` at `join` instead of taking the program down; and
+//! a thread with a bigger stack for deep recursion.
 //!
 //! Run:
 //!   cargo run -p examples-threads --bin spawn_join
 //!   cargo run -p examples-threads --bin spawn_join -- --threads 8 --depth 1000000 --stack-mib 256
+//!   cargo run -p examples-threads --bin spawn_join -- --sleep-ms 2000
 //!
-//! You will see: one line per scene with its checked result; the panic's own message on
-//! stderr followed by main carrying on; and how much stack the recursion really used.
+//! You will see: one line per scene with its checked result; in the first, how long `join`
+//! blocked main while the thread slept (`--sleep-ms`) and how little CPU the process used
+//! meanwhile; the panic's own message on stderr followed by main carrying on; and how much
+//! stack the recursion really used.
 //!
 //! Python: `t = threading.Thread(target=f, name="loader-1"); t.start(); t.join()`, with the
 //! result passed back through a shared variable or a `concurrent.futures.Future`, since
@@ -19,16 +23,17 @@
 //! `threading.stack_size()` sets the stack for threads started after it.
 //!
 //! Try this: remove `move` from the second scene and read the compiler's error (the thread
-//! could outlive `numbers`); use `thread::spawn` instead of `s.spawn` in the scope scene (same
-//! error, same reason); `--stack-mib 1 --depth 1000000` overflows the stack, and Rust aborts
-//! the process with "has overflowed its stack" rather than corrupt memory.
+//! could outlive `numbers`); use `thread::spawn` instead of `s.spawn` in the scope scene (a
+//! similar error, for the same reason); `--stack-mib 1 --depth 1000000` overflows the stack,
+//! and Rust aborts the process with "has overflowed its stack" rather than corrupt memory.
 
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
-use shared::fmt_kib;
+use shared::{Who, fmt_duration, fmt_kib, usage};
 
 #[derive(Parser, Debug)]
 #[command(about = "Spawn, join, move, names, scopes, panics and stack sizes")]
@@ -42,6 +47,23 @@ struct Args {
     /// Stack size of the thread in the stack scene, in MiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4_096))]
     stack_mib: u64,
+    /// How long the first scene's thread sleeps, standing in for slow work, before returning.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    sleep_ms: u64,
+}
+
+/// Refuses, before any work, a run past the suite's caps.
+fn check(args: &Args) -> Result<(), ExitCode> {
+    use shared::cli;
+    cli::cap_count(
+        "threads",
+        u128::from(args.threads),
+        cli::THREADS_CAP,
+        "--threads",
+    )?;
+    // The recursion may touch all of its thread's stack: count the whole stack as memory.
+    let stack = u128::from(args.stack_mib) << 20;
+    cli::cap_bytes("memory", stack, cli::MEMORY_CAP, "--stack-mib")
 }
 
 /// Recurses `n` levels and returns how many bytes of stack the deepest level is below `top`
@@ -57,14 +79,36 @@ fn stack_used(n: u64, top: usize) -> usize {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    if let Err(refused) = check(&args) {
+        return refused;
+    }
     let mut wrong = Vec::new();
 
-    // 1. spawn returns a JoinHandle; join waits and hands back the closure's value.
-    let handle = thread::spawn(|| (1..=100u64).sum::<u64>());
-    let sum = handle.join().expect("this closure cannot panic");
-    println!("spawn + join: the thread returned {sum}");
-    if sum != 5050 {
+    // 1. spawn returns a JoinHandle; join waits and hands back the closure's value. The thread
+    // sleeps first, and join sleeps with it: the process uses next to no CPU meanwhile.
+    let nap = Duration::from_millis(args.sleep_ms);
+    let handle = thread::spawn(move || {
+        thread::sleep(nap);
+        (1..=100u64).sum::<u64>()
+    });
+    let (cpu_before, waiting) = (usage(Who::SelfProcess), Instant::now());
+    let joined = handle.join();
+    let (waited, cpu_after) = (waiting.elapsed(), usage(Who::SelfProcess));
+    let cpu =
+        (cpu_after.user + cpu_after.system).saturating_sub(cpu_before.user + cpu_before.system);
+    let Ok(sum) = joined else {
+        eprintln!("error: the first scene's thread panicked");
+        return ExitCode::FAILURE;
+    };
+    println!(
+        "spawn + join: the thread slept {} and returned {sum}; join blocked main for {}, and the process used {} of CPU meanwhile",
+        fmt_duration(nap),
+        fmt_duration(waited),
+        fmt_duration(cpu)
+    );
+    if sum != 5050 || waited < nap {
         wrong.push("spawn + join");
     }
 
@@ -101,7 +145,7 @@ fn main() -> ExitCode {
     });
     let expected: u64 = data.iter().sum();
     println!(
-        "scope: {} threads summed borrowed chunks of a local Vec: {total} (one thread: {expected})",
+        "scope: {} thread(s) summed borrowed chunks of a local Vec: {total} (one thread: {expected})",
         data.chunks(chunk).count()
     );
     if total != expected {

@@ -1,29 +1,41 @@
 //! Thread memory: what a waiting thread really costs, by stack size.
 //!
 //! The guide rates threading's memory "Medium-High (thread overhead)". This program measures
-//! it: it starts `--threads` threads that each wait on a gate, for each stack size in
-//! `--stack-kib`, and reads the process's resident memory (VmRSS) and reserved address space
-//! (VmSize) once they all wait, and the time to create each. Each stack size is measured in a
-//! fresh copy of the program, so that no round inherits another's freed stacks. The result surprises most
-//! people: the stack size reserves address space, but the kernel gives a thread physical pages
-//! only as it touches them, so an idle thread costs about the same resident memory whatever
-//! its stack size. (The kernel's own per-thread memory, its stack and task struct, about
-//! 10-20 KiB, is not in VmRSS; `async` tasks avoid that too, see `task_memory`.)
+//! it: for each stack size in `--stack-kib`, in a fresh copy of itself (so that no round
+//! inherits another's freed stacks), it starts `--threads` threads that wait on a gate and,
+//! once they all wait, reads the resident memory (VmRSS) and address space (VmSize) they added,
+//! and the time to create each. The result surprises most people: the stack size reserves
+//! address space, but the kernel gives a thread physical pages only as it touches them, so an
+//! idle thread costs about the same resident memory whatever its stack size: the top of its
+//! stack, where glibc keeps the thread's descriptor and thread-local storage, and its first
+//! frames. (The kernel's own memory for each thread, a 16 KiB kernel stack on x86-64 and its
+//! task structure, is not in VmRSS; `async` tasks avoid it, see `task_memory`.)
+//!
+//! A thread's address space is its stack (rounded up to the minimum glibc needs, more than
+//! 16 KiB), a guard page below it, and the alternate signal stack (8 KiB here) with a guard
+//! page of its own, on which Rust reports a stack overflow. The copies run with
+//! `MALLOC_ARENA_MAX=1` (unless you set it): otherwise glibc gives each of the first threads
+//! that allocate a malloc arena, up to 8 per core, 64 MiB of address space apiece, a cost that
+//! does not grow with more threads and that dividing by the thread count would misreport.
 //!
 //! Run:
 //!   cargo run --release -p examples-threads --bin thread_memory
 //!   cargo run --release -p examples-threads --bin thread_memory -- --threads 5000 --stack-kib 64,8192
 //!
-//! You will see: per thread, a creation time of some microseconds, a resident cost of a few
-//! KiB to a few tens of KiB, nearly the same for every stack size, and an address-space cost
-//! that follows the stack size (2 MiB stacks: about 2 MiB each).
+//! You will see: per thread, a creation time of some microseconds, a resident cost of a few KiB
+//! to a few tens of KiB, nearly the same for every stack size, and an address-space cost that
+//! follows the stack size (2 MiB stacks: about 2 MiB each, plus the 16 KiB of guard pages and
+//! signal stack); then a verdict, decided from the figures, on whether resident memory followed
+//! the stack size in this run.
 //!
-//! Python: `threading.stack_size(64 * 1024)` before starting threads; a Python thread also
-//! carries its interpreter frame state, so it costs more than a Rust one.
+//! Python: `threading.stack_size(64 * 1024)` before starting threads; a Python thread is an OS
+//! thread like this one, plus the interpreter's own state for it, so it costs more.
 //!
-//! Try this: make each thread touch its stack (a local `[0u8; 512 * 1024]` passed to
-//! `black_box`) and watch resident memory follow the stack size after all; compare with
-//! `task_memory` in examples-async.
+//! Try this: make each thread touch 512 KiB of its stack (a local `[1u8; 512 * 1024]` passed to
+//! `black_box`), run with `--stack-kib 2048,8192`, and watch resident memory jump to about 512
+//! KiB per thread in both rounds (1 MiB in a debug build, which copies the array): a thread
+//! pays for the stack it touches, not the stack it reserves; `MALLOC_ARENA_MAX=8` before the
+//! command counts glibc's arenas in the address space again.
 
 use std::process::ExitCode;
 use std::sync::{Condvar, Mutex};
@@ -41,7 +53,7 @@ struct Args {
     /// Threads alive at once, per stack size.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     threads: u32,
-    /// Stack sizes to try, in KiB, comma-separated (std's default for spawned threads: 2048).
+    /// Stack sizes to try, in KiB, comma-separated, two or more (std's default: 2048).
     #[arg(long, value_delimiter = ',', default_value = "64,2048,8192", value_parser = clap::value_parser!(u64).range(16..=65_536))]
     stack_kib: Vec<u64>,
     /// Internal: measure one stack size in this process and print the figures (the program
@@ -50,13 +62,35 @@ struct Args {
     one_round: bool,
 }
 
-/// One round's figures, per thread.
+/// One round's figures, per thread: time to create it, resident memory (VmRSS) and address
+/// space (VmSize) it added.
 #[derive(Debug, PartialEq)]
 struct Round {
     stack_kib: u64,
     spawn: Duration,
     rss_kib: f64,
     virtual_kib: f64,
+}
+
+/// Resident memory an idle thread adds, for the cap: a few pages of its stack.
+const IDLE_THREAD_BYTES: u128 = 16 << 10;
+
+/// Refuses, before any work, a run past the suite's caps or where the lesson cannot show.
+fn check(args: &Args) -> Result<(), ExitCode> {
+    use shared::cli;
+    let threads = u128::from(args.threads);
+    cli::cap_count("threads", threads, cli::THREADS_CAP, "--threads")?;
+    let memory = threads * IDLE_THREAD_BYTES;
+    cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--threads")?;
+    let mut sizes = args.stack_kib.clone();
+    sizes.sort_unstable();
+    sizes.dedup();
+    if sizes.len() < 2 && !args.one_round {
+        return Err(cli::usage_error(
+            "the lesson compares stack sizes: give --stack-kib two or more different sizes",
+        ));
+    }
+    Ok(())
 }
 
 /// Starts `n` threads with `stack_kib` of stack, all waiting on one gate; measures once every
@@ -119,9 +153,13 @@ fn round(n: u32, stack_kib: u64) -> Result<Round, String> {
 /// freed stacks, malloc arenas or high-water marks.
 fn round_in_child(threads: u32, stack_kib: u64) -> Result<Round, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let output = std::process::Command::new(exe)
-        .args(["--one-round", "--threads", &threads.to_string()])
-        .args(["--stack-kib", &stack_kib.to_string()])
+    let mut copy = std::process::Command::new(exe);
+    copy.args(["--one-round", "--threads", &threads.to_string()])
+        .args(["--stack-kib", &stack_kib.to_string()]);
+    if std::env::var_os(ARENAS).is_none() {
+        copy.env(ARENAS, "1");
+    }
+    let output = copy
         .output()
         .map_err(|e| format!("cannot start a measuring copy of this program: {e}"))?;
     let text = String::from_utf8_lossy(&output.stdout);
@@ -140,8 +178,15 @@ fn round_in_child(threads: u32, stack_kib: u64) -> Result<Round, String> {
     }
 }
 
+/// glibc's variable for how many malloc arenas it may create (see the header).
+const ARENAS: &str = "MALLOC_ARENA_MAX";
+
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    if let Err(refused) = check(&args) {
+        return refused;
+    }
     if args.one_round {
         // The child: one round, three numbers on stdout for the parent.
         return match round(args.threads, args.stack_kib[0]) {
@@ -171,7 +216,7 @@ fn main() -> ExitCode {
         "threads",
         "create each",
         "resident each",
-        "reserved each",
+        "address space each",
     ]);
     for r in &rounds {
         table.row([
@@ -183,16 +228,33 @@ fn main() -> ExitCode {
         ]);
     }
     print!("{table}");
-    let (low, high) = (&rounds[0], &rounds[rounds.len() - 1]);
+    let arenas = std::env::var(ARENAS).unwrap_or_else(|_| "1".into());
+    println!("(measured with {ARENAS}={arenas}: see the header for why)");
+    let low = rounds
+        .iter()
+        .min_by_key(|r| r.stack_kib)
+        .expect("two rounds or more");
+    let high = rounds
+        .iter()
+        .max_by_key(|r| r.stack_kib)
+        .expect("two rounds or more");
+    let (more_space, more_rss) = (
+        high.virtual_kib - low.virtual_kib,
+        high.rss_kib - low.rss_kib,
+    );
+    // The verdict comes from the figures: resident memory followed the stack size, or not.
+    let verdict = if more_rss < 0.05 * more_space {
+        "the stack size reserves address space, not memory: the kernel gives a thread pages only as it touches them"
+    } else {
+        "resident memory grew with the stack size in this run: these threads touched their stacks"
+    };
     println!(
-        "{} idle threads: {:.1} KiB resident each with {} stacks, {:.1} KiB with {} stacks; the stack size reserves address space ({} against {} each), not memory",
+        "{} idle threads: {} stacks instead of {} added {} of address space per thread and {:+.1} KiB resident; {verdict}",
         args.threads,
-        low.rss_kib,
-        fmt_kib(low.stack_kib),
-        high.rss_kib,
         fmt_kib(high.stack_kib),
-        fmt_kib(low.virtual_kib as u64),
-        fmt_kib(high.virtual_kib as u64),
+        fmt_kib(low.stack_kib),
+        fmt_kib(more_space.max(0.0) as u64),
+        more_rss,
     );
     ExitCode::SUCCESS
 }

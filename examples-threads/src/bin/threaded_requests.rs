@@ -15,7 +15,8 @@
 //! You will see: the requests finishing in a burst, on threads named `worker-N`,
 //! and a total close to one delay (10 requests of 1 s: about 1.0 s against 10 s in sequence);
 //! with `--workers 10` and 100 requests of 500 ms, ten waves: about 5 s. Last, the loopback
-//! server's own count of requests in flight at once: one per thread, so 10 in both cases.
+//! server's own count of requests in flight at once: at most one per thread, so 10 in both
+//! cases once the threads are all waiting.
 //!
 //! Python: `ThreadPoolExecutor(max_workers=W).map(requests.get, urls)`, the guide's
 //! "Threading" row: about 1 second. The GIL does not get in the way because Python releases
@@ -100,9 +101,42 @@ fn ensure_open_files(needed: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// Resident memory per request in flight, to refuse a run past the memory cap before it
+/// starts: the thread, the client connection's buffers (ureq keeps 128 KiB + 128 KiB a
+/// connection) and, for the server in this process, its side of the connection. Measured
+/// against a server in another process (BENCHMARKS.md): 285 MiB at 1,000 in flight (285 KiB
+/// each, the buffers touched in full), 1.06 GiB at 10,000 (110 KiB each). Near the cap, the
+/// second is the figure that counts.
+const MEMORY_PER_REQUEST: u64 = 128 << 10;
+/// The in-process server's side of each connection: a hyper connection's state and buffers.
+const MEMORY_PER_SERVED: u64 = 32 << 10;
+
+/// Refuses, before any work, a run past the suite's caps.
+fn check(args: &Args, threads: u32) -> Result<(), ExitCode> {
+    use shared::cli;
+    cli::cap_count(
+        "threads",
+        u128::from(threads),
+        cli::THREADS_CAP,
+        "--requests or --workers",
+    )?;
+    let each = MEMORY_PER_REQUEST
+        + if args.url.is_some() {
+            0
+        } else {
+            MEMORY_PER_SERVED
+        };
+    let memory = u128::from(threads) * u128::from(each);
+    cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--requests or --workers")
+}
+
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let threads = args.workers.unwrap_or(args.requests).min(args.requests);
+    if let Err(refused) = check(&args, threads) {
+        return refused;
+    }
     let sockets_per_request = if args.url.is_some() { 1 } else { 2 };
     if let Err(e) = ensure_open_files(u64::from(threads) * sockets_per_request + 64) {
         eprintln!("error: {e}");
@@ -203,28 +237,9 @@ fn main() -> ExitCode {
             peak_in_flight,
             measured: Record::from(&m),
         });
-    } else {
-        let estimate = Duration::from_millis(args.delay_ms) * args.requests;
-        let shape = match args.workers {
-            None => format!("{threads} threads, one per request"),
-            Some(_) => format!("a pool of {threads} threads"),
-        };
-        println!(
-            "{} requests of {} on {shape}: {} against {} in sequence ({}), cpu {}, peak RSS {}, {ok} ok",
-            args.requests,
-            fmt_duration(Duration::from_millis(args.delay_ms)),
-            fmt_duration(m.wall),
-            fmt_duration(estimate),
-            fmt_ratio(estimate, m.wall),
-            fmt_duration(m.cpu()),
-            shared::fmt_kib(m.peak_rss_kib),
-        );
-        if let Some(peak) = peak_in_flight {
-            let s = if peak == 1 { "" } else { "s" };
-            println!("the server had at most {peak} request{s} in flight at once");
-        }
     }
     if ok < args.requests {
+        // No speedup for work that was not done: say what failed, and exit 1.
         let first = results.iter().find_map(|r| match r {
             Ok(200) => None,
             Ok(status) => Some(format!("status {status}")),
@@ -237,6 +252,27 @@ fn main() -> ExitCode {
             first.unwrap_or_default()
         );
         return ExitCode::FAILURE;
+    }
+    if !args.json {
+        let estimate = Duration::from_millis(args.delay_ms) * args.requests;
+        let shape = match args.workers {
+            None => format!("{threads} threads, one per request"),
+            Some(_) => format!("a pool of {threads} threads"),
+        };
+        println!(
+            "{} requests of {} on {shape}: {} against N x D = {} in sequence ({}), cpu {}, peak RSS {}, {ok} ok",
+            args.requests,
+            fmt_duration(Duration::from_millis(args.delay_ms)),
+            fmt_duration(m.wall),
+            fmt_duration(estimate),
+            fmt_ratio(estimate, m.wall),
+            fmt_duration(m.cpu()),
+            shared::fmt_kib(m.peak_rss_kib),
+        );
+        if let Some(peak) = peak_in_flight {
+            let s = if peak == 1 { "" } else { "s" };
+            println!("the server had at most {peak} request{s} in flight at once");
+        }
     }
     ExitCode::SUCCESS
 }

@@ -1,12 +1,12 @@
 //! Sync primitives: Condvar, Barrier, OnceLock, thread_local!, and a semaphore built by hand.
 //!
 //! The guide's "use appropriate synchronization primitives", one scene each, each checking its
-//! own promise: a bounded queue built from a Mutex and two Condvars (every item consumed
-//! exactly once); a Barrier (no thread starts phase 2 before all finish phase 1); OnceLock (an
-//! expensive initialisation runs once however many threads ask at once); thread_local! (each
-//! thread's counter is its own); and a counting semaphore from a Mutex and a Condvar (never
-//! more than `--permits` threads inside at once). std has no semaphore: this is how one works;
-//! tokio's `Semaphore` is the library version for async code.
+//! own promise: a bounded queue built from a Mutex and two Condvars (`queue.rs`; every item
+//! consumed exactly once); a Barrier (no thread starts phase 2 before all finish phase 1);
+//! OnceLock (an expensive initialisation runs once however many threads ask at once);
+//! thread_local! (each thread's counter is its own); and a counting semaphore from a Mutex and
+//! a Condvar (`semaphore.rs`; never more than `--permits` threads inside at once). std has no
+//! semaphore: this is how one works; tokio's `Semaphore` is the library version for async code.
 //!
 //! Run:
 //!   cargo run -p examples-threads --bin sync_primitives
@@ -16,24 +16,28 @@
 //! consumed, the order of the barrier's phases, how many times the initialiser ran (1), each
 //! thread's private count, and the most threads ever inside the semaphore (the permit count).
 //!
-//! Python: `threading.Condition` around a list (or just `queue.Queue`), `threading.Barrier`,
-//! a module-level value guarded by a lock for one-time setup, `threading.local()`, and
+//! Python: `threading.Condition` around a list (or just `queue.Queue`), `threading.Barrier`, a
+//! module-level value guarded by a lock for one-time setup, `threading.local()`, and
 //! `threading.Semaphore(n)`.
 //!
 //! Try this: in `Semaphore::acquire`, replace `while *permits == 0` with `if`: a spurious
-//! wake-up can then let too many threads in (Condvar waits must re-check); wait on the
-//! Barrier only in some threads and see the others wait forever (the test's timeout would
-//! catch it).
+//! wake-up, or a thread that takes the freed permit first, can then let too many threads in
+//! (Condvar waits must re-check); wait on the Barrier only in some threads and see the others
+//! wait forever (Ctrl-C ends it).
+
+mod queue;
+mod semaphore;
 
 use std::cell::Cell;
-use std::collections::VecDeque;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Barrier, Condvar, Mutex, OnceLock};
+use std::sync::{Barrier, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use queue::BoundedQueue;
+use semaphore::Semaphore;
 use shared::fmt_duration;
 
 #[derive(Parser, Debug)]
@@ -52,85 +56,36 @@ struct Args {
     items: u64,
 }
 
-/// A bounded blocking queue: producers wait while it is full, consumers while it is empty.
-struct BoundedQueue<T> {
-    items: Mutex<VecDeque<T>>,
-    not_empty: Condvar,
-    not_full: Condvar,
-    capacity: usize,
-}
-
-impl<T> BoundedQueue<T> {
-    fn new(capacity: usize) -> Self {
-        BoundedQueue {
-            items: Mutex::new(VecDeque::new()),
-            not_empty: Condvar::new(),
-            not_full: Condvar::new(),
-            capacity,
-        }
-    }
-
-    fn push(&self, item: T) {
-        // wait_while re-checks the condition after every wake-up, spurious ones included.
-        let mut items = self
-            .not_full
-            .wait_while(self.items.lock().unwrap(), |q| q.len() >= self.capacity)
-            .unwrap();
-        items.push_back(item);
-        self.not_empty.notify_one();
-    }
-
-    fn pop(&self) -> T {
-        let mut items = self
-            .not_empty
-            .wait_while(self.items.lock().unwrap(), |q| q.is_empty())
-            .unwrap();
-        let item = items.pop_front().expect("not empty: we waited for it");
-        self.not_full.notify_one();
-        item
-    }
-}
-
-/// A counting semaphore: `acquire` waits until a permit is free, the guard gives it back.
-struct Semaphore {
-    permits: Mutex<u32>,
-    freed: Condvar,
-}
-
-struct Permit<'a>(&'a Semaphore);
-
-impl Semaphore {
-    fn new(permits: u32) -> Self {
-        Semaphore {
-            permits: Mutex::new(permits),
-            freed: Condvar::new(),
-        }
-    }
-
-    fn acquire(&self) -> Permit<'_> {
-        let mut permits = self.permits.lock().unwrap();
-        while *permits == 0 {
-            permits = self.freed.wait(permits).unwrap();
-        }
-        *permits -= 1;
-        Permit(self)
-    }
-}
-
-impl Drop for Permit<'_> {
-    fn drop(&mut self) {
-        *self.0.permits.lock().unwrap() += 1;
-        self.0.freed.notify_one();
-    }
-}
-
 thread_local! {
     /// Each thread gets its own copy, starting at 0; no lock, because nothing is shared.
     static MY_COUNT: Cell<u64> = const { Cell::new(0) };
 }
 
+/// Refuses, before any work, a run past the suite's caps or where a scene cannot show.
+fn check(args: &Args) -> Result<(), ExitCode> {
+    use shared::cli;
+    cli::cap_count(
+        "threads",
+        u128::from(args.threads),
+        cli::THREADS_CAP,
+        "--threads",
+    )?;
+    if args.permits >= args.threads {
+        return Err(cli::usage_error(format!(
+            "with {} permits for {} threads nobody ever waits at the semaphore: use fewer \
+             --permits than --threads",
+            args.permits, args.threads
+        )));
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    if let Err(refused) = check(&args) {
+        return refused;
+    }
     let n = args.threads;
     let mut failures = Vec::new();
 
@@ -198,14 +153,17 @@ fn main() -> ExitCode {
         failures.push("Barrier");
     }
 
-    // 3. OnceLock: every thread asks for the config at once; the slow init runs once.
+    // 3. OnceLock: every thread asks for the config at once (released together by a Barrier);
+    // the slow init runs once, and the others wait for its value.
     static CONFIG: OnceLock<String> = OnceLock::new();
     let inits = AtomicUsize::new(0);
+    let together = Barrier::new(n as usize);
     let start = Instant::now();
     let seen: Vec<String> = thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|_| {
                 s.spawn(|| {
+                    together.wait();
                     CONFIG
                         .get_or_init(|| {
                             inits.fetch_add(1, Ordering::SeqCst);

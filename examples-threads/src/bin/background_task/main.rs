@@ -6,7 +6,7 @@
 //! does: no frame is drawn until the work ends. Then a worker thread does the same work while
 //! the front keeps drawing, reading the worker's progress from an atomic, and able to cancel
 //! it through an atomic flag (press Enter on a terminal, or `--cancel-after-ms`). The gaps
-//! between frames are measured in both cases.
+//! between frames are measured in both cases (the status line: `front.rs`).
 //!
 //! Run:
 //!   cargo run -p examples-threads --bin background_task
@@ -14,32 +14,37 @@
 //!   cargo run -p examples-threads --bin background_task -- --limit 20000000 --cancel-after-ms 300
 //!
 //! You will see: for the inline run, no frame drawn mid-work and one long gap as long as the
-//! whole computation; for the threaded run, frames every `--frame-ms` with the percentage
-//! climbing (nearly all of them mid-work), a largest gap close to the frame interval, and the
-//! same answer. With a cancel, the worker stops within one chunk of work and the program says
-//! how far it got and how many numbers the worker checked after the request.
+//! whole computation; for the threaded run, frames every `--frame-ms` (on a terminal, a
+//! status line with the percentage climbing), nearly all of them mid-work, a largest gap
+//! close to the frame interval on an idle machine, and the same answer. With a cancel, the
+//! worker stops within one chunk of work and the program says how far it got and how many
+//! numbers the worker checked after the request.
 //!
 //! Python: `threading.Thread(target=work, daemon=True).start()` and a loop that polls
 //! progress, with a `threading.Event` for cancellation (`tkinter`'s `after()` plays the
-//! redraw loop). Under the GIL a pure-Python worker still slows the front, which must win the
-//! GIL back every 5 ms; here they run on two cores.
+//! redraw loop). Under the GIL a pure-Python worker still slows the front, which must wait
+//! for the GIL, up to the 5 ms switch interval, each time it wakes to draw; here the two run
+//! on two cores at once.
 //!
 //! Try this: `--frame-ms 5`, and watch the threaded gaps stay near 5 ms; make the worker
 //! check the cancel flag only at the end, and see a cancel take as long as the whole job.
 
-use std::io::{BufRead, IsTerminal, Write};
+mod front;
+
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use front::Front;
 use shared::{Table, fmt_duration};
 
 #[derive(Parser, Debug)]
 #[command(about = "A responsive front while a worker thread computes, with frame gaps measured")]
 struct Args {
-    /// The work: count the primes below this number.
+    /// The work: count the primes below this number (at least two chunks of 20000).
     #[arg(long, default_value_t = 4_000_000, value_parser = clap::value_parser!(u64).range(1_000..=1_000_000_000))]
     limit: u64,
     /// How often the front redraws, in milliseconds.
@@ -99,44 +104,6 @@ fn count_primes(limit: u64, shared: &Shared) -> Option<u64> {
     Some(found)
 }
 
-/// Redraws the status line (on stderr, when it is a terminal) and records the gap since the
-/// previous frame.
-struct Front {
-    terminal: bool,
-    last: Instant,
-    gaps: Vec<Duration>,
-    /// Frames drawn while the work was under way (neither 0% nor done).
-    during: usize,
-}
-
-impl Front {
-    fn new() -> Self {
-        Front {
-            terminal: std::io::stderr().is_terminal(),
-            last: Instant::now(),
-            gaps: Vec::new(),
-            during: 0,
-        }
-    }
-
-    fn draw(&mut self, label: &str, done: u64, limit: u64) {
-        let now = Instant::now();
-        self.gaps.push(now - self.last);
-        self.last = now;
-        self.during += usize::from(done > 0 && done < limit);
-        let percent = done * 100 / limit;
-        let bar = "#".repeat((percent / 5) as usize);
-        if self.terminal {
-            eprint!("\r{label:>7} [{bar:<20}] {percent:>3}%");
-            let _ = std::io::stderr().flush();
-        }
-    }
-
-    fn max_gap(&self) -> Duration {
-        self.gaps.iter().copied().max().unwrap_or_default()
-    }
-}
-
 /// Set by the stdin thread when the user presses Enter.
 static ENTER_PRESSED: AtomicBool = AtomicBool::new(false);
 
@@ -154,7 +121,16 @@ struct Outcome {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    if args.limit < 2 * CHUNK {
+        // One chunk: progress jumps from 0 to done, and no frame can ever show it mid-work.
+        return shared::cli::usage_error(format!(
+            "the worker publishes its progress once per chunk of {CHUNK} numbers: a --limit \
+             below {} leaves nothing to draw mid-work",
+            2 * CHUNK
+        ));
+    }
     let frame = Duration::from_millis(args.frame_ms);
     println!(
         "front: redraw every {}; work: primes below {}",
@@ -231,6 +207,11 @@ fn main() -> ExitCode {
                 fmt_duration(threaded.max_gap),
                 fmt_duration(inline_gap)
             );
+            if threaded.frames.1 == 0 {
+                println!(
+                    "the work ended before the front's next frame, so no frame showed it under way: raise --limit"
+                );
+            }
             ExitCode::SUCCESS
         }
         (Some(primes), _, None) => {
@@ -280,7 +261,11 @@ fn run_threaded(args: &Args, frame: Duration, shared: &Shared) -> Option<Outcome
             thread::sleep(frame.saturating_sub(front.last.elapsed()));
         }
         front.draw("thread", done(), args.limit);
-        worker.join().ok()
+        let joined = worker.join();
+        if joined.is_err() {
+            eprintln!("error: the worker thread panicked");
+        }
+        joined.ok()
     })?;
     if front.terminal {
         eprintln!();

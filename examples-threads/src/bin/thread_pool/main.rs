@@ -1,0 +1,214 @@
+//! Thread pools: a minimal one built from a channel, rayon, and crossbeam's work-stealing deques.
+//!
+//! Starting a thread per task costs microseconds and memory each time (`thread_memory`
+//! measures both); a pool starts a few threads once and feeds them tasks. First the small
+//! version, to show how it works inside (`mini_pool.rs`): workers that take boxed closures
+//! from one shared channel. Then the libraries: rayon's `par_iter` (and a `ThreadPool` of a
+//! chosen size), and crossbeam's deques (`work_stealing.rs`), where each worker keeps its own
+//! queue and steals from the others when it runs dry, which is how rayon and tokio balance
+//! uneven work. All four compute the same checkable sum: the total number of Collatz steps of
+//! 1..=`--limit`, an uneven workload.
+//!
+//! Run:
+//!   cargo run --release -p examples-threads --bin thread_pool
+//!   cargo run --release -p examples-threads --bin thread_pool -- --limit 3000000 --workers 2 --chunk 100
+//!
+//! You will see: the same total from the sequential loop and the four pools, their times, how
+//! many batches of tasks the idle deque workers stole from the busy one, and for each pool a
+//! verdict decided from this run's times: its speedup over the sequential loop, which can
+//! reach its thread count or the core count, whichever is smaller, and whether it did (a busy
+//! machine, or tasks too many and small or too few, hides it).
+//!
+//! Python: `concurrent.futures.ThreadPoolExecutor(max_workers=w)` and `executor.submit(f)`;
+//! for CPU work like this, `ProcessPoolExecutor`, because of the GIL (see `no_gil`).
+//!
+//! Try this: `--chunk 1` (scheduling overhead dominates: every number is a task, and in
+//! `MiniPool` a boxed closure sent through a channel) and `--chunk 1000000` (too few tasks:
+//! one worker gets all the work); in `MiniPool`, let workers hold the receiver's lock while
+//! running a job and see the pool become sequential.
+
+mod mini_pool;
+mod work_stealing;
+
+use std::process::ExitCode;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use mini_pool::mini_pool;
+use rayon::prelude::*;
+use shared::{Table, fmt_duration, fmt_ratio, speedup_verdict};
+use work_stealing::work_stealing;
+
+#[derive(Parser, Debug)]
+#[command(about = "A minimal thread pool, rayon, and work stealing, computing the same answer")]
+struct Args {
+    /// Sum the Collatz steps of 1..=limit.
+    #[arg(long, default_value_t = 500_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    limit: u64,
+    /// Threads in each pool (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
+    workers: Option<u32>,
+    /// Numbers per task.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    chunk: u64,
+}
+
+/// Steps for n to reach 1 under the Collatz rule: small for most n, large for a few.
+fn collatz_steps(mut n: u64) -> u64 {
+    let mut steps = 0;
+    while n != 1 {
+        n = if n.is_multiple_of(2) {
+            n / 2
+        } else {
+            3 * n + 1
+        };
+        steps += 1;
+    }
+    steps
+}
+
+fn steps_in(range: std::ops::Range<u64>) -> u64 {
+    range.map(collatz_steps).sum()
+}
+
+/// The tasks: ranges of `chunk` numbers covering 1..=limit.
+fn chunks(limit: u64, chunk: u64) -> impl Iterator<Item = std::ops::Range<u64>> {
+    (1..=limit)
+        .step_by(chunk as usize)
+        .map(move |start| start..(start + chunk).min(limit + 1))
+}
+
+fn rayon_pool(limit: u64, chunk: u64, workers: u32) -> Result<u64, rayon::ThreadPoolBuildError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(workers as usize)
+        .build()?;
+    Ok(pool.install(|| {
+        chunks(limit, chunk)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(steps_in)
+            .sum()
+    }))
+}
+
+/// Refuses, before any work, a run past the suite's caps.
+fn check(args: &Args, workers: u32) -> Result<(), ExitCode> {
+    use shared::cli;
+    cli::cap_count(
+        "threads",
+        u128::from(workers),
+        cli::THREADS_CAP,
+        "--workers",
+    )?;
+    // Every task is queued at once: MiniPool's boxed closure (its range and a result sender)
+    // in a channel slot, about 64 bytes, and its answer waiting in the results channel.
+    let tasks = u128::from(args.limit.div_ceil(args.chunk));
+    cli::cap_bytes(
+        "memory",
+        tasks * 96,
+        cli::MEMORY_CAP,
+        "--limit or raise --chunk",
+    )
+}
+
+fn main() -> ExitCode {
+    shared::cli::setup();
+    let args = Args::parse();
+    let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let workers = args.workers.unwrap_or(cores);
+    if let Err(refused) = check(&args, workers) {
+        return refused;
+    }
+    match run(args.limit, args.chunk, workers, cores) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Times a pool: its total, its thread count and its wall time.
+fn time(
+    threads: u32,
+    f: impl FnOnce() -> Result<u64, String>,
+) -> Result<(u64, u32, Duration), String> {
+    let start = Instant::now();
+    Ok((f()?, threads, start.elapsed()))
+}
+
+fn run(limit: u64, chunk: u64, workers: u32, cores: u32) -> Result<ExitCode, String> {
+    println!(
+        "Collatz steps of 1..={limit} in tasks of {chunk}, {workers} worker(s), {cores} core(s)"
+    );
+    let sequential = time(1, || Ok(steps_in(1..limit + 1)))?;
+    let expected = sequential.0;
+    let start = Instant::now();
+    let (stolen_total, steals) = work_stealing(limit, chunk, workers)?;
+    let stealing = (stolen_total, workers, start.elapsed());
+    let global = rayon::current_num_threads() as u32;
+    let rows = [
+        ("sequential loop", sequential),
+        (
+            "MiniPool (channel + Mutex)",
+            time(workers, || mini_pool(limit, chunk, workers))?,
+        ),
+        (
+            "rayon par_iter (global pool)",
+            time(global, || {
+                Ok(chunks(limit, chunk)
+                    .collect::<Vec<_>>()
+                    .into_par_iter()
+                    .map(steps_in)
+                    .sum())
+            })?,
+        ),
+        (
+            "rayon ThreadPool (install)",
+            time(workers, || {
+                rayon_pool(limit, chunk, workers)
+                    .map_err(|e| format!("cannot start the rayon pool: {e}"))
+            })?,
+        ),
+        ("crossbeam work stealing", stealing),
+    ];
+
+    let mut table = Table::new([
+        "approach",
+        "threads",
+        "total steps",
+        "correct",
+        "wall",
+        "speedup",
+    ]);
+    for (name, (total, threads, wall)) in &rows {
+        table.row([
+            name.to_string(),
+            threads.to_string(),
+            total.to_string(),
+            if *total == expected { "yes" } else { "NO" }.into(),
+            fmt_duration(*wall),
+            fmt_ratio(sequential.2, *wall),
+        ]);
+    }
+    print!("{table}");
+    println!(
+        "work stealing: worker 0 started with every task; the others stole {steals} batch(es) from their peers"
+    );
+    if rows.iter().any(|(_, (total, ..))| *total != expected) {
+        eprintln!("error: a pool got a different total from the sequential loop ({expected})");
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("every pool computed {expected}, the sequential answer");
+    // The verdicts come from this run's times, so a busy machine is named, not hidden.
+    // A pool cannot use more threads than there are tasks.
+    let tasks = limit.div_ceil(chunk).min(u64::from(u32::MAX)) as u32;
+    for (name, (_, threads, wall)) in &rows[1..] {
+        println!(
+            "{name}: {}",
+            speedup_verdict(sequential.2, *wall, (*threads).min(tasks), cores)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
