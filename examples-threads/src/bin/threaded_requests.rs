@@ -22,8 +22,14 @@
 //! "Threading" row: about 1 second. The GIL does not get in the way because Python releases
 //! it while a thread waits for the network; in Rust there is no GIL to release.
 //!
+//! Memory: each thread's client reads into and writes from 2 KiB buffers (`BUFFER`), sized for
+//! these small answers; ureq's defaults, 128 KiB each way, held about 285 KiB a request at
+//! 1,000 in flight, against about 27 KiB now, most of it the thread's stack that the client's
+//! call path touches (BENCHMARKS.md).
+//!
 //! Try this: `--requests 1000 --delay-ms 1000`, with and without `--workers 50`, and compare
-//! the wall time and the peak memory; `/usr/bin/time -v` shows the thread count's cost too.
+//! the wall time and the peak memory; set `BUFFER` to 128 * 1024 (ureq's default) and watch
+//! the peak memory of 1,000 requests grow about ninefold (31 MiB to 285 MiB here).
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -101,13 +107,14 @@ fn ensure_open_files(needed: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// The client's read and write buffers, each: see where the agent is built.
+const BUFFER: usize = 2048;
+
 /// Resident memory per request in flight, to refuse a run past the memory cap before it
-/// starts: the thread, the client connection's buffers (ureq keeps 128 KiB + 128 KiB a
-/// connection) and, for the server in this process, its side of the connection. Measured
-/// against a server in another process (BENCHMARKS.md): 285 MiB at 1,000 in flight (285 KiB
-/// each, the buffers touched in full), 1.06 GiB at 10,000 (110 KiB each). Near the cap, the
-/// second is the figure that counts.
-const MEMORY_PER_REQUEST: u64 = 128 << 10;
+/// starts. Measured against a server in another process with the buffers above (BENCHMARKS.md):
+/// 31 MiB at 1,000 in flight, 256 MiB at 10,000, about 26 KiB each: 20 KiB of the thread's
+/// stack that ureq's call path touches, the rest heap.
+const MEMORY_PER_REQUEST: u64 = 32 << 10;
 /// The in-process server's side of each connection: a hyper connection's state and buffers.
 const MEMORY_PER_SERVED: u64 = 32 << 10;
 
@@ -161,6 +168,11 @@ fn main() -> ExitCode {
         .http_status_as_error(false)
         .max_idle_connections(threads as usize)
         .max_idle_connections_per_host(threads as usize)
+        // Sized for what is read and written: a request line and a few headers out, a status
+        // line, a few headers and `waited 1000 ms` in. ureq's defaults (128 KiB each way)
+        // were 256 KiB a thread, most of a thread's memory here (BENCHMARKS.md).
+        .input_buffer_size(BUFFER)
+        .output_buffer_size(BUFFER)
         .build()
         .into();
 
