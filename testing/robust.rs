@@ -410,3 +410,26 @@ pub fn server_down(p: &Program) {
     assert_no_panic(&stderr, &what);
     sandbox.assert_clean(&what);
 }
+
+/// Runs `check` over every program at once, one thread each (most of a check is waiting for a
+/// child), and fails with every program's failure, not only the first.
+pub fn each(programs: &[Program], check: fn(&Program)) {
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let runs: Vec<_> = programs
+            .iter()
+            .map(|p| (p.name, s.spawn(move || check(p))))
+            .collect();
+        runs.into_iter()
+            .filter_map(|(name, run)| {
+                let panic = run.join().err()?;
+                let text = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Some(format!("{name}: {text}"))
+            })
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

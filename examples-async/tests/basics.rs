@@ -36,6 +36,18 @@ fn one_chef_overlaps_the_waits_and_several_overlap_the_work() {
         .find(|l| l.starts_with("threads:"))
         .unwrap();
     assert!(!legend.contains("B ="), "{legend}");
+    // The summary lines state what the table measured, and call a kitchen faster only when
+    // its total was lower.
+    // (Rounding keeps the order of two printed times, unless it makes them equal.)
+    let faster = |line: &str, new: &str, base: &str| {
+        if ms(new) != ms(base) {
+            assert_eq!(line.contains("x faster"), ms(new) < ms(base), "{line}");
+        }
+    };
+    let line = r.line("one chef on 1 thread: ");
+    assert!(line.ends_with("3 dishes simmered at once"), "{line}");
+    faster(line, one[1], sequential[1]);
+    faster(r.line("3 chefs on 3 thread(s): "), three[1], one[1]);
     assert_refused(CHEF, &["--scale", "0"]);
     assert_refused(CHEF, &["--chefs", "0"]);
 }
@@ -122,6 +134,57 @@ fn ctrl_c_drains_every_job_in_flight() {
 }
 
 #[test]
+fn sigterm_drains_too_and_abandoned_jobs_fail_the_run() {
+    let program = Server::start_after(
+        TIMEOUTS,
+        &["--part", "shutdown", "--shutdown-after-ms", "60000"],
+        "press Ctrl-C",
+    );
+    program.signal("TERM");
+    let r = program.finish();
+    assert!(r.success(), "{}", r.stdout);
+    let [accepted, finished, lost] = accepted_finished_lost(r.line("accepted "));
+    assert!(
+        accepted >= 2 && accepted == finished && lost == 0,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("SIGTERM: stopped accepting"),
+        "{}",
+        r.stdout
+    );
+    // Jobs of 5 s, 100 ms to drain them: every job accepted is abandoned, and said so.
+    let r = run(
+        TIMEOUTS,
+        &[
+            "--part",
+            "shutdown",
+            "--shutdown-after-ms",
+            "100",
+            "--job-ms",
+            "5000",
+            "--drain-ms",
+            "100",
+        ],
+    );
+    assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
+    let [accepted, finished, lost] = accepted_finished_lost(r.line("accepted "));
+    assert!(
+        accepted >= 2 && finished == 0 && lost == accepted,
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.line("accepted ").contains("gave up after"),
+        "{}",
+        r.stdout
+    );
+    let error = format!("error: {lost} of {accepted} jobs abandoned after --drain-ms 100");
+    assert!(r.stderr.contains(&error), "{}", r.stderr);
+}
+
+#[test]
 fn a_panicking_task_does_not_stop_the_others() {
     let r = run(
         TASK_ERRORS,
@@ -191,6 +254,11 @@ fn a_waiting_task_costs_a_few_hundred_bytes() {
         .unwrap();
     assert!(big_per_task > 16.0, "{}", big.stdout);
     assert_refused(TASK_MEMORY, &["--tasks", "0"]);
+    // 5,000,000 tasks of 64 KiB: 320 GiB, far past the memory cap.
+    assert_refused(
+        TASK_MEMORY,
+        &["--tasks", "5000000", "--state-bytes", "65536"],
+    );
 }
 
 #[test]

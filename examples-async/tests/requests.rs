@@ -177,18 +177,55 @@ fn failed_requests_exit_1_and_claim_no_speedup() {
 }
 
 #[test]
+fn a_server_killed_mid_run_fails_every_request_in_flight() {
+    for runtime in ["tokio", "smol", "async-std"] {
+        let server = Server::start(WEB_SERVER, &["--port", "0", "--workers", "1"]);
+        let url = server.url.clone();
+        let client = std::thread::spawn(move || {
+            run(
+                ASYNC_REQUESTS,
+                &[
+                    "--url",
+                    &url,
+                    "--requests",
+                    "10",
+                    "--delay-ms",
+                    "30000",
+                    "--runtime",
+                    runtime,
+                ],
+            )
+        });
+        // Killed once it holds all ten requests (its own count), long before it answers any.
+        let start = std::time::Instant::now();
+        while stats(&server.url)["in_flight"] != 10 {
+            assert!(start.elapsed().as_secs() < 60, "never 10 in flight");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        drop(server); // SIGKILL: no graceful drain, every connection reset
+        let r = client.join().unwrap();
+        common::assert_work_failed(&r, "error: 10 of 10 requests failed");
+    }
+}
+
+#[test]
 fn bad_input_is_refused() {
     assert_refused(ASYNC_REQUESTS, &["--requests", "0"]);
     assert_refused(ASYNC_REQUESTS, &["--runtime", "nope"]);
     assert_refused(ASYNC_REQUESTS, &["--url", "ftp://127.0.0.1:1"]);
-    // A port nobody listens on: one line saying the connection was refused.
+    // Past the open-file limit (two sockets a request with the server in this process).
+    assert_refused(ASYNC_REQUESTS, &["--requests", "100000"]);
+    // A port nobody listens on is not a bad argument but work that failed, as in
+    // sequential_requests and threaded_requests: exit 1, no request made, no speedup.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}");
-    assert_refused(ASYNC_REQUESTS, &["--url", &url]);
+    let r = run(ASYNC_REQUESTS, &["--url", &url]);
+    common::assert_work_failed(&r, "cannot connect: Connection refused");
+    assert!(r.stderr.contains("0 of 100 requests made"), "{}", r.stderr);
     assert_refused(WEB_SERVER, &["--workers", "0"]);
     // The port is taken: one line, exit 2.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

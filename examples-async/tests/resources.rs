@@ -54,6 +54,8 @@ fn bounded_variants_never_exceed_the_limit_and_peak_lower() {
     }
     assert_refused(BOUNDED, &["--jobs", "0"]);
     assert_refused(BOUNDED, &["--jobs", "10", "--limit", "20"]);
+    // 8,000 buffers of 1 MiB in flight at once: past the memory cap.
+    assert_refused(BOUNDED, &["--jobs", "8000", "--buffer-kib", "1024"]);
 }
 
 #[test]
@@ -72,7 +74,10 @@ fn every_way_of_writing_files_reads_the_same_bytes() {
     assert!(r.line("checksums identical").contains("blocking pool"));
     assert_refused(FILES, &["--files", "0"]);
     assert_refused(FILES, &["--dir", "/nonexistent/place"]);
+    assert_refused(FILES, &["--dir", "/etc/passwd"]);
     assert_refused(FILES, &["--files", "100000", "--kib", "65536"]);
+    // 1 GiB fits the disk cap, but is held twice in memory (the contents, tokio::fs's copies).
+    assert_refused(FILES, &["--files", "1000", "--kib", "1024"]);
 }
 
 #[test]
@@ -100,6 +105,8 @@ fn a_shared_connection_serializes_and_a_pool_does_not() {
     assert!(r.line("answers identical").len() > 20);
     assert_refused(DATABASE, &["--pool", "0"]);
     assert_refused(DATABASE, &["--rows", "0"]);
+    // One query cannot run beside another: the lesson cannot show.
+    assert_refused(DATABASE, &["--queries", "1"]);
 }
 
 const RUNTIMES: &str = env!("CARGO_BIN_EXE_runtimes");
@@ -126,6 +133,11 @@ fn the_same_workload_runs_on_three_runtimes() {
     assert!(
         r.stdout
             .contains("async_std::task::spawn(f)      -> smol::spawn(f)")
+    );
+    // The one change of meaning in the port: a dropped smol Task is cancelled.
+    assert!(
+        r.line("  drop(handle): runs on")
+            .ends_with("drop(task): cancelled; detach()")
     );
     assert_refused(RUNTIMES, &["--tasks", "0"]);
     assert_refused(RUNTIMES, &["--one", "nope"]);

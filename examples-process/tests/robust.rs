@@ -252,17 +252,17 @@ fn every_binary_is_listed() {
 }
 #[test]
 fn closed_stdout() {
-    PROGRAMS.iter().for_each(robust::closed_stdout);
+    robust::each(PROGRAMS, robust::closed_stdout);
 }
 #[test]
 fn interrupted() {
-    PROGRAMS.iter().for_each(robust::interrupted);
+    robust::each(PROGRAMS, robust::interrupted);
 }
 #[test]
 fn refused() {
-    PROGRAMS.iter().for_each(robust::refused);
+    robust::each(PROGRAMS, robust::refused);
 }
 #[test]
 fn server_down() {
-    PROGRAMS.iter().for_each(robust::server_down);
+    robust::each(PROGRAMS, robust::server_down);
 }

@@ -21,8 +21,8 @@
 //! Python: `asyncio.Queue(maxsize=n)` for mpsc, an `asyncio.Future` for oneshot; there is no
 //! built-in broadcast or watch; `janus` or `loop.call_soon_threadsafe` for the bridge.
 //!
-//! Try this: `--capacity 1000` and the producer never waits (and memory holds the backlog);
-//! make the broadcast capacity larger than `--messages` and the slow subscriber lags no more.
+//! Try this: `--capacity 1000`, more than `--messages`: the mpsc producer never waits (the
+//! channel holds the backlog instead) and the slow broadcast subscriber lags no more.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -44,6 +44,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -53,16 +54,26 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let expected: u64 = (1..=args.messages).sum();
-    let ok = runtime.block_on(async {
-        let a = mpsc_backpressure(&args, expected).await;
-        let b = oneshot_reply().await;
-        let c = broadcast_all(&args).await;
-        let d = watch_latest(&args).await;
-        let e = flume_bridge(&args, expected).await;
-        a && b && c && d && e
+    let checks = runtime.block_on(async {
+        [
+            ("mpsc", mpsc_backpressure(&args, expected).await),
+            ("oneshot", oneshot_reply().await),
+            ("broadcast", broadcast_all(&args).await),
+            ("watch", watch_latest(&args).await),
+            ("flume", flume_bridge(&args, expected).await),
+        ]
     });
-    if !ok {
-        println!("a check failed");
+    let failed: Vec<&str> = checks
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(n, _)| *n)
+        .collect();
+    if !failed.is_empty() {
+        eprintln!(
+            "error: {} of 5 channels failed their check: {}",
+            failed.len(),
+            failed.join(", ")
+        );
         return ExitCode::FAILURE;
     }
     println!("every channel delivered what it promises");
@@ -93,7 +104,9 @@ async fn mpsc_backpressure(args: &Args, expected: u64) -> bool {
         sum += v;
         tokio::time::sleep(Duration::from_micros(200)).await; // the slow consumer
     }
-    let waited = producer.await.unwrap_or(0);
+    let Ok(waited) = producer.await else {
+        return false; // the producer panicked: a failed check, never a count of 0
+    };
     println!(
         "mpsc (capacity {}): {n} messages, sum {sum} (expected {expected}), in order: {in_order}; the producer waited for room {waited} times",
         args.capacity
@@ -108,7 +121,7 @@ async fn oneshot_reply() -> bool {
     tokio::spawn(async move {
         let _ = reply_to.send(request * request);
     });
-    let answer = reply.await.unwrap_or(0);
+    let answer = reply.await.unwrap_or(0); // no reply (the task panicked): a failed check
     println!("oneshot: asked for {request} squared, got {answer}");
     answer == 144
 }
@@ -143,10 +156,13 @@ async fn broadcast_all(args: &Args) -> bool {
     drop(tx);
     let mut accounted = true;
     for s in subscribers {
-        if let Ok((name, got, skipped)) = s.await {
-            println!("broadcast: subscriber {name} received {got}, was told it skipped {skipped}");
-            accounted &= got + skipped == args.messages;
-        }
+        // A subscriber that panicked has accounted for nothing.
+        let Ok((name, got, skipped)) = s.await else {
+            accounted = false;
+            continue;
+        };
+        println!("broadcast: subscriber {name} received {got}, was told it skipped {skipped}");
+        accounted &= got + skipped == args.messages;
     }
     accounted
 }
@@ -169,7 +185,9 @@ async fn watch_latest(args: &Args) -> bool {
         }
     }
     drop(tx);
-    let (seen, last) = reader.await.unwrap_or((0, 0));
+    let Ok((seen, last)) = reader.await else {
+        return false; // the reader panicked
+    };
     println!(
         "watch: {} updates sent, the reader woke {seen} times and ended on {last}",
         args.messages

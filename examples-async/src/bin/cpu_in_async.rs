@@ -15,17 +15,19 @@
 //!
 //! You will see: a table with the prime count (equal in every row), the job's time, the
 //! heartbeat's ticks, the ticks while the job ran (none at all inline: the job held the only
-//! thread) and the worst lateness: hundreds of ms inline, about a millisecond with
-//! `spawn_blocking` or rayon.
+//! thread) and the worst lateness: about the job's whole time inline, about a millisecond
+//! with `spawn_blocking` or rayon. A job that panics on its pool is reported, and the exit
+//! status is then 1.
 //!
 //! Python: the same trap with asyncio (a CPU loop in a coroutine blocks the event loop), and
 //! the same fix, `await loop.run_in_executor(pool, cpu_function)`, with a
 //! `ProcessPoolExecutor` because of the GIL.
 //!
 //! Try this: use a multi-threaded runtime and the inline heartbeat recovers on 2 cores but
-//! fails again with as many inline jobs as worker threads; put `tokio::task::yield_now()`
+//! fails again with as many inline jobs, spawned as tasks, as worker threads; put `tokio::task::yield_now()`
 //! inside the prime loop every 10,000 numbers (cooperative, but slower).
 
+use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -101,17 +103,19 @@ fn job_starts(pulse: &Pulse) {
     shared::witness::arrive(&pulse.section, 2);
 }
 
-async fn job(mode: Mode, limit: u64, pulse: Arc<Pulse>) -> u64 {
+/// The prime count, or why there is none: a job that panicked on its pool is an error, never
+/// a count of 0.
+async fn job(mode: Mode, limit: u64, pulse: Arc<Pulse>) -> Result<u64, String> {
     match mode {
         // Holds the runtime's only thread until the count is done.
-        Mode::Inline => count_primes(limit),
+        Mode::Inline => Ok(count_primes(limit)),
         // CHANGED: tokio's blocking pool, a separate set of threads.
         Mode::SpawnBlocking => tokio::task::spawn_blocking(move || {
             job_starts(&pulse);
             count_primes(limit)
         })
         .await
-        .unwrap_or(0),
+        .map_err(|e| format!("the job failed: {e}")),
         // CHANGED: rayon's pool; the answer comes back through a oneshot channel.
         Mode::Rayon => {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -119,12 +123,15 @@ async fn job(mode: Mode, limit: u64, pulse: Arc<Pulse>) -> u64 {
                 job_starts(&pulse);
                 let _ = tx.send(count_primes(limit));
             });
-            rx.await.unwrap_or(0)
+            // A panic on rayon's thread drops `tx` unsent: the receiver sees it closed.
+            rx.await
+                .map_err(|_| "the job panicked before replying".to_string())
         }
     }
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
     let modes = if args.mode.is_empty() {
         vec![Mode::Inline, Mode::SpawnBlocking, Mode::Rayon]
@@ -147,7 +154,7 @@ fn main() -> ExitCode {
         "during the job",
         "worst lateness",
     ]);
-    let mut late = Vec::new();
+    let (mut late, mut failed, mut counts) = (Vec::new(), Vec::new(), BTreeSet::new());
     for mode in modes {
         let section = format!("beat-during-{mode:?}");
         let pulse = Arc::new(Pulse {
@@ -164,17 +171,31 @@ fn main() -> ExitCode {
             let during = pulse.ticks.load(Ordering::SeqCst) - before;
             tokio::time::sleep(2 * TICK).await; // the heartbeat's next tick shows any stall
             let _ = stop.send(());
-            (primes, took, during, beat.await.unwrap_or_default())
+            (primes, took, during, beat.await)
         });
         let name = match mode {
             Mode::Inline => "inline in the task",
             Mode::SpawnBlocking => "spawn_blocking",
             Mode::Rayon => "rayon + oneshot",
         };
+        let worst = worst.unwrap_or_else(|e| {
+            failed.push(format!("{name}: the heartbeat failed: {e}"));
+            Duration::ZERO
+        });
         late.push((name, worst));
+        let primes = match primes {
+            Ok(p) => {
+                counts.insert(p);
+                p.to_string()
+            }
+            Err(e) => {
+                failed.push(format!("{name}: {e}"));
+                "failed".to_string()
+            }
+        };
         table.row([
             name.to_string(),
-            primes.to_string(),
+            primes,
             fmt_duration(took),
             pulse.ticks.load(Ordering::SeqCst).to_string(),
             during.to_string(),
@@ -191,5 +212,18 @@ fn main() -> ExitCode {
         fmt_duration(TICK),
         summary.join(", ")
     );
+    if !failed.is_empty() {
+        eprintln!(
+            "error: {} of {} jobs failed: {}",
+            failed.len(),
+            late.len(),
+            failed.join("; ")
+        );
+        return ExitCode::FAILURE;
+    }
+    if counts.len() > 1 {
+        eprintln!("error: the ways counted different numbers of primes: {counts:?}");
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }

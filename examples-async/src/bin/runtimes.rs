@@ -3,8 +3,10 @@
 //! Rust's `async fn` is only a state machine; a runtime (executor + I/O reactor + timers) runs
 //! it, and you pick one. tokio is the most used (multi-threaded, work-stealing); smol is small
 //! and composable; async-std is DISCONTINUED upstream (its README says so and recommends
-//! smol): it is here because older tutorials use it, and because porting from it to smol is a
-//! few renamed calls (printed at the end). The workload: `--tasks` tasks that each sleep
+//! smol): it is here because older tutorials use it, and because porting from it to smol is
+//! mostly renamed calls (printed at the end) plus one change of meaning: a dropped async-std
+//! `JoinHandle` lets its task run on, a dropped smol `Task` cancels it (here every task is
+//! awaited, so the code is the same). The workload: `--tasks` tasks that each sleep
 //! `--delay-ms` (spawning and timers), then two tasks passing `--messages` messages back and
 //! forth over a channel (task switching). Each runtime runs in a fresh copy of this program,
 //! so time, CPU and peak memory are its own.
@@ -13,9 +15,10 @@
 //!   cargo run --release -p examples-async --bin runtimes
 //!   cargo run --release -p examples-async --bin runtimes -- --tasks 100000
 //!
-//! You will see: one row per runtime: the most tasks asleep at once (all of them), the time
-//! for all sleeping tasks (about one delay), the ping-pong time and rate, CPU time and peak
-//! RSS; then the async-std to smol port.
+//! You will see: one row per runtime: the most tasks asleep at once (all of them, when
+//! spawning them takes less than one delay), the time for all sleeping tasks (about one
+//! delay), the ping-pong time and time per round trip, CPU time and peak RSS; then the
+//! async-std to smol port.
 //!
 //! Python: asyncio is built in and has one event loop; uvloop is the faster drop-in
 //! replacement, trio and curio are the alternatives with their own APIs.
@@ -62,11 +65,11 @@ enum Runtime {
 #[derive(Serialize, Deserialize)]
 struct Row {
     runtime: Runtime,
-    sleepers_s: f64,
+    sleepers: Duration,
     most_asleep: u32,
     woke: u32,
-    ping_pong_s: f64,
-    cpu_s: f64,
+    ping_pong: Duration,
+    cpu: Duration,
     peak_rss_kib: u64,
 }
 
@@ -130,6 +133,20 @@ fn on_tokio(args: &Args) -> Phases {
     })
 }
 
+/// The ping-pong's two sides for smol and async-std (their channels are the same crate).
+async fn echo(ping: smol::channel::Receiver<u32>, pong: smol::channel::Sender<u32>) {
+    while let Ok(v) = ping.recv().await {
+        let _ = pong.send(v).await;
+    }
+}
+
+async fn ping(ping: smol::channel::Sender<u32>, pong: smol::channel::Receiver<u32>, n: u32) {
+    for i in 0..n {
+        let _ = ping.send(i).await;
+        let _ = pong.recv().await;
+    }
+}
+
 fn on_smol(args: &Args) -> Phases {
     // smol::spawn: the global executor (SMOL_THREADS threads, default 1) plus the reactor.
     smol::block_on(async {
@@ -138,28 +155,17 @@ fn on_smol(args: &Args) -> Phases {
         let tasks: Vec<_> = (0..args.tasks)
             .map(|_| smol::spawn(sleeper(smol::Timer::after(delay), args.tasks)))
             .collect();
-        let mut woke = 0;
+        let woke = tasks.len() as u32; // a sleeper's panic would resume here, in `t.await`
         for t in tasks {
             t.await;
-            woke += 1;
         }
         let sleepers = start.elapsed();
         let start = Instant::now();
         let (ping_tx, ping_rx) = smol::channel::bounded::<u32>(1);
         let (pong_tx, pong_rx) = smol::channel::bounded::<u32>(1);
-        let echo = smol::spawn(async move {
-            while let Ok(v) = ping_rx.recv().await {
-                let _ = pong_tx.send(v).await;
-            }
-        });
+        let echo = smol::spawn(echo(ping_rx, pong_tx));
         // The pinger is a task too, so that both sides live on the runtime's own threads.
-        let messages = args.messages;
-        let pinger = smol::spawn(async move {
-            for i in 0..messages {
-                let _ = ping_tx.send(i).await;
-                let _ = pong_rx.recv().await;
-            }
-        });
+        let pinger = smol::spawn(ping(ping_tx, pong_rx, args.messages));
         pinger.await;
         echo.await;
         (woke, sleepers, start.elapsed())
@@ -175,44 +181,38 @@ fn on_async_std(args: &Args) -> Phases {
         let tasks: Vec<_> = (0..args.tasks)
             .map(|_| async_std::task::spawn(sleeper(async_std::task::sleep(delay), args.tasks)))
             .collect();
-        let mut woke = 0;
+        let woke = tasks.len() as u32; // a sleeper's panic would resume here, in `t.await`
         for t in tasks {
             t.await;
-            woke += 1;
         }
         let sleepers = start.elapsed();
         let start = Instant::now();
         let (ping_tx, ping_rx) = smol::channel::bounded::<u32>(1);
         let (pong_tx, pong_rx) = smol::channel::bounded::<u32>(1);
-        let echo = async_std::task::spawn(async move {
-            while let Ok(v) = ping_rx.recv().await {
-                let _ = pong_tx.send(v).await;
-            }
-        });
+        let echo = async_std::task::spawn(echo(ping_rx, pong_tx));
         // The pinger is a task too, so that both sides live on the runtime's own threads.
-        let messages = args.messages;
-        let pinger = async_std::task::spawn(async move {
-            for i in 0..messages {
-                let _ = ping_tx.send(i).await;
-                let _ = pong_rx.recv().await;
-            }
-        });
+        let pinger = async_std::task::spawn(ping(ping_tx, pong_rx, args.messages));
         pinger.await;
         echo.await;
         (woke, sleepers, start.elapsed())
     })
 }
 
-fn name(r: Runtime) -> &'static str {
-    match r {
-        Runtime::Tokio => "tokio",
-        Runtime::Smol => "smol",
-        Runtime::AsyncStd => "async-std",
-    }
+fn name(r: Runtime) -> String {
+    r.to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup(); // before the `--one` branch: the children get it too
     let args = Args::parse();
+    // One runtime at a time holds every sleeper: at most 1 KiB each (0.85 KiB measured).
+    let memory = u128::from(args.tasks) * 1024;
+    if let Err(code) = shared::cli::cap_bytes("memory", memory, shared::cli::MEMORY_CAP, "--tasks")
+    {
+        return code;
+    }
     if let Some(runtime) = args.one {
         let ((woke, sleepers, ping_pong), m) = measure(|| match runtime {
             Runtime::Tokio => on_tokio(&args),
@@ -221,11 +221,11 @@ fn main() -> ExitCode {
         });
         let row = Row {
             runtime,
-            sleepers_s: sleepers.as_secs_f64(),
+            sleepers,
             most_asleep: MOST_ASLEEP.load(Ordering::SeqCst),
             woke,
-            ping_pong_s: ping_pong.as_secs_f64(),
-            cpu_s: m.cpu().as_secs_f64(),
+            ping_pong,
+            cpu: m.cpu(),
             peak_rss_kib: m.peak_rss_kib,
         };
         println!("{}", serde_json::to_string(&row).unwrap_or_default());
@@ -250,50 +250,51 @@ fn main() -> ExitCode {
         "peak RSS",
     ]);
     for runtime in [Runtime::Tokio, Runtime::Smol, Runtime::AsyncStd] {
+        // The child gets this run's flags, and which runtime to run.
         let output = Command::new(&me)
-            .args(["--one", name(runtime)])
-            .args(["--tasks", &args.tasks.to_string()])
-            .args(["--delay-ms", &args.delay_ms.to_string()])
-            .args(["--messages", &args.messages.to_string()])
+            .args(std::env::args_os().skip(1))
+            .args(["--one", &name(runtime)])
+            .stderr(std::process::Stdio::inherit()) // its errors, if any, reach the user
             .output();
-        let Some(row) = output
+        let row = output
             .ok()
-            .and_then(|o| serde_json::from_slice::<Row>(&o.stdout).ok())
-        else {
+            .and_then(|o| serde_json::from_slice::<Row>(&o.stdout).ok());
+        // A sleeper that never woke (it panicked) is a failed run, not a shorter row.
+        let Some(row) = row.filter(|r| r.woke == args.tasks) else {
             eprintln!("error: the {} run failed", name(runtime));
             return ExitCode::FAILURE;
         };
         let label = if runtime == Runtime::AsyncStd {
-            "async-std (discontinued)"
+            "async-std (discontinued)".to_string()
         } else {
             name(runtime)
         };
         table.row([
-            label.to_string(),
+            label,
             row.woke.to_string(),
             row.most_asleep.to_string(),
-            fmt_duration(Duration::from_secs_f64(row.sleepers_s)),
-            fmt_duration(Duration::from_secs_f64(row.ping_pong_s)),
-            fmt_duration(Duration::from_secs_f64(
-                row.ping_pong_s / f64::from(args.messages),
-            )),
-            fmt_duration(Duration::from_secs_f64(row.cpu_s)),
+            fmt_duration(row.sleepers),
+            fmt_duration(row.ping_pong),
+            fmt_duration(row.ping_pong / args.messages),
+            fmt_duration(row.cpu),
             fmt_kib(row.peak_rss_kib),
         ]);
     }
     print!("{table}");
-    println!("porting async-std to smol (the code above, line for line):");
-    for (from, to) in [
-        ("async_std::task::block_on(f)", "smol::block_on(f)"),
-        ("async_std::task::spawn(f)", "smol::spawn(f)"),
-        ("async_std::task::sleep(d)", "smol::Timer::after(d)"),
-        ("async_std::net::TcpStream", "smol::net::TcpStream"),
-        (
-            "async_std::channel",
-            "smol::channel (the same async-channel crate)",
-        ),
-    ] {
+    println!("porting async-std to smol (the first three: the code above, line for line):");
+    for (from, to) in PORT {
         println!("  {from:<30} -> {to}");
     }
     ExitCode::SUCCESS
 }
+
+/// The port, with the one change of meaning last: on smol, a task nobody awaits must be
+/// `.detach()`ed.
+const PORT: [(&str, &str); 6] = [
+    ("async_std::task::block_on(f)", "smol::block_on(f)"),
+    ("async_std::task::spawn(f)", "smol::spawn(f)"),
+    ("async_std::task::sleep(d)", "smol::Timer::after(d)"),
+    ("async_std::net::TcpStream", "smol::net::TcpStream"),
+    ("async_std::channel", "smol::channel (same crate)"),
+    ("drop(handle): runs on", "drop(task): cancelled; detach()"),
+];

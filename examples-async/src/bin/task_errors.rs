@@ -16,8 +16,9 @@
 //! every task's outcome in the order they finished, and a summary: 10 tasks, 7 ok, 2 errors,
 //! 1 panicked, cleanup ran 10 times.
 //!
-//! Python: `asyncio.gather(*tasks, return_exceptions=True)`, where an exception in one task
-//! is returned as a value instead of cancelling the rest; `try/finally` for the cleanup.
+//! Python: `asyncio.gather(*tasks, return_exceptions=True)`, which returns each task's
+//! exception as a value (without it, the first exception is raised in the caller while the
+//! other tasks run on; an `asyncio.TaskGroup` cancels them); `try/finally` for the cleanup.
 //!
 //! Try this: add `panic = "abort"` to the release profile and the first panic kills the
 //! whole process; call `.unwrap()` on a `JoinError` in `main` and one bug ends everything.
@@ -43,6 +44,9 @@ struct Args {
     /// The number of the task that panics (0: none).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(0..=10_000))]
     panic_at: u32,
+    /// How long the slowest order takes at the server, in ms (task i waits (i % 5) / 4 of it).
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    delay_ms: u64,
 }
 
 /// Runs when the task ends, however it ends: returned, errored or panicking.
@@ -71,7 +75,7 @@ async fn fetch_order(
     let path = if id.is_multiple_of(args.missing_every) {
         format!("/orders/{id}") // the fixture has no such route: 404
     } else {
-        format!("/delay/{}", 10 * (id % 5))
+        format!("/delay/{}", args.delay_ms * u64::from(id % 5) / 4)
     };
     let response = client
         .get(format!("{base}{path}"))
@@ -93,7 +97,12 @@ async fn fetch_order(
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Arc::new(Args::parse());
+    // Every task holds a connection, and so does the in-process server's end of it.
+    if let Err(e) = open_files(2 * u64::from(args.tasks) + 64) {
+        return shared::cli::usage_error(e);
+    }
     let fixture = match Fixture::start() {
         Ok(f) => f,
         Err(e) => {
@@ -170,4 +179,19 @@ fn main() -> ExitCode {
         cleaned.load(Ordering::SeqCst)
     );
     ExitCode::SUCCESS
+}
+
+/// Raises the soft open-file limit to the hard one; refuses a run that needs more.
+fn open_files(needed: u64) -> Result<(), String> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| e.to_string())?;
+    if soft < hard {
+        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|e| e.to_string())?;
+    }
+    if needed > hard {
+        return Err(format!(
+            "{needed} open files needed, the limit is {hard}: use fewer --tasks"
+        ));
+    }
+    Ok(())
 }

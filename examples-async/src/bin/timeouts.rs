@@ -2,11 +2,12 @@
 //!
 //! In async Rust a future does nothing unless polled, so cancelling one is simply dropping it:
 //! it stops at the `.await` where it was waiting, and its destructors run. That one idea is
-//! behind all five parts here, each against a real loopback HTTP server: `timeout` gives up on
-//! a slow request; `select!` takes whichever of two requests answers first and drops the
-//! other; `abort` cancels a spawned task (its cleanup runs); a `CancellationToken` asks a
-//! group of workers to stop at their next check; and graceful shutdown on Ctrl-C stops taking
-//! new jobs, finishes the ones in flight, and loses none.
+//! behind all five parts here. The first two make real requests to a loopback HTTP server:
+//! `timeout` gives up on a slow request; `select!` takes whichever of two requests answers
+//! first and drops the other. The last three wait on timers, which stand in for any work:
+//! `abort` cancels a spawned task (its cleanup runs); a `CancellationToken` tells a group of
+//! workers to stop, each at the `.await` where it waits; and graceful shutdown on Ctrl-C (or
+//! SIGTERM) stops taking new jobs, finishes the ones in flight, and loses none.
 //!
 //! Run:
 //!   cargo run -p examples-async --bin timeouts
@@ -14,15 +15,17 @@
 //!     (then press Ctrl-C)
 //!
 //! You will see: a 1 s request abandoned after 200 ms; select! returning the fast mirror after
-//! about 100 ms; an aborted task whose cleanup still ran; four workers stopping within a few
-//! ms of the token's cancel; and a shutdown report in which accepted = finished, lost 0.
+//! about 100 ms; an aborted task whose cleanup still ran; four workers stopping within about a
+//! millisecond of the token's cancel; and a shutdown report in which accepted = finished,
+//! lost 0. Jobs abandoned after `--drain-ms` are counted, and then the exit status is 1.
 //!
 //! Python: `asyncio.wait_for(coro, timeout)`, `asyncio.wait(..., return_when=FIRST_COMPLETED)`,
 //! `task.cancel()` with `try/finally`, an `asyncio.Event` as the stop flag, and
 //! `loop.add_signal_handler(SIGINT, ...)` for shutdown.
 //!
-//! Try this: give the shutdown's workers a job longer than `--drain-ms` and see the jobs it
-//! had to abandon counted; swap the `select!` branches' delays and the other mirror wins.
+//! Try this: give the shutdown's jobs longer than `--drain-ms` (`--job-ms 2000 --drain-ms
+//! 500`) and see the jobs it had to abandon counted; swap the `select!` branches' delays and
+//! the other mirror wins.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -68,6 +71,9 @@ async fn get(client: &reqwest::Client, url: String) -> Result<String, reqwest::E
 }
 
 fn main() -> ExitCode {
+    // The shutdown part handles SIGINT and SIGTERM itself. The other parts leave nothing
+    // behind (no files, no children), so a signal's default action is a clean end for them.
+    shared::cli::setup_keep_signals();
     let args = Args::parse();
     let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -172,7 +178,7 @@ async fn abort() {
     );
 }
 
-/// 4. `CancellationToken`: one signal, many workers, each stopping at its own check.
+/// 4. `CancellationToken`: one signal, many workers, each stopping where it waits.
 async fn token() {
     println!("== 4. CancellationToken: four workers, cancelled after 300 ms");
     let token = CancellationToken::new();
@@ -203,17 +209,20 @@ async fn token() {
     }
 }
 
-/// 5. Graceful shutdown: on Ctrl-C, stop accepting, finish what is in flight, lose nothing.
+/// 5. Graceful shutdown on Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
 async fn shutdown(args: &Args) -> ExitCode {
     println!(
         "== 5. graceful shutdown: two jobs a tick, each {} ms",
         args.job_ms
     );
     // Registered now, before the prompt, so that a Ctrl-C from here on is ours to handle.
-    let mut interrupt = match signal(SignalKind::interrupt()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot handle SIGINT: {e}");
+    let (mut interrupt, mut terminate) = match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(i), Ok(t)) => (i, t),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: cannot handle SIGINT and SIGTERM: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -240,6 +249,7 @@ async fn shutdown(args: &Args) -> ExitCode {
         }
         tokio::select! {
             _ = interrupt.recv() => break "SIGINT",
+            _ = terminate.recv() => break "SIGTERM",
             _ = &mut deadline => break "no Ctrl-C in time, shutting down as if one came",
             _ = tick.tick() => {}
         }
@@ -254,15 +264,21 @@ async fn shutdown(args: &Args) -> ExitCode {
         finished.load(Ordering::SeqCst),
     );
     println!(
-        "accepted {accepted}, finished {finished}, lost {}; drained in {}",
+        "accepted {accepted}, finished {finished}, lost {}; {} {}",
         accepted - finished,
+        if drained.is_ok() {
+            "drained in"
+        } else {
+            "gave up after"
+        },
         fmt_duration(start.elapsed())
     );
     if drained.is_err() {
-        println!(
-            "gave up after {} ms: {} jobs abandoned",
-            args.drain_ms,
-            accepted - finished
+        // The jobs still running are dropped with the runtime: work lost, so status 1.
+        eprintln!(
+            "error: {} of {accepted} jobs abandoned after --drain-ms {}",
+            accepted - finished,
+            args.drain_ms
         );
         return ExitCode::FAILURE;
     }

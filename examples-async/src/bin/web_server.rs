@@ -16,7 +16,8 @@
 //!
 //! You will see: `listening on http://127.0.0.1:PORT` first, then a line each second while
 //! the counts change (open connections, peak, requests); on Ctrl-C, how many requests were
-//! still in flight and that all of them were answered before exit.
+//! still in flight and that all of them were answered before exit. A closed stdout does not
+//! stop it: the status lines are dropped, the requests still answered.
 //!
 //! Python: an aiohttp `web.Application` with `async def handler(request): await
 //! asyncio.sleep(...)`, run by `web.run_app`, which also shuts down on Ctrl-C.
@@ -26,6 +27,7 @@
 //! latency of every other connection grow (see cpu_in_async).
 
 use std::convert::Infallible;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -109,6 +111,11 @@ impl Stats {
 
 const MAX_DELAY_MS: u64 = 60_000;
 
+/// A status line: a write to a closed stdout fails, ignored (`println!` would panic).
+macro_rules! say {
+    ($($line:tt)*) => { let _ = writeln!(std::io::stdout(), $($line)*); };
+}
+
 async fn handle(
     req: Request<Incoming>,
     stats: Arc<Stats>,
@@ -162,6 +169,8 @@ fn raise_open_file_limit() -> u64 {
 }
 
 fn main() -> ExitCode {
+    // It drains in-flight requests on SIGINT and SIGTERM itself (see `serve`); no files.
+    shared::cli::setup_keep_signals();
     let args = Args::parse();
     let files = raise_open_file_limit();
     let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -199,8 +208,8 @@ async fn serve(args: Args, files: u64) -> ExitCode {
         eprintln!("error: cannot read the listening address");
         return ExitCode::FAILURE;
     };
-    println!("listening on http://{local}");
-    println!(
+    say!("listening on http://{local}");
+    say!(
         "open-file limit {files} (about that many connections); Ctrl-C or SIGTERM stops gracefully"
     );
 
@@ -218,7 +227,7 @@ async fn serve(args: Args, files: u64) -> ExitCode {
                     Ok((stream, _)) => stream,
                     Err(e) => {
                         // Out of file descriptors, usually: back off instead of spinning.
-                        eprintln!("accept failed: {e}");
+                        let _ = writeln!(std::io::stderr(), "accept failed: {e}");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
@@ -243,12 +252,12 @@ async fn serve(args: Args, files: u64) -> ExitCode {
                 let now = stats.snapshot();
                 if now != last {
                     let [open, peak, requests, in_flight] = now;
-                    println!("open connections {open} (peak {peak}), requests {requests}, in flight {in_flight}");
+                    say!("open connections {open} (peak {peak}), requests {requests}, in flight {in_flight}");
                     last = now;
                 }
             }
             signal = &mut stop => {
-                println!("{signal}: no new connections; finishing {} requests in flight", stats.in_flight.load(Ordering::Relaxed));
+                say!("{signal}: no new connections; finishing {} requests in flight", stats.in_flight.load(Ordering::Relaxed));
                 break;
             }
         }
@@ -257,19 +266,20 @@ async fn serve(args: Args, files: u64) -> ExitCode {
     let drained =
         tokio::time::timeout(Duration::from_secs(args.drain_secs), graceful.shutdown()).await;
     let [_, peak, requests, in_flight] = stats.snapshot();
-    println!(
+    say!(
         "served {requests} requests on {} connections (peak {peak} open) in {}",
         stats.connections.load(Ordering::Relaxed),
         fmt_duration(start.elapsed())
     );
     if drained.is_err() {
-        println!(
-            "gave up after {} s with {in_flight} requests still in flight",
-            args.drain_secs
+        let (secs, err) = (args.drain_secs, &mut std::io::stderr());
+        let _ = writeln!(
+            err,
+            "error: gave up after {secs} s, {in_flight} requests unanswered"
         );
         return ExitCode::FAILURE;
     }
-    println!("shut down cleanly: every request in flight was answered");
+    say!("shut down cleanly: every request in flight was answered");
     ExitCode::SUCCESS
 }
 

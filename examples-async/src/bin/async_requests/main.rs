@@ -3,11 +3,13 @@
 //! Each request takes `--delay-ms` on the server; made one after another, N of them take N x
 //! delay. Made concurrently, on one or two threads, they take about one delay: while a request
 //! waits, its task is parked and the runtime runs the others. The same scenario runs on tokio
-//! with reqwest, and on smol and async-std with hyper's low-level client through smol-hyper,
-//! which shows that hyper itself is runtime-agnostic: only the socket type and the spawn
-//! function change. async-std is discontinued upstream (its README says so and points to
-//! smol); it is here because the guide's readers meet it, and its code is the smol code with
-//! two names changed.
+//! with reqwest (`tokio_reqwest.rs`), and on smol and async-std with hyper's low-level client
+//! through smol-hyper (`hyper_client.rs`), which shows that hyper itself is runtime-agnostic:
+//! the socket type and the spawn function change. async-std is discontinued upstream (its
+//! README says so and points to smol); it is here because the guide's readers meet it. Its
+//! port to smol changes those two names and one meaning: a dropped async-std `JoinHandle`
+//! lets its task run on, a dropped smol `Task` cancels it, so the smol code must `.detach()`
+//! the connection task that nobody awaits.
 //!
 //! Run:
 //!   cargo run --release -p examples-async --bin async_requests
@@ -19,17 +21,22 @@
 //! You will see: the first requests with their status and time, a table with the total, CPU
 //! and peak memory, a line comparing the total with the sequential estimate (100 requests of
 //! 500 ms in about 0.5 s instead of 50 s), and the loopback server's own count of the most
-//! requests it had in flight at once: all 100.
+//! requests it had in flight at once: all 100. If any request fails (a server that is down or
+//! answers an error), it says how many, claims no speedup, and exits with status 1.
 //!
 //! Python: `asyncio.gather(*(session.get(url) for _ in range(n)))` with one
 //! `aiohttp.ClientSession`, the guide's ASYNCIO example.
 //!
-//! Try this: `--runtime smol` and `--runtime async-std` give the same total; `--requests 5000`
-//! shows the memory per in-flight request; `--delay-ms 0` measures the client's own overhead.
+//! Try this: `--runtime smol` and `--runtime async-std` give about the same total; `--requests
+//! 5000` shows the memory per in-flight request; `--delay-ms 0` measures the client's own
+//! overhead.
+
+mod hyper_client;
+mod tokio_reqwest;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use serde::Serialize;
@@ -93,38 +100,53 @@ struct Row {
 }
 
 fn main() -> ExitCode {
+    shared::cli::setup();
     let args = Args::parse();
+    // A malformed `--url` is a bad argument (status 2), found before any work.
+    let given = match args.url.as_deref().map(base_and_host).transpose() {
+        Ok(given) => given,
+        Err(e) => return shared::cli::usage_error(e),
+    };
+    // Every request in flight holds a socket, and so does the in-process server's end.
+    let sockets = u64::from(args.requests) * if given.is_some() { 1 } else { 2 } + 64;
+    if let Err(e) = ensure_open_files(sockets) {
+        return shared::cli::usage_error(e);
+    }
+    // About 21 KiB a client connection (DESIGN.md, "Facts measured"), and the server's end.
+    let memory = u128::from(args.requests) * 32 * 1024;
+    if let Err(code) =
+        shared::cli::cap_bytes("memory", memory, shared::cli::MEMORY_CAP, "--requests")
+    {
+        return code;
+    }
     // Keep the fixture alive until the end: dropping it stops the server.
-    let (base, fixture) = match &args.url {
-        Some(url) => (url.trim_end_matches('/').to_string(), None),
+    let mut fixture = None;
+    let (base, host) = match given {
+        Some(given) => given,
         None => match Fixture::start() {
-            Ok(f) => (f.url(), Some(f)),
+            Ok(f) => (f.url(), fixture.insert(f).addr().to_string()),
             Err(e) => {
                 eprintln!("error: cannot start the loopback server: {e}");
                 return ExitCode::FAILURE;
             }
         },
     };
-    let addr = match server_addr(&base) {
-        Ok(a) => a,
+    // A server that cannot be reached (no such host, nothing listening) is work that failed
+    // (status 1), not a bad argument: say so now rather than after N failed requests.
+    let addr = match reach(&host) {
+        Ok(addr) => addr,
         Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
+            eprintln!("error: {base}: {e}; 0 of {} requests made", args.requests);
+            return ExitCode::FAILURE;
         }
     };
-    // Every request in flight holds a socket, and so does the in-process server's end.
-    let needed = u64::from(args.requests) * if args.url.is_some() { 1 } else { 2 } + 64;
-    if let Err(e) = ensure_open_files(needed) {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
 
     let url = format!("{base}/delay/{}", args.delay_ms);
     let n = args.requests as usize;
     let (outcomes, m) = measure(|| match args.runtime {
-        Runtime::Tokio => on_tokio(&url, n),
-        Runtime::Smol => on_smol(addr, &url, n),
-        Runtime::AsyncStd => on_async_std(addr, &url, n),
+        Runtime::Tokio => tokio_reqwest::requests(&url, n),
+        Runtime::Smol => hyper_client::on_smol(addr, &url, n),
+        Runtime::AsyncStd => hyper_client::on_async_std(addr, &url, n),
     });
     let outcomes = match outcomes {
         Ok(o) => o,
@@ -223,140 +245,6 @@ fn failed(ok: u32, requests: u32) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// tokio + reqwest: one client (one connection pool) shared by every task.
-fn on_tokio(url: &str, n: usize) -> Result<Vec<Outcome>, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start tokio: {e}"))?;
-    runtime.block_on(async {
-        let client = reqwest::Client::new();
-        let tasks: Vec<_> = (0..n)
-            .map(|_| {
-                let (client, url) = (client.clone(), url.to_string());
-                tokio::spawn(async move {
-                    let start = Instant::now();
-                    let result = async {
-                        let response = client.get(&url).send().await?;
-                        let status = response.status().as_u16();
-                        response.bytes().await?; // read the body: the request is complete
-                        Ok::<_, reqwest::Error>(status)
-                    }
-                    .await
-                    .map_err(|e| error_chain(&e));
-                    (result, start.elapsed())
-                })
-            })
-            .collect();
-        let mut outcomes = Vec::with_capacity(n);
-        for t in tasks {
-            outcomes.push(
-                t.await
-                    .unwrap_or_else(|e| (Err(e.to_string()), Duration::ZERO)),
-            );
-        }
-        Ok(outcomes)
-    })
-}
-
-/// smol: an executor of our own, run on one thread per core; the I/O reactor is smol's.
-fn on_smol(addr: SocketAddr, url: &str, n: usize) -> Result<Vec<Outcome>, String> {
-    use std::sync::Arc;
-    let ex = Arc::new(smol::Executor::new());
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (stop, stopped) = smol::channel::unbounded::<()>();
-    let outcomes = std::thread::scope(|s| {
-        for _ in 1..threads {
-            let (ex, stopped) = (Arc::clone(&ex), stopped.clone());
-            s.spawn(move || smol::block_on(ex.run(stopped.recv())));
-        }
-        let outcomes = smol::block_on(ex.run(async {
-            let tasks: Vec<_> = (0..n)
-                .map(|_| {
-                    let url = url.to_string();
-                    let ex2 = Arc::clone(&ex);
-                    ex.spawn(async move {
-                        timed(async {
-                            let stream = smol::net::TcpStream::connect(addr).await?;
-                            get(stream, &url, |conn| ex2.spawn(conn).detach()).await
-                        })
-                        .await
-                    })
-                })
-                .collect();
-            let mut outcomes = Vec::with_capacity(n);
-            for t in tasks {
-                outcomes.push(t.await);
-            }
-            outcomes
-        }));
-        drop(stop); // closes the channel: the helper threads' `recv` ends, and so do they
-        outcomes
-    });
-    Ok(outcomes)
-}
-
-/// async-std: DISCONTINUED upstream. The same code as smol's: its own TcpStream and spawn,
-/// on its global executor. Porting to smol means changing exactly these two names.
-fn on_async_std(addr: SocketAddr, url: &str, n: usize) -> Result<Vec<Outcome>, String> {
-    Ok(async_std::task::block_on(async {
-        let tasks: Vec<_> = (0..n)
-            .map(|_| {
-                let url = url.to_string();
-                async_std::task::spawn(async move {
-                    timed(async {
-                        let stream = async_std::net::TcpStream::connect(addr).await?;
-                        get(stream, &url, |conn| {
-                            async_std::task::spawn(conn);
-                        })
-                        .await
-                    })
-                    .await
-                })
-            })
-            .collect();
-        let mut outcomes = Vec::with_capacity(n);
-        for t in tasks {
-            outcomes.push(t.await);
-        }
-        outcomes
-    }))
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// One GET over one connection with hyper's low-level HTTP/1 client, on any runtime whose
-/// sockets implement the `futures` I/O traits (smol-hyper adapts them to hyper's).
-async fn get<S, F>(stream: S, url: &str, spawn: F) -> Result<u16, BoxError>
-where
-    S: futures::AsyncRead + futures::AsyncWrite + Unpin + Send + 'static,
-    F: FnOnce(std::pin::Pin<Box<dyn Future<Output = ()> + Send>>),
-{
-    use http_body_util::{BodyExt, Empty};
-    use hyper::body::Bytes;
-    let io = smol_hyper::rt::FuturesIo::new(stream);
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await?;
-    // The connection future drives the socket; it runs as a task of its own.
-    spawn(Box::pin(async move {
-        let _ = conn.await;
-    }));
-    let uri: hyper::Uri = url.parse()?;
-    let authority = uri.authority().map(|a| a.to_string()).unwrap_or_default();
-    let request = hyper::Request::get(uri.path())
-        .header(hyper::header::HOST, authority)
-        .body(Empty::<Bytes>::new())?;
-    let response = sender.send_request(request).await?;
-    let status = response.status().as_u16();
-    response.into_body().collect().await?; // read the body: the request is complete
-    Ok(status)
-}
-
-async fn timed(request: impl Future<Output = Result<u16, BoxError>>) -> Outcome {
-    let start = Instant::now();
-    let result = request.await.map_err(|e| error_chain(e.as_ref()));
-    (result, start.elapsed())
-}
-
 /// reqwest's top-level message is "error sending request"; the cause says why.
 fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
@@ -368,24 +256,31 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// `http://host:port` to a socket address, and a refusal now rather than N failures later.
-fn server_addr(base: &str) -> Result<SocketAddr, String> {
+/// `--url http://host[:port][/path]` to the base URL and `host:port`; a malformed one is
+/// refused.
+fn base_and_host(url: &str) -> Result<(String, String), String> {
+    let base = url.trim_end_matches('/').to_string();
     let rest = base
         .strip_prefix("http://")
-        .ok_or_else(|| format!("--url must start with http:// (got {base})"))?;
+        .ok_or_else(|| format!("--url must start with http:// (got {url})"))?;
     let host = rest.split('/').next().unwrap_or(rest);
     let host = if host.contains(':') {
         host.to_string()
     } else {
         format!("{host}:80")
     };
+    Ok((base, host))
+}
+
+/// The server's address, once a connection to it has been opened (and closed).
+fn reach(host: &str) -> Result<SocketAddr, String> {
     let addr = host
         .to_socket_addrs()
         .ok()
         .and_then(|mut a| a.next())
         .ok_or_else(|| format!("cannot resolve {host}"))?;
     std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))
-        .map_err(|e| format!("cannot connect to {base}: {e}"))?;
+        .map_err(|e| format!("cannot connect: {e}"))?;
     Ok(addr)
 }
 
