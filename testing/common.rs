@@ -332,8 +332,10 @@ impl Drop for Server {
     }
 }
 
-/// Live processes (not zombies) running `program`: after a program has ended, any left is an
-/// orphan it failed to stop. Only meaningful when no other test runs `program` at the time.
+/// Processes running `program`: after a program has ended, any left is an orphan it failed to
+/// stop. A zombie counts while its parent lives (nobody reaped it), not once init has adopted
+/// it (it is dead, and init reaps it when it gets round to it). Only meaningful when no other
+/// test runs `program` at the time.
 pub fn survivors(program: &str) -> Vec<u32> {
     let target = std::fs::canonicalize(program).unwrap_or_else(|_| program.into());
     let mut found = Vec::new();
@@ -344,12 +346,13 @@ pub fn survivors(program: &str) -> Vec<u32> {
         // A zombie's exe link cannot be read; a zombie shows as state Z in stat.
         let exe = std::fs::read_link(entry.path().join("exe"));
         let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-        let zombie = stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|s| s.trim_start().starts_with('Z'));
+        let mut after_name = stat.rsplit(')').next().unwrap_or("").split_whitespace();
+        let (state, ppid) = (after_name.next(), after_name.next());
+        let adopted_zombie = state == Some("Z") && ppid == Some("1");
         if exe.is_ok_and(|e| e == target)
-            || (zombie && stat.contains(&format!("({})", short(&target))))
+            || (state == Some("Z")
+                && !adopted_zombie
+                && stat.contains(&format!("({})", short(&target))))
         {
             found.push(pid);
         }

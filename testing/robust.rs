@@ -433,3 +433,34 @@ pub fn each(programs: &[Program], check: fn(&Program)) {
     });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The checks above as the tests of a crate's `tests/robust.rs`: `robust::checks!(PROGRAMS);`.
+macro_rules! checks {
+    ($programs:expr) => {
+        #[test]
+        fn every_binary_is_listed() {
+            robust::every_binary_is_listed($programs, env!("CARGO_MANIFEST_DIR"));
+        }
+
+        #[test]
+        fn closed_stdout() {
+            robust::each($programs, robust::closed_stdout);
+        }
+
+        #[test]
+        fn interrupted() {
+            robust::each($programs, robust::interrupted);
+        }
+
+        #[test]
+        fn refused() {
+            robust::each($programs, robust::refused);
+        }
+
+        #[test]
+        fn server_down() {
+            robust::each($programs, robust::server_down);
+        }
+    };
+}
+pub(crate) use checks;

@@ -168,27 +168,4 @@ const PROGRAMS: &[Program] = &[
     },
 ];
 
-#[test]
-fn every_binary_is_listed() {
-    robust::every_binary_is_listed(PROGRAMS, env!("CARGO_MANIFEST_DIR"));
-}
-
-#[test]
-fn closed_stdout() {
-    robust::each(PROGRAMS, robust::closed_stdout);
-}
-
-#[test]
-fn interrupted() {
-    robust::each(PROGRAMS, robust::interrupted);
-}
-
-#[test]
-fn refused() {
-    robust::each(PROGRAMS, robust::refused);
-}
-
-#[test]
-fn server_down() {
-    robust::each(PROGRAMS, robust::server_down);
-}
+robust::checks!(PROGRAMS);

@@ -64,23 +64,5 @@ fn the_same_messages_arrive_through_every_transport() {
     assert_refused(IPC, &["--megabytes", "3", "--chunk-kib", "2048"]);
     assert_refused(IPC, &["--size", "0"]);
     assert_refused(IPC, &["--child", "shm"]);
-    assert_eq!(
-        lasting_survivors(IPC),
-        Vec::<u32>::new(),
-        "children left running"
-    );
-}
-
-/// [`survivors`], waiting up to 15 s for processes that have already exited: a worker whose
-/// parent was stopped by a signal (in another test) stays a zombie until init reaps it, which
-/// this machine's init does only every few seconds. A guard, not a measurement.
-fn lasting_survivors(program: &str) -> Vec<u32> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let left = survivors(program);
-        if left.is_empty() || std::time::Instant::now() > deadline {
-            return left;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    assert_eq!(survivors(IPC), Vec::<u32>::new(), "children left running");
 }

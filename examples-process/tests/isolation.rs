@@ -122,22 +122,8 @@ fn crashes_are_contained_and_every_job_is_done_once() {
     assert_refused(ISOLATION, &["--timeout-ms", "1"]);
     assert_refused(ISOLATION, &["--panic-job", "11"]);
     assert_eq!(
-        lasting_survivors(ISOLATION),
+        survivors(ISOLATION),
         Vec::<u32>::new(),
         "workers left running"
     );
-}
-
-/// [`survivors`], waiting up to 15 s for processes that have already exited: a worker whose
-/// parent was stopped by a signal (in another test) stays a zombie until init reaps it, which
-/// this machine's init does only every few seconds. A guard, not a measurement.
-fn lasting_survivors(program: &str) -> Vec<u32> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let left = survivors(program);
-        if left.is_empty() || std::time::Instant::now() > deadline {
-            return left;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
 }

@@ -76,22 +76,8 @@ fn both_process_versions_end_in_the_sequential_state() {
     assert_refused(SIMULATION, &["--workers", "0"]);
     assert_refused(SIMULATION, &["--size", "8192"]); // four grids of 512 MiB: past the memory cap
     assert_eq!(
-        lasting_survivors(SIMULATION),
+        survivors(SIMULATION),
         Vec::<u32>::new(),
         "workers left running"
     );
-}
-
-/// [`survivors`], waiting up to 15 s for processes that have already exited: a worker whose
-/// parent was stopped by a signal (in another test) stays a zombie until init reaps it, which
-/// this machine's init does only every few seconds. A guard, not a measurement.
-fn lasting_survivors(program: &str) -> Vec<u32> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        let left = survivors(program);
-        if left.is_empty() || std::time::Instant::now() > deadline {
-            return left;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
 }
