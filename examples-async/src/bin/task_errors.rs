@@ -117,6 +117,12 @@ fn main() -> ExitCode {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
+    // Said before any task runs: a closed stdout then ends the program here, before the
+    // deliberate panic below could print its message.
+    println!(
+        "{} tasks fetch an order each from a loopback server, in a JoinSet:",
+        args.tasks
+    );
     let cleaned = Arc::new(AtomicU32::new(0));
     let outcomes = runtime.block_on(async {
         let client = reqwest::Client::new();
