@@ -65,13 +65,21 @@ pub fn setup_keep_signals() {
 /// A temporary directory that a signal or a closed stdout removes too (a `TempDir` alone is
 /// removed only on drop, which `exit` and signals skip).
 pub fn temp_dir() -> std::io::Result<tempfile::TempDir> {
-    let mut registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::Builder::new().prefix(&prefix()).tempdir()?;
-    registered.push(dir.path().to_path_buf());
-    Ok(dir)
+    temp_dir_in(&std::env::temp_dir())
 }
 
-/// [`temp_dir`] inside `base` (for example `/dev/shm`, memory rather than disk).
+/// [`temp_dir`] in memory: on `/dev/shm` (tmpfs) where there is one, so that a file mapped
+/// there is never written to disk; the temporary directory elsewhere.
+pub fn temp_dir_in_memory() -> std::io::Result<tempfile::TempDir> {
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        temp_dir_in(shm)
+    } else {
+        temp_dir()
+    }
+}
+
+/// [`temp_dir`] inside `base`.
 pub fn temp_dir_in(base: &Path) -> std::io::Result<tempfile::TempDir> {
     let mut registered = REGISTERED.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::Builder::new()

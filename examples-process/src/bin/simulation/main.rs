@@ -116,13 +116,8 @@ fn main() -> ExitCode {
     {
         return refused;
     }
-    let base = std::path::Path::new("/dev/shm");
-    let dir = if base.is_dir() {
-        cli::temp_dir_in(base)
-    } else {
-        cli::temp_dir()
-    };
-    let dir = match dir {
+    // On /dev/shm where there is one: memory (tmpfs), so the mapped file never goes to disk.
+    let dir = match cli::temp_dir_in_memory() {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: cannot make a temporary directory: {e}");
