@@ -13,7 +13,7 @@
 //!
 //! Why one shared module and not a crate: no kept crate does all three (signal-hook and ctrlc
 //! deliver signals, tempfile removes on drop, which a signal skips), and 55 copies of these
-//! lines would hide each lesson. `cargo xtask copy-out` carries this file into a copy.
+//! lines would hide each lesson. A program copied out of the suite carries this file with it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

@@ -6,7 +6,7 @@
 //! It binds 127.0.0.1 on a port the kernel picks, and stops when dropped. It counts the
 //! `/delay` requests in flight, and the most that were ever in flight at once: the server's own
 //! witness of how concurrent a client really was. Under a test that sets `WITNESS_GATE=N`
-//! (see [`crate::witness::gate`]) it holds the first N `/delay` requests until all N have
+//! (see the `witness` module's `gate`) it holds the first N `/delay` requests until all N have
 //! arrived, so that "N in flight at once" is certain rather than likely.
 
 use std::convert::Infallible;
@@ -142,6 +142,7 @@ impl<'a> InFlight<'a> {
         InFlight(stats)
     }
 
+    // test witness {
     /// Under `WITNESS_GATE=N`, waits until N requests have arrived (a watch channel, so no
     /// wake-up is lost), or until the witness timeout says the client was not concurrent.
     async fn gate(&self) {
@@ -152,6 +153,7 @@ impl<'a> InFlight<'a> {
         let _ =
             tokio::time::timeout(crate::witness::timeout(), arrived.wait_for(|a| *a >= n)).await;
     }
+    // test witness }
 }
 
 impl Drop for InFlight<'_> {
@@ -228,7 +230,7 @@ async fn respond(req: Request<Incoming>, stats: &Stats) -> Response<Full<Bytes>>
     match ms.parse::<u64>() {
         Ok(ms) if ms <= MAX_DELAY_MS => {
             let in_flight = InFlight::enter(stats);
-            in_flight.gate().await;
+            in_flight.gate().await; // test witness: holds N requests under WITNESS_GATE=N
             // Not even a zero sleep for 0: tokio's timer would round it up to its next 1 ms
             // tick, and `/delay/0` would measure the timer instead of the request.
             if ms > 0 {

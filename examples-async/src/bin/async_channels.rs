@@ -23,6 +23,19 @@
 //!
 //! Try this: `--capacity 1000`, more than `--messages`: the mpsc producer never waits (the
 //! channel holds the backlog instead) and the slow broadcast subscriber lags no more.
+//!
+//! Copy it out: `cargo xtask copy-out async_channels DIR` writes it as a crate of its own (with
+//! `src/support/`: cli), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! flume = "0.12"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::process::ExitCode;
 use std::time::Duration;

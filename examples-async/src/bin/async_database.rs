@@ -24,6 +24,20 @@
 //!
 //! Try this: `--pool 1` matches the shared connection; `--pool 8` on 2 cores gains no more
 //! than `--pool 2` (these queries are CPU-bound inside SQLite).
+//!
+//! Copy it out: `cargo xtask copy-out async_database DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! flume = "0.12"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! rusqlite = { version = "0.43", features = ["bundled"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::path::Path;
 use std::process::ExitCode;

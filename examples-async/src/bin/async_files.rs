@@ -25,6 +25,18 @@
 //!
 //! Try this: `--files 50 --kib 4096` (big files: the disk or page cache bandwidth decides,
 //! not the approach); `--files 10000 --kib 1` (many tiny files: the per-call hand-off shows).
+//!
+//! Copy it out: `cargo xtask copy-out async_files DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -24,6 +24,25 @@
 //!
 //! Try this: `--limit` equal to `--jobs` makes every variant unbounded; halve `--limit` and
 //! the bounded variants take about twice as long, holding half as many buffers at once.
+//!
+//! Copy it out: `cargo xtask copy-out bounded_concurrency DIR` writes it as a crate of its own
+//! (with `src/support/`: cli, fixture, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! futures = { version = "0.3", default-features = false, features = ["async-await", "std"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! reqwest = { version = "0.13", default-features = false }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::process::{Command, ExitCode};
 use std::sync::Arc;

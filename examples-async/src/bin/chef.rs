@@ -25,6 +25,18 @@
 //! Try this: set every `simmer_ms` in `DISHES` to 0 and the one chef gains nothing over
 //! sequential cooking; run with `--chefs 1` on the multi-threaded runtime to see it match the
 //! one-chef row.
+//!
+//! Copy it out: `cargo xtask copy-out chef DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table, timeline), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -26,6 +26,19 @@
 //! Try this: use a multi-threaded runtime and the inline heartbeat recovers on 2 cores but
 //! fails again with as many inline jobs, spawned as tasks, as worker threads; put `tokio::task::yield_now()`
 //! inside the prime loop every 10,000 numbers (cooperative, but slower).
+//!
+//! Copy it out: `cargo xtask copy-out cpu_in_async DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! rayon = "1.12"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -100,7 +113,7 @@ async fn heartbeat(mut stop: tokio::sync::oneshot::Receiver<()>, pulse: Arc<Puls
 /// ticked while it runs, so that "the heartbeat beat during the job" is certain.
 fn job_starts(pulse: &Pulse) {
     pulse.job_started.store(true, Ordering::SeqCst);
-    shared::witness::arrive(&pulse.section, 2);
+    shared::witness::arrive(&pulse.section, 2); // test witness: waits for a beat
 }
 
 /// The prime count, or why there is none: a job that panicked on its pool is an error, never

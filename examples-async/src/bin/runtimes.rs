@@ -25,6 +25,22 @@
 //!
 //! Try this: `SMOL_THREADS=2` gives smol's global executor a second thread; `--messages
 //! 1000000` makes the switching cost dominate.
+//!
+//! Copy it out: `cargo xtask copy-out runtimes DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! async-std = "1.13"
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! smol = "2"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::process::{Command, ExitCode};
 use std::sync::OnceLock;
@@ -84,13 +100,15 @@ static MOST_ASLEEP: AtomicU32 = AtomicU32::new(0);
 /// (`WITNESS_DIR` set) it first waits until all `n` are spawned: "all asleep at once" is certain.
 async fn sleeper(sleep: impl Future, n: u32) {
     MOST_ASLEEP.fetch_max(ASLEEP.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+    // test witness {
     if shared::witness::enabled() {
         static START: OnceLock<tokio::sync::Barrier> = OnceLock::new(); // works on any runtime
         START
             .get_or_init(|| tokio::sync::Barrier::new(n as usize))
             .wait()
-            .await; // test witness
+            .await;
     }
+    // test witness }
     sleep.await;
     ASLEEP.fetch_sub(1, Ordering::SeqCst);
 }

@@ -23,6 +23,22 @@
 //!
 //! Try this: `--timeout-ms 6000` and the hanging pages are waited for (and the crawl takes
 //! seconds longer); `--retries 0` and the flaky pages count as failures.
+//!
+//! Copy it out: `cargo xtask copy-out scraper DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["client", "http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["http1", "server", "server-graceful", "tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! reqwest = { version = "0.13", default-features = false }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::convert::Infallible;
@@ -197,12 +213,13 @@ async fn crawl(base: &str, args: &Args, concurrency: usize) -> Crawl {
             let client = client.clone();
             let retries = args.retries;
             in_flight.spawn(async move {
+                // test witness {: the start page's first three links are fetched at once
                 if n != 0 && shared::witness::enabled() {
-                    // Test witness: the start page's first three links are fetched at once.
                     let (section, parties) = (format!("crawl-{concurrency}"), concurrency.min(3));
                     let arrive = move || shared::witness::arrive(&section, parties);
                     let _ = tokio::task::spawn_blocking(arrive).await;
                 }
+                // test witness }
                 (n, fetch(client, url, timeout, retries).await)
             });
         }

@@ -22,6 +22,22 @@
 //!
 //! Try this: add `panic = "abort"` to the release profile and the first panic kills the
 //! whole process; call `.unwrap()` on a `JoinError` in `main` and one bug ends everything.
+//!
+//! Copy it out: `cargo xtask copy-out task_errors DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! reqwest = { version = "0.13", default-features = false }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -23,6 +23,18 @@
 //! Try this: `--state-bytes 16384` and the memory per task follows the state; run this with
 //! `--tasks 10000` and `thread_memory` with `--threads 10000` and compare the two per-item
 //! figures.
+//!
+//! Copy it out: `cargo xtask copy-out task_memory DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -26,6 +26,23 @@
 //! Try this: give the shutdown's jobs longer than `--drain-ms` (`--job-ms 2000 --drain-ms
 //! 500`) and see the jobs it had to abandon counted; swap the `select!` branches' delays and
 //! the other mirror wins.
+//!
+//! Copy it out: `cargo xtask copy-out timeouts DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, format), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! reqwest = { version = "0.13", default-features = false }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! tokio-util = { version = "0.7", features = ["rt"] }
+//! ```
 
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -25,6 +25,21 @@
 //! Try this: run with `--workers 1` and 10,000 requests: one thread is still enough, since
 //! the requests are waiting, not computing; add a CPU loop to the handler and watch the
 //! latency of every other connection grow (see cpu_in_async).
+//!
+//! Copy it out: `cargo xtask copy-out web_server DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["client", "http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["http1", "server", "server-graceful", "tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 use std::convert::Infallible;
 use std::io::Write as _;
@@ -85,6 +100,7 @@ impl InFlight {
         InFlight(Arc::clone(stats))
     }
 
+    // test witness {
     /// Test witness: under `WITNESS_GATE=N`, hold the request until N have arrived, so that
     /// "N in flight at once" is certain; at most the witness timeout, and a no-op otherwise.
     async fn gate(&self) {
@@ -94,6 +110,7 @@ impl InFlight {
             let _ = tokio::time::timeout(shared::witness::timeout(), wait).await;
         }
     }
+    // test witness }
 }
 
 impl Drop for InFlight {

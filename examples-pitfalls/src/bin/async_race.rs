@@ -28,6 +28,18 @@
 //! Try this: remove the await from the racy version (no lost update: nothing can run between
 //! the read and the write on one thread); replace `sleep` with `tokio::task::yield_now()`
 //! (the same loss: any await can switch tasks).
+//!
+//! Copy it out: `cargo xtask copy-out async_race DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "rt", "rt-multi-thread", "sync", "test-util", "time"] }
+//! ```
 
 use std::cell::Cell;
 use std::process::ExitCode;

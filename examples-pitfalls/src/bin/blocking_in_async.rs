@@ -27,6 +27,18 @@
 //! many tasks block as there are workers); `--block-ms 1000` (the inline jobs' lateness grows
 //! with the job, the pool's stays at a few milliseconds). For waiting, as opposed to working,
 //! the right fix is no blocking at all: `tokio::time::sleep(..).await`.
+//!
+//! Copy it out: `cargo xtask copy-out blocking_in_async DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "rt", "rt-multi-thread", "sync", "test-util", "time"] }
+//! ```
 
 use std::hint::black_box;
 use std::process::ExitCode;

@@ -25,6 +25,18 @@
 //! Try this: change the ticker to 25 ms (fewer losses, still some); keep the racy
 //! `recv_pair` but create it once outside the loop, `tokio::pin!` it, select on `&mut` it,
 //! and replace it only when it completes: the other standard fix.
+//!
+//! Copy it out: `cargo xtask copy-out cancellation_safety DIR` writes it as a crate of its own
+//! (with `src/support/`: cli, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "rt", "rt-multi-thread", "sync", "test-util", "time"] }
+//! ```
 
 use std::process::ExitCode;
 use std::time::Duration;

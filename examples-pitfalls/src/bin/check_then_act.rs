@@ -27,6 +27,19 @@
 //! self.balance.lock().unwrap();` (the lock released in the gap) and watch the fix overdraw
 //! like the racy version, and the program report it as an error; model-check both versions with
 //! `RUSTFLAGS="--cfg pitfalls_loom" cargo test -p examples-pitfalls --bin check_then_act --release --target-dir target/loom`.
+//!
+//! Copy it out: `cargo xtask copy-out check_then_act DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! [target.'cfg(pitfalls_loom)'.dependencies]
+//! loom = "0.7"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::Barrier;

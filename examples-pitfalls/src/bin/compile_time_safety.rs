@@ -27,6 +27,18 @@
 //!
 //! Try this: copy a case into `src/bin/` and build it; apply the fix given for it and build
 //! again.
+//!
+//! Copy it out: `cargo xtask copy-out compile_time_safety DIR` writes it as a crate of its own
+//! (with `src/support/`: cli), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "rt", "rt-multi-thread", "sync", "test-util", "time"] }
+//! ```
 
 use std::process::ExitCode;
 

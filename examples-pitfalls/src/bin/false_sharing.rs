@@ -26,6 +26,18 @@
 //!
 //! Try this: `--threads 1` (no slowdown: one core keeps the line); replace `CachePadded` with
 //! a `#[repr(align(64))]` wrapper of your own (the table shows the new spacing and lines).
+//!
+//! Copy it out: `cargo xtask copy-out false_sharing DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! crossbeam = "0.8.4"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -31,6 +31,19 @@
 //! (the retreats and rounds change from run to run: the random draws decide when the two fall
 //! out of step); in `backoff`, give the fix a constant instead, `args.backoff + 1` (still in
 //! step: a longer wait is not a cure, only a different one for each clerk is).
+//!
+//! Copy it out: `cargo xtask copy-out livelock DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! fastrand = "2"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! parking_lot = { version = "0.13", features = ["deadlock_detection"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::Barrier;

@@ -31,6 +31,18 @@
 //! Try this: replace `spawn_local` with `tokio::spawn` on a multi-threaded runtime and read
 //! the compiler's "future cannot be sent between threads safely"; put the `sleep` after the
 //! block that holds the guard and see the first variant pass.
+//!
+//! Copy it out: `cargo xtask copy-out mutex_across_await DIR` writes it as a crate of its own
+//! (with `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "rt", "rt-multi-thread", "sync", "test-util", "time"] }
+//! ```
 
 use std::process::ExitCode;
 use std::rc::Rc;

@@ -28,6 +28,17 @@
 //! than the pool: equal slices are not equal work, since bigger numbers take longer to test,
 //! so one thread finishes early and its core idles; the pool's small chunks balance that);
 //! `--threads 10000` (more switches, several times the memory, the same answer).
+//!
+//! Copy it out: `cargo xtask copy-out oversubscription DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};

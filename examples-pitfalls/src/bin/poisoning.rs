@@ -26,6 +26,18 @@
 //! `transfer_that_fails` panic-safe by moving `self.alice -= amount;` below the `panic!` (the
 //! failing step first, the change after it): the thread still panics and std still poisons
 //! the lock, but no money is lost and there is nothing to repair.
+//!
+//! Copy it out: `cargo xtask copy-out poisoning DIR` writes it as a crate of its own (with
+//! `src/support/`: cli), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! parking_lot = { version = "0.13", features = ["deadlock_detection"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::Mutex;

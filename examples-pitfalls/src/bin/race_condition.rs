@@ -29,6 +29,19 @@
 //! atomicity); `--increments 100` (each thread may finish before the next one starts: fewer
 //! failed trials, the bug hiding in small tests); model-check it with
 //! `RUSTFLAGS="--cfg pitfalls_loom" cargo test -p examples-pitfalls --bin race_condition --release --target-dir target/loom`.
+//!
+//! Copy it out: `cargo xtask copy-out race_condition DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! [target.'cfg(pitfalls_loom)'.dependencies]
+//! loom = "0.7"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::Barrier;

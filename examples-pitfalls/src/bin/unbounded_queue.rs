@@ -25,6 +25,17 @@
 //!
 //! Try this: make the consumer faster than the producer (hash only the first byte) and watch
 //! the unbounded backlog stay small: the danger is a rate mismatch, not the channel itself.
+//!
+//! Copy it out: `cargo xtask copy-out unbounded_queue DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::process::{Command, ExitCode};
 use std::sync::atomic::{AtomicUsize, Ordering};

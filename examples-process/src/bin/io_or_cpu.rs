@@ -32,6 +32,22 @@
 //! Try this: `-- cargo build` in a fresh project (rustc on every core: more CPU time than
 //! wall time, CPU-bound); `-- curl -s http://example.com` (I/O-bound); `-- gzip -k` on a big
 //! file that was just read (cached: compressing, CPU-bound).
+//!
+//! Copy it out: `cargo xtask copy-out io_or_cpu DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "net", "rt", "sync", "time"] }
+//! ureq = { version = "3.5", default-features = false }
+//! ```
 
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};

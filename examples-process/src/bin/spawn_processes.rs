@@ -25,6 +25,17 @@
 //! in `all_at_once`, replace the `wait` loop with `std::thread::sleep(Duration::from_secs(30))`
 //! and run `ps -o pid,stat,cmd --ppid PID` meanwhile: once their sleep ends, the children
 //! show as `Z` (`<defunct>`), zombies that nobody waited for.
+//!
+//! Copy it out: `cargo xtask copy-out spawn_processes DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;

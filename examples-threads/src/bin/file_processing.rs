@@ -28,6 +28,20 @@
 //! slow disk, and run with `--kib-per-file 4 --workers 32`: the sleeps overlap, 32 at a time,
 //! and the pool wins by far more than the core count, because a thread that waits needs no
 //! core (the verdict still measures against the cores, so it calls that speedup shown).
+//!
+//! Copy it out: `cargo xtask copy-out file_processing DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! fastrand = "2"
+//! indicatif = { version = "0.18", features = ["rayon"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! rayon = "1.12"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::fs;
 use std::io::{BufWriter, Write};

@@ -24,6 +24,20 @@
 //! cores (no further speedup, a little overhead); replace the dynamic chunks in
 //! `count_threads` with one equal slice per thread and see the last slice, where the numbers
 //! are largest and slowest to test, hold everyone up.
+//!
+//! Copy it out: `cargo xtask copy-out parallel_cpu DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, record, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! rayon = "1.12"
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -162,11 +176,12 @@ fn count_rayon(limit: u64, workers: u32) -> Result<u64, String> {
     Ok(pool.install(|| {
         (0..limit)
             .into_par_iter()
-            // test witness: every busy thread inside at once (once per piece rayon splits off)
+            // test witness {: every busy thread inside at once (once per piece rayon splits off)
             .map_init(
                 || shared::witness::arrive(&format!("rayon-{busy}"), busy),
                 |(), n| n,
             )
+            // test witness }
             .filter(|&n| is_prime(n))
             .count() as u64
     }))

@@ -20,6 +20,24 @@
 //!
 //! Try this: compare `cpu` with `wall` in the summary (the work is waiting, not computing);
 //! then run `threaded_requests` with the same flags.
+//!
+//! Copy it out: `cargo xtask copy-out sequential_requests DIR` writes it as a crate of its own
+//! (with `src/support/`: cli, fixture, format, measure, record), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "net", "rt", "sync", "time"] }
+//! ureq = { version = "3.5", default-features = false }
+//! ```
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};

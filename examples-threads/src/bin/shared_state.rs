@@ -33,6 +33,18 @@
 //! compiles (each step is atomic, so there is no data race) but the count comes out short, a
 //! race condition, and the program says so and exits 1; try to share a plain
 //! `let mut n = 0u64` with the threads and read the compiler's refusal.
+//!
+//! Copy it out: `cargo xtask copy-out shared_state DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! parking_lot = "0.13"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -26,6 +26,17 @@
 //! could outlive `numbers`); use `thread::spawn` instead of `s.spawn` in the scope scene (a
 //! similar error, for the same reason); `--stack-mib 1 --depth 1000000` overflows the stack,
 //! and Rust aborts the process with "has overflowed its stack" rather than corrupt memory.
+//!
+//! Copy it out: `cargo xtask copy-out spawn_join DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::hint::black_box;
 use std::process::ExitCode;

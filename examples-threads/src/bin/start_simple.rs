@@ -27,6 +27,23 @@
 //! Try this: `--delay-ms 5 --work 3000000` (now computing dominates, and the program
 //! parallelises that instead); `--pages 40` (concurrent fetching gains more: forty waits
 //! overlap instead of ten, while parallel computing still gains next to nothing).
+//!
+//! Copy it out: `cargo xtask copy-out start_simple DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! rayon = "1.12"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "net", "rt", "sync", "time"] }
+//! ureq = { version = "3.5", default-features = false }
+//! ```
 
 use std::process::ExitCode;
 use std::thread;

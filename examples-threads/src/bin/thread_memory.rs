@@ -36,6 +36,17 @@
 //! KiB per thread in both rounds (1 MiB in a debug build, which copies the array): a thread
 //! pays for the stack it touches, not the stack it reserves; `MALLOC_ARENA_MAX=8` before the
 //! command counts glibc's arenas in the address space again.
+//!
+//! Copy it out: `cargo xtask copy-out thread_memory DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 use std::process::ExitCode;
 use std::sync::{Condvar, Mutex};

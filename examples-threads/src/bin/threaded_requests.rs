@@ -30,6 +30,24 @@
 //! Try this: `--requests 1000 --delay-ms 1000`, with and without `--workers 50`, and compare
 //! the wall time and the peak memory; set `BUFFER` to 128 * 1024 (ureq's default) and watch
 //! the peak memory of 1,000 requests grow about ninefold (31 MiB to 285 MiB here).
+//!
+//! Copy it out: `cargo xtask copy-out threaded_requests DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, format, measure, record), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "net", "rt", "sync", "time"] }
+//! ureq = { version = "3.5", default-features = false }
+//! ```
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -30,6 +30,28 @@
 //! Try this: `--runtime smol` and `--runtime async-std` give about the same total; `--requests
 //! 5000` shows the memory per in-flight request; `--delay-ms 0` measures the client's own
 //! overhead.
+//!
+//! Copy it out: `cargo xtask copy-out async_requests DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, format, measure, record, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! async-std = "1.13"
+//! clap = { version = "4.6", features = ["derive"] }
+//! futures = { version = "0.3", default-features = false, features = ["async-await", "std"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["client", "http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! reqwest = { version = "0.13", default-features = false }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! smol = "2"
+//! smol-hyper = "0.1.1"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 mod hyper_client;
 mod tokio_reqwest;

@@ -24,6 +24,25 @@
 //!
 //! Try this: change `READ_BUFFER` in clients.rs to 8192 (hyper's size) and watch the lean
 //! client's heap per connection grow by about 7.5 KiB; `--requests 20000` on the lean client.
+//!
+//! Copy it out: `cargo xtask copy-out connection_memory DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! httparse = "1.10"
+//! hyper = { version = "1.12", default-features = false, features = ["client", "http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["http1", "server", "server-graceful", "tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! reqwest = { version = "0.13", default-features = false }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
+//! ```
 
 mod clients;
 mod heap;

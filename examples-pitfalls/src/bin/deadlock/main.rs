@@ -34,6 +34,19 @@
 //! times (or with `--transfers 1000000`): nothing forces the collision now, so some runs
 //! finish, and in the others the watchdog reports the cycle (exit status 1: a fix that
 //! deadlocks has failed).
+//!
+//! Copy it out: `cargo xtask copy-out deadlock DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! fastrand = "2"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! parking_lot = { version = "0.13", features = ["deadlock_detection"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod watchdog;
 

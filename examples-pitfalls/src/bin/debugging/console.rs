@@ -36,7 +36,7 @@ pub fn console() -> ExitCode {
 #[cfg(not(all(feature = "console", tokio_unstable)))]
 pub fn console() -> ExitCode {
     eprintln!(
-        "error: --console needs the `console` feature and tokio_unstable: RUSTFLAGS=\"--cfg tokio_unstable\" cargo run -p examples-pitfalls --features console --target-dir target/console --bin debugging -- --console"
+        "error: --console needs the `console` feature and tokio_unstable: RUSTFLAGS=\"--cfg tokio_unstable\" cargo run --features console --target-dir target/console --bin debugging -- --console (in the folder of its crate, examples-pitfalls)"
     );
     ExitCode::from(2)
 }

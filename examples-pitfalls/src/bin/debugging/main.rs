@@ -30,6 +30,21 @@
 //! --increments 5` (every racy increment is logged, with its thread); remove the `yield_now`
 //! from `racy_increment` (in `stress.rs`) and see the widened row fail as rarely as the plain
 //! one; run the loom command above and watch it find the lost update every time.
+//!
+//! Copy it out: `cargo xtask copy-out debugging DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! console-subscriber = { version = "0.5", default-features = false, optional = true }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "rt", "rt-multi-thread", "sync", "test-util", "time"] }
+//! tracing = "0.1"
+//! tracing-subscriber = { version = "0.3", default-features = false, features = ["fmt", "std"] }
+//! ```
 
 mod console;
 mod stress;

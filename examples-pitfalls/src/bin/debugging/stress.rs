@@ -85,6 +85,6 @@ pub fn stress(args: &Args) {
         failed[0], args.trials, failed[1], args.trials, failed[2]
     );
     println!(
-        "  RUSTFLAGS=\"--cfg pitfalls_loom\" cargo test -p examples-pitfalls --bins --release --target-dir target/loom -- loom_"
+        "  in the folder of this program's crate: RUSTFLAGS=\"--cfg pitfalls_loom\" cargo test --bins --release --target-dir target/loom -- loom_"
     );
 }

@@ -28,6 +28,20 @@
 //! it a few times; with `--fix ordering`, let philosopher 4 take its forks left-first again.
 //! Nothing forces the circle in either, yet it closes in some runs, and the watchdog reports
 //! it: a deadlock that tests see only sometimes.
+//!
+//! Copy it out: `cargo xtask copy-out dining_philosophers DIR` writes it as a crate of its own
+//! (with `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! parking_lot = { version = "0.13", features = ["deadlock_detection"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! [target.'cfg(pitfalls_loom)'.dependencies]
+//! loom = "0.7"
+//! ```
 
 mod watchdog;
 

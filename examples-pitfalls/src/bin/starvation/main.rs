@@ -26,6 +26,18 @@
 //! and then, but the reader, straight back, often beats the woken writer to the lock); make
 //! `admits_a_reader` refuse new readers while `writers_waiting > 0` (writer-preferring: no
 //! read overtakes the writer, and now a stream of writers could starve the readers).
+//!
+//! Copy it out: `cargo xtask copy-out starvation DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! parking_lot = { version = "0.13", features = ["deadlock_detection"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod policy;
 

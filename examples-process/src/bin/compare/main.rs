@@ -45,6 +45,8 @@
 //! Try this: `--requests 1000` (threads and processes now hold more memory than async);
 //! `--workers 1` for the CPU scenario (every approach takes about the sequential time);
 //! `--sweep --points 100,1000,5000 --delay-ms 200` for a quicker sweep.
+//!
+//! Copy it out: not this one; it builds and runs the suite's other programs and compares their figures; copy those.
 
 mod charts;
 mod siblings;

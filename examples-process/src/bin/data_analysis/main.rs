@@ -25,6 +25,21 @@
 //! Try this: `--workers 8` on two cores (no faster than two, and the same answer); `--top 20`;
 //! compare the timing rows with `--rows 200000`, where starting the workers is a bigger share
 //! of the time.
+//!
+//! Copy it out: `cargo xtask copy-out data_analysis DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, record, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! csv = "1.3"
+//! fastrand = "2"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod data;
 mod report;

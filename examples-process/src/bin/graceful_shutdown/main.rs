@@ -28,6 +28,19 @@
 //! Try this: `--interrupt-after 0 --jobs 400` and a Ctrl-C; remove the `process_group(0)` line
 //! in `worker.rs` and press Ctrl-C: the workers die with the job in their hands, and the pool
 //! says so and exits 1.
+//!
+//! Copy it out: `cargo xtask copy-out graceful_shutdown DIR` writes it as a crate of its own (with
+//! `src/support/`: cli), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod worker;
 

@@ -33,6 +33,20 @@
 //!
 //! Try this: `--workers 1` (no gain, the same bytes); `--size 2048 --images 3` (three big jobs
 //! on two workers: one worker takes two while the other waits, so about 1.5x at best).
+//!
+//! Copy it out: `cargo xtask copy-out image_processing DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! image = { version = "0.25", default-features = false, features = ["jpeg", "png"] }
+//! indicatif = "0.18"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! rayon = "1.12"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod images;
 

@@ -33,6 +33,18 @@
 //! Try this: `--size 65536` (64 KiB each way per round trip: see which transport's round trip
 //! grows most); `--chunk-kib 4` (many small chunks: each costs shared memory two doorbell
 //! bytes through a pipe, which then set its pace).
+//!
+//! Copy it out: `cargo xtask copy-out ipc DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! memmap2 = "0.9"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod data;
 mod parent;

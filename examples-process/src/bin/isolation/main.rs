@@ -32,6 +32,19 @@
 //! Try this: `--panic-job 0 --abort-job 0 --hang-job 0` (no faults: one attempt each);
 //! `--timeout-ms 100 --span 5000000` (honest jobs killed for being slow, then retried until
 //! `--max-attempts` gives up, with exit status 1).
+//!
+//! Copy it out: `cargo xtask copy-out isolation DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod memory;
 mod supervisor;

@@ -25,6 +25,20 @@
 //! Try this: `--workers 1,2,3,4,8` on two cores (past the core count nothing improves); seed
 //! one generator per worker instead of one per chunk, and the Monte Carlo digits change with
 //! the worker count.
+//!
+//! Copy it out: `cargo xtask copy-out parallel_math DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! fastrand = "2"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod processes;
 

@@ -36,6 +36,20 @@
 //! Try this: `--count 5`, then `--count 250`: a process's RSS and private pages hold still,
 //! while its PSS falls towards the private figure, its shared pages split between more
 //! siblings; with 5, a thread's and a task's figures are mostly whole 4 KiB pages rounded.
+//!
+//! Copy it out: `cargo xtask copy-out process_memory DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, record, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["rt", "sync"] }
+//! ```
 
 mod units;
 

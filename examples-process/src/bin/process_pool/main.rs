@@ -27,6 +27,20 @@
 //! first and waits for the other); `--chunk 100` (20,000 tiny jobs: the pool's CPU time, its
 //! workers' included, grows to twice the loop's or more: the pipes and JSON cost as much as
 //! the work).
+//!
+//! Copy it out: `cargo xtask copy-out process_pool DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, record, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! rayon = "1.12"
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod report;
 mod worker;

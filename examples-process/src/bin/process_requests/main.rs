@@ -30,6 +30,24 @@
 //!
 //! Try this: `--workers 2` (five rounds: about 5 s); `--requests 100 --workers 100` and
 //! compare the memory with `threaded_requests --requests 100`.
+//!
+//! Copy it out: `cargo xtask copy-out process_requests DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, format, measure, record, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "net", "rt", "sync", "time"] }
+//! ureq = { version = "3.5", default-features = false }
+//! ```
 
 mod workers;
 

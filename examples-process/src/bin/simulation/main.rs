@@ -30,6 +30,19 @@
 //!
 //! Try this: `--workers 8` (more barriers and messages for less work each); `--size 128
 //! --steps 5000` (tiny steps: the per-step round trip through the parent dominates).
+//!
+//! Copy it out: `cargo xtask copy-out simulation DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, measure, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! bytemuck = "1"
+//! clap = { version = "4.6", features = ["derive"] }
+//! memmap2 = "0.9"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod messages;
 mod plate;

@@ -28,6 +28,17 @@
 //!
 //! Try this: `--frame-ms 5`, and watch the threaded gaps stay near 5 ms; make the worker
 //! check the cancel flag only at the end, and see a cancel take as long as the whole job.
+//!
+//! Copy it out: `cargo xtask copy-out background_task DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod front;
 

@@ -22,6 +22,19 @@
 //! Try this: give the std pipeline's workers one `Receiver` each without the `Mutex` (it will
 //! not compile: std's receiver has a single owner); raise `--capacity` (below half of the
 //! backpressure scene's 2000 messages) and watch the bounded backlog follow it.
+//!
+//! Copy it out: `cargo xtask copy-out channels DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! crossbeam = "0.8.4"
+//! flume = "0.12"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod pipelines;
 

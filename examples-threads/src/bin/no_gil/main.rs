@@ -30,6 +30,25 @@
 //! over): the times stay the same, but one thread does all the work while the others wait; hold
 //! the GIL across the request in `fetch` instead of releasing it, and the I/O speedup
 //! disappears too.
+//!
+//! Copy it out: `cargo xtask copy-out no_gil DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, fixture, format, measure, record, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! http-body-util = "0.1.5"
+//! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
+//! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! parking_lot = "0.13"
+//! serde = { version = "1", features = ["derive"] }
+//! serde_json = "1"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! tokio = { version = "1.54", default-features = false, features = ["macros", "net", "rt", "sync", "time"] }
+//! ureq = { version = "3.5", default-features = false }
+//! ```
 
 mod work;
 

@@ -24,6 +24,17 @@
 //! wake-up, or a thread that takes the freed permit first, can then let too many threads in
 //! (Condvar waits must re-check); wait on the Barrier only in some threads and see the others
 //! wait forever (Ctrl-C ends it).
+//!
+//! Copy it out: `cargo xtask copy-out sync_primitives DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod queue;
 mod semaphore;

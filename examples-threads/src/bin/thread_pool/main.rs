@@ -26,6 +26,19 @@
 //! `MiniPool` a boxed closure sent through a channel) and `--chunk 1000000` (too few tasks:
 //! one worker gets all the work); in `MiniPool`, let workers hold the receiver's lock while
 //! running a job and see the pool become sequential.
+//!
+//! Copy it out: `cargo xtask copy-out thread_pool DIR` writes it as a crate of its own (with
+//! `src/support/`: cli, format, table), with:
+//!
+//! ```toml
+//! [dependencies]
+//! clap = { version = "4.6", features = ["derive"] }
+//! crossbeam = "0.8.4"
+//! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
+//! rayon = "1.12"
+//! signal-hook = "0.3"
+//! tempfile = "3.27"
+//! ```
 
 mod mini_pool;
 mod work_stealing;
