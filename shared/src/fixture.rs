@@ -236,6 +236,7 @@ async fn respond(req: Request<Incoming>, stats: &Stats) -> Response<Full<Bytes>>
             if ms > 0 {
                 tokio::time::sleep(Duration::from_millis(ms)).await;
             }
+            drop(in_flight); // answered: off the count (a client that hangs up drops it too)
             text(StatusCode::OK, format!("waited {ms} ms\n"))
         }
         _ => text(
