@@ -118,3 +118,37 @@ fn main() -> ExitCode {
         Cmd::Headers { check } => headers::run(&root, &all, check),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every program's header says how to copy it out and which dependencies its copy gets,
+    /// exactly as `copy-out` would write them (`cargo xtask headers` rewrites a stale one).
+    #[test]
+    fn every_header_is_current() {
+        let root = root();
+        let all = programs::all(&root);
+        assert!(all.len() >= 56, "found {} programs", all.len());
+        let mut stale = Vec::new();
+        for program in &all {
+            let paragraph = headers::paragraph(&root, program).unwrap();
+            let text = std::fs::read_to_string(program.main()).unwrap();
+            if headers::with_paragraph(&text, &paragraph) != text {
+                stale.push(program.name.as_str());
+            }
+        }
+        assert!(stale.is_empty(), "run `cargo xtask headers`: stale in {stale:?}");
+    }
+
+    #[test]
+    fn every_program_has_small_arguments_for_its_copy_run() {
+        for program in programs::all(&root()) {
+            assert!(
+                !programs::small_args(&program).is_empty() || program.name == "compare",
+                "{}: no small args found in tests/robust.rs",
+                program.name
+            );
+        }
+    }
+}
