@@ -138,7 +138,10 @@ mod tests {
                 stale.push(program.name.as_str());
             }
         }
-        assert!(stale.is_empty(), "run `cargo xtask headers`: stale in {stale:?}");
+        assert!(
+            stale.is_empty(),
+            "run `cargo xtask headers`: stale in {stale:?}"
+        );
     }
 
     #[test]

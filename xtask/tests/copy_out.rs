@@ -47,7 +47,10 @@ fn a_copy_stands_alone() {
     let main = std::fs::read_to_string(target.join("src/main.rs")).unwrap();
     let manifest = std::fs::read_to_string(target.join("Cargo.toml")).unwrap();
     assert!(main.contains("fn count_threads") && main.contains("mod support;"));
-    assert!(main.contains("cargo run --release -- --limit"), "its own commands");
+    assert!(
+        main.contains("cargo run --release -- --limit"),
+        "its own commands"
+    );
     assert!(!main.contains("witness"), "test witnesses are left out");
     assert!(target.join("src/support/cli.rs").exists());
     assert!(manifest.contains("rayon = \"1.12\"") && !manifest.contains("path ="));

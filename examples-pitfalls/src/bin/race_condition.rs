@@ -2,12 +2,13 @@
 //!
 //! A counter increment is three steps: read the value, add one, write it back. When two
 //! threads interleave those steps, both read the same value and one update is lost. Rust will
-//! not compile a plain shared `u64` (see `compile_time_safety`), but it cannot stop a logic
-//! race built from operations that are each atomic: a `load` then a `store` on an
-//! `AtomicU64`. First the losing interleaving is forced step by step with barriers, so it
-//! happens on every run; then `--trials` runs of `--threads` threads racing freely count the
-//! losses; then the two fixes: `fetch_add`, one atomic read-modify-write, and a Mutex held
-//! across the whole read-modify-write. The loom model in this file checks every interleaving.
+//! not compile a plain shared `u64` (`compile_time_safety`, in the suite "concurrency by
+//! example", shows the compiler's message), but it cannot stop a logic race built from
+//! operations that are each atomic: a `load` then a `store` on an `AtomicU64`. First the
+//! losing interleaving is forced step by step with barriers, so it happens on every run; then
+//! `--trials` runs of `--threads` threads racing freely count the losses; then the two fixes:
+//! `fetch_add`, one atomic read-modify-write, and a Mutex held across the whole
+//! read-modify-write. The loom model in this file checks every interleaving.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin race_condition
@@ -85,7 +86,9 @@ fn racy_increment(counter: &AtomicU64) {
 
 /// Fix 1: one atomic read-modify-write instruction.
 fn atomic_increment(counter: &AtomicU64) {
+    // exercise lost_update {
     counter.fetch_add(1, Ordering::Relaxed);
+    // exercise lost_update }
 }
 
 /// Fix 2: the lock is held from the read to the write.

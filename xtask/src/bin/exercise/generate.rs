@@ -1,0 +1,164 @@
+//! One source of truth: each exercise's reference solution is code from its example program,
+//! carved out by markers, the way Comprehensive Rust's ANCHOR markers carve exercises from
+//! solutions. A template (`exercises/templates/NAME.rs`) holds what surrounds it:
+//!
+//! - `// region: PATH NAME` is, in the solution, the lines of program PATH between
+//!   `// exercise NAME {` and `// exercise NAME }` (re-indented); the starter drops it;
+//! - `// starter {` ... `// starter }` holds the starter's own lines, each written `// | code`
+//!   so that the template stays valid Rust; the starter has them as code, the solution not;
+//! - `// solution {` ... `// solution }`: lines only the solution has;
+//! - every other line is in both.
+//!
+//! So fixing a program fixes its exercise; `verify` checks that the committed starter and
+//! solution are what generation gives, and that the checkers match `exercises/checkers.txt`.
+
+use std::fs;
+use std::path::Path;
+
+use crate::track::{Exercise, Track};
+
+/// The lines of `path` between `// exercise NAME {` and `// exercise NAME }`, with their
+/// common indentation removed.
+fn region(root: &Path, path: &str, name: &str) -> Result<Vec<String>, String> {
+    let text = fs::read_to_string(root.join(path)).map_err(|e| format!("{path}: {e}"))?;
+    let (open, close) = (
+        format!("// exercise {name} {{"),
+        format!("// exercise {name} }}"),
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.trim() == open)
+        .ok_or(format!("{path} has no `{open}`"))?;
+    let end = start
+        + lines[start..]
+            .iter()
+            .position(|l| l.trim() == close)
+            .ok_or(format!("{path}: `{open}` is never closed"))?;
+    let body = &lines[start + 1..end];
+    let indent = body
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    Ok(body
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or("").to_string())
+        .collect())
+}
+
+/// (starter, solution) for one exercise.
+pub fn generate(root: &Path, exercise: &Exercise) -> Result<(String, String), String> {
+    let path = exercise.template(root);
+    let template = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (mut starter, mut solution) = (String::new(), String::new());
+    let mut block = "";
+    for line in template.lines() {
+        let trimmed = line.trim();
+        let indent = &line[..line.len() - line.trim_start().len()];
+        match (block, trimmed) {
+            ("", "// starter {") => block = "starter",
+            ("", "// solution {") => block = "solution",
+            ("starter", "// starter }") | ("solution", "// solution }") => block = "",
+            ("starter", _) => {
+                let code = trimmed
+                    .strip_prefix("// | ")
+                    .or(trimmed.strip_prefix("// |"))
+                    .ok_or(format!(
+                        "{}: a starter line without `// |`: {line}",
+                        path.display()
+                    ))?;
+                let code_indent = line.find("// |").map_or(indent, |at| &line[..at]);
+                if code.is_empty() {
+                    starter.push('\n');
+                } else {
+                    starter.push_str(&format!("{code_indent}{code}\n"));
+                }
+            }
+            ("solution", _) => solution.push_str(&format!("{line}\n")),
+            ("", _) if trimmed.starts_with("// region: ") => {
+                let spec: Vec<&str> = trimmed["// region: ".len()..].split_whitespace().collect();
+                let [program, name] = spec[..] else {
+                    return Err(format!(
+                        "{}: `// region: PATH NAME`: {line}",
+                        path.display()
+                    ));
+                };
+                for l in region(root, program, name)? {
+                    if l.is_empty() {
+                        solution.push('\n');
+                    } else {
+                        solution.push_str(&format!("{indent}{l}\n"));
+                    }
+                }
+            }
+            _ => {
+                starter.push_str(&format!("{line}\n"));
+                solution.push_str(&format!("{line}\n"));
+            }
+        }
+    }
+    if !block.is_empty() {
+        return Err(format!(
+            "{}: a `// {block} {{` is never closed",
+            path.display()
+        ));
+    }
+    Ok((starter, solution))
+}
+
+/// FNV-1a, 64 bits: enough to notice an edited checker, with no dependency.
+pub fn fingerprint(root: &Path, exercise: &Exercise) -> Result<String, String> {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for path in exercise.checker_files(root) {
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        for b in relative.to_string_lossy().bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Ok(format!("{hash:016x}"))
+}
+
+pub fn checkers_file(root: &Path) -> std::path::PathBuf {
+    root.join("exercises/checkers.txt")
+}
+
+/// The fingerprint `exercises/checkers.txt` records for an exercise.
+pub fn recorded(root: &Path, name: &str) -> Option<String> {
+    let text = fs::read_to_string(checkers_file(root)).ok()?;
+    text.lines().find_map(|l| {
+        let (n, f) = l.split_once(' ')?;
+        (n == name).then(|| f.trim().to_string())
+    })
+}
+
+/// For maintainers: writes every solution and every starter (over the learner's file: the
+/// committed one is the starter), and the checkers' fingerprints.
+pub fn write_all(root: &Path, track: &Track) -> Result<(), String> {
+    let mut checkers = String::from(
+        "# Fingerprints of each exercise's checker (every file of exercises/NAME but src/lib.rs),\n\
+         # written by `cargo exercise generate`: `check` refuses an exercise whose checker changed.\n",
+    );
+    for exercise in &track.exercises {
+        let (starter, solution) = generate(root, exercise)?;
+        let solution_path = exercise.solution(root);
+        let learner = exercise.learner_file(root);
+        fs::create_dir_all(solution_path.parent().unwrap_or(root)).map_err(|e| e.to_string())?;
+        fs::create_dir_all(learner.parent().unwrap_or(root)).map_err(|e| e.to_string())?;
+        fs::write(&solution_path, solution).map_err(|e| e.to_string())?;
+        fs::write(&learner, starter).map_err(|e| e.to_string())?;
+        checkers.push_str(&format!(
+            "{} {}\n",
+            exercise.name,
+            fingerprint(root, exercise)?
+        ));
+    }
+    fs::write(checkers_file(root), checkers).map_err(|e| e.to_string())
+}

@@ -1,0 +1,335 @@
+//! `cargo exercise`: the course's exercises (exercises/README.md), with checkers that are
+//! certain: a wrong answer fails every time, a right one never.
+//!
+//!   cargo exercise list                    every exercise in course order, with your status
+//!   cargo exercise check [NAME]            check one (default: the first not solved)
+//!   cargo exercise hint NAME               the next hint (one more each time)
+//!   cargo exercise solution NAME [--apply] the reference solution (--apply: put it in place,
+//!                                          your file kept beside it as lib.rs.mine)
+//!   cargo exercise reset NAME              back to the starter (yours kept as lib.rs.mine)
+//!   cargo exercise watch                   check again on every save
+//!   cargo exercise verify [NAME...]        maintainers and CI: every starter fails as declared,
+//!                                          every solution passes, 5 times each
+//!   cargo exercise generate                maintainers: starters, solutions, fingerprints
+//!
+//! Exit status: 0 solved (or done), 1 not solved (or a check failed), 2 bad arguments.
+
+mod generate;
+mod progress;
+mod run;
+mod track;
+mod verify;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use progress::{Entry, Progress};
+use run::Outcome;
+use track::{Exercise, Track};
+
+#[derive(Parser)]
+#[command(about = "The course's exercises: list, check, hint, solution, reset, watch, verify")]
+struct Args {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Every exercise in course order, with its guide section, program and your status.
+    List,
+    /// Check an exercise (default: the first one not solved yet).
+    Check { name: Option<String> },
+    /// Show the next hint for an exercise.
+    Hint { name: String },
+    /// Show the reference solution.
+    Solution {
+        name: String,
+        /// Put it in place of your file (yours is kept as src/lib.rs.mine).
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Put the starter back (yours is kept as src/lib.rs.mine).
+    Reset { name: String },
+    /// Check the current exercise again each time a file under exercises/ is saved.
+    Watch,
+    /// For maintainers and CI: starters fail as declared, solutions pass, each several times.
+    Verify {
+        names: Vec<String>,
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+        times: u32,
+    },
+    /// For maintainers: write starters and solutions from the templates and the programs.
+    Generate,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let root = root();
+    let track = match Track::load(&root) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let named = |name: &str| -> Result<&Exercise, ExitCode> {
+        track
+            .find(name)
+            .ok_or_else(|| usage(&format!("no exercise `{name}` (see `cargo exercise list`)")))
+    };
+    match args.command {
+        Cmd::List => list(&root, &track),
+        Cmd::Check { name } => {
+            let progress = Progress::load(&root);
+            let exercise = match name {
+                Some(n) => match named(&n) {
+                    Ok(e) => e,
+                    Err(code) => return code,
+                },
+                None => match track
+                    .exercises
+                    .iter()
+                    .find(|e| !progress.get(&e.name).solved)
+                {
+                    Some(e) => e,
+                    None => {
+                        println!("every exercise is solved: well done");
+                        return ExitCode::SUCCESS;
+                    }
+                },
+            };
+            check(&root, exercise)
+        }
+        Cmd::Hint { name } => match named(&name) {
+            Ok(e) => hint(&root, e),
+            Err(code) => code,
+        },
+        Cmd::Solution { name, apply } => match named(&name) {
+            Ok(e) => solution(&root, e, apply),
+            Err(code) => code,
+        },
+        Cmd::Reset { name } => match named(&name) {
+            Ok(e) => reset(&root, e),
+            Err(code) => code,
+        },
+        Cmd::Watch => verify::watch(&root, &track, check),
+        Cmd::Verify { names, times } => {
+            if let Some(n) = names.iter().find(|n| track.find(n).is_none()) {
+                return usage(&format!("no exercise `{n}`"));
+            }
+            verify::verify(&root, &track, &names, times)
+        }
+        Cmd::Generate => match generate::write_all(&root, &track) {
+            Ok(()) => {
+                println!("wrote {} starters and solutions", track.exercises.len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+fn list(root: &Path, track: &Track) -> ExitCode {
+    let progress = Progress::load(root);
+    println!(
+        "{:>2}  {:<24} {:<34} {:<20} {:>4}  status",
+        "#", "exercise", "guide section", "program", "min"
+    );
+    for (i, e) in track.exercises.iter().enumerate() {
+        let p = progress.get(&e.name);
+        let status = match (p.solved, p.checked) {
+            (true, _) => "solved",
+            (false, true) => "failing",
+            (false, false) => "not started",
+        };
+        println!(
+            "{:>2}  {:<24} {:<34} {:<20} {:>4}  {status}",
+            i + 1,
+            e.name,
+            e.section,
+            e.program,
+            e.minutes
+        );
+    }
+    let solved = track
+        .exercises
+        .iter()
+        .filter(|e| progress.get(&e.name).solved)
+        .count();
+    println!("{solved} of {} solved", track.exercises.len());
+    ExitCode::SUCCESS
+}
+
+fn check(root: &Path, exercise: &Exercise) -> ExitCode {
+    let name = &exercise.name;
+    match (
+        generate::fingerprint(root, exercise),
+        generate::recorded(root, name),
+    ) {
+        (Ok(now), Some(was)) if now == was => {}
+        _ => {
+            eprintln!(
+                "error: the checker of `{name}` (a file of exercises/{name} other than src/lib.rs) is not the one the course ships; put it back with `git checkout exercises/{name} -- ':!exercises/{name}/src/lib.rs'`"
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    println!("checking {name} (exercises/{name}/src/lib.rs)...");
+    let outcome = run::check(root, &root.join("exercises"), exercise);
+    let mut progress = Progress::load(root);
+    let mut entry = progress.get(name);
+    entry.checked = true;
+    entry.solved = matches!(outcome, Outcome::Passed);
+    progress.set(name, entry);
+    match outcome {
+        Outcome::Passed => {
+            println!("solved: every requirement of `{name}` holds. Next: cargo exercise check");
+            return ExitCode::SUCCESS;
+        }
+        Outcome::DoesNotCompile(codes, first) => {
+            println!(
+                "`{name}` does not compile yet ({}):\n{first}",
+                codes.join(", ")
+            );
+            println!("hint: cargo exercise hint {name}");
+        }
+        Outcome::Failed(failed) => {
+            println!("not solved yet:");
+            for (test, message) in failed {
+                match exercise.requirements.get(&test) {
+                    Some(r) => {
+                        println!("  - {}", r.says);
+                        if !message.is_empty() {
+                            println!("    the checker saw: {}", message.replace('\n', "\n    "));
+                        }
+                        println!("    hint {} fits this: cargo exercise hint {name}", r.hint);
+                    }
+                    None => println!("  - {test}: {message}"),
+                }
+            }
+        }
+        Outcome::Broken(why) => println!("the check could not run: {why}"),
+    }
+    ExitCode::FAILURE
+}
+
+fn hint(root: &Path, exercise: &Exercise) -> ExitCode {
+    let mut progress = Progress::load(root);
+    let entry = progress.get(&exercise.name);
+    let shown = (entry.hints + 1).min(exercise.hints.len());
+    for (i, h) in exercise.hints.iter().enumerate().take(shown) {
+        let fresh = if i + 1 == shown { "" } else { " (seen)" };
+        println!("hint {} of {}{fresh}: {h}\n", i + 1, exercise.hints.len());
+    }
+    if shown == exercise.hints.len() {
+        println!(
+            "that was the last hint; `cargo exercise solution {}` shows the answer",
+            exercise.name
+        );
+    }
+    progress.set(
+        &exercise.name,
+        Entry {
+            hints: shown,
+            ..entry
+        },
+    );
+    ExitCode::SUCCESS
+}
+
+/// Keeps the learner's file as `lib.rs.mine` (or `.mine.2`, ...) before replacing it.
+fn keep_learners(file: &Path) -> Result<Option<PathBuf>, String> {
+    if !file.exists() {
+        return Ok(None);
+    }
+    let mut kept = file.with_extension("rs.mine");
+    let mut n = 2;
+    while kept.exists() {
+        kept = file.with_extension(format!("rs.mine.{n}"));
+        n += 1;
+    }
+    fs::copy(file, &kept).map_err(|e| format!("{}: {e}", kept.display()))?;
+    Ok(Some(kept))
+}
+
+fn replace_learners(root: &Path, exercise: &Exercise, text: &str, what: &str) -> ExitCode {
+    let file = exercise.learner_file(root);
+    match keep_learners(&file).and_then(|kept| {
+        fs::write(&file, text).map_err(|e| e.to_string())?;
+        Ok(kept)
+    }) {
+        Ok(kept) => {
+            let shown = file
+                .strip_prefix(root)
+                .unwrap_or(&file)
+                .display()
+                .to_string();
+            match kept {
+                Some(k) => println!(
+                    "{shown} is now the {what}; yours is kept as {}",
+                    k.display()
+                ),
+                None => println!("{shown} is now the {what}"),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn solution(root: &Path, exercise: &Exercise, apply: bool) -> ExitCode {
+    let text = match fs::read_to_string(exercise.solution(root)) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {}: {e}", exercise.solution(root).display());
+            return ExitCode::FAILURE;
+        }
+    };
+    if !apply {
+        print!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    replace_learners(root, exercise, &text, "reference solution")
+}
+
+fn reset(root: &Path, exercise: &Exercise) -> ExitCode {
+    let starter = match generate::generate(root, exercise) {
+        Ok((starter, _)) => starter,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut progress = Progress::load(root);
+    let entry = progress.get(&exercise.name);
+    progress.set(
+        &exercise.name,
+        Entry {
+            solved: false,
+            ..entry
+        },
+    );
+    replace_learners(root, exercise, &starter, "starter")
+}
