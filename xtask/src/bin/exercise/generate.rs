@@ -160,5 +160,44 @@ pub fn write_all(root: &Path, track: &Track) -> Result<(), String> {
             fingerprint(root, exercise)?
         ));
     }
-    fs::write(checkers_file(root), checkers).map_err(|e| e.to_string())
+    fs::write(checkers_file(root), checkers).map_err(|e| e.to_string())?;
+    let (path, _, new) = readme_with_table(root, track).ok_or("exercises/README.md has no track markers")?;
+    fs::write(path, new).map_err(|e| e.to_string())
+}
+
+/// The course table of exercises/README.md (between its `<!-- track -->` markers): what
+/// `generate` writes there and `verify` expects.
+pub fn readme_table(track: &Track) -> String {
+    let mut out = String::from(
+        "| # | exercise | guide section | program | minutes | checked by |\n|---|---|---|---|---|---|\n",
+    );
+    for (i, e) in track.exercises.iter().enumerate() {
+        let how = if e.mode == "loom" { "loom model" } else { "tests" };
+        out.push_str(&format!(
+            "| {} | `{}` | {} | `{}` | {} | {how} |\n",
+            i + 1,
+            e.name,
+            e.section,
+            e.program,
+            e.minutes
+        ));
+    }
+    let minutes: u32 = track.exercises.iter().map(|e| e.minutes).sum();
+    out.push_str(&format!(
+        "\n{} exercises, about {} hours in all.\n",
+        track.exercises.len(),
+        minutes.div_ceil(60)
+    ));
+    out
+}
+
+/// exercises/README.md with its table replaced; None if it has no markers.
+pub fn readme_with_table(root: &Path, track: &Track) -> Option<(std::path::PathBuf, String, String)> {
+    let path = root.join("exercises/README.md");
+    let text = fs::read_to_string(&path).ok()?;
+    let (start, end) = ("<!-- track start -->\n", "<!-- track end -->");
+    let a = text.find(start)? + start.len();
+    let b = text.find(end)?;
+    let new = format!("{}{}{}", &text[..a], readme_table(track), &text[b..]);
+    Some((path, text, new))
 }
