@@ -2,7 +2,8 @@
 //! folder outside the workspace, built alone (cargo would unify features across the members
 //! of one workspace and hide a missing one; the target directory is shared, which only saves
 //! rebuilding the same dependencies), then `cargo clippy -D warnings`, then one run with the
-//! small arguments the crate's robustness test uses, which must exit 0 within two minutes.
+//! small arguments the crate's robustness test uses, which must exit 0 within two minutes (a
+//! server: answer one request on a free port, then end cleanly on SIGTERM).
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -43,8 +44,16 @@ fn one(root: &Path, program: &Program, base: &Path, target: &Path) -> Result<Str
     build.args(["build", "--quiet"]);
     quiet(build, "cargo build")?;
 
-    let args = programs::small_args(program);
+    let mut args = programs::small_args(program).unwrap_or_default();
     let exe = target.join("debug").join(&program.name);
+    let serves = programs::serves(program);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?
+        .port();
+    if serves.is_some() {
+        args.extend(["--port".to_string(), port.to_string()]);
+    }
     let started = Instant::now();
     let mut child = Command::new(&exe)
         .args(&args)
@@ -67,6 +76,30 @@ fn one(root: &Path, program: &Program, base: &Path, target: &Path) -> Result<Str
         let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
         s
     });
+    // A server runs until it is told to stop: one answer, then SIGTERM, which it must end
+    // cleanly on (exit 0).
+    if let Some(path) = &serves {
+        let answered = loop {
+            if let Ok(answer) = get(port, path) {
+                break answer.starts_with("HTTP/1.1 200");
+            }
+            if started.elapsed() > RUN_LIMIT || child.try_wait().ok().flatten().is_some() {
+                break false;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        if !answered {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "{} never answered GET {path} with 200",
+                program.name
+            ));
+        }
+    }
     let status = loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
             break Some(status);
@@ -131,4 +164,17 @@ pub fn run(root: &Path, chosen: &[&Program], target: &Path) -> ExitCode {
         eprintln!("error: these copies failed: {}", failed.join(", "));
         ExitCode::FAILURE
     }
+}
+
+fn get(port: u16, path: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text)?;
+    Ok(text)
 }

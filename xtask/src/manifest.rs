@@ -213,7 +213,9 @@ pub fn cargo_toml(
     // where a comment says why it holds; no ignored `Result`).
     let mut cfgs = Vec::new();
     for cfg in ["pitfalls_loom", "tokio_unstable"] {
-        if code.contains(&format!("cfg({cfg})")) {
+        // Anywhere: `cfg(all(feature = "x", tokio_unstable))` counts too (and a needless
+        // check-cfg entry costs nothing).
+        if code.contains(cfg) {
             cfgs.push(format!("\"cfg({cfg})\""));
         }
     }

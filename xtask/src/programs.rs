@@ -72,23 +72,31 @@ pub fn all(root: &Path) -> Vec<Program> {
 }
 
 /// The small arguments the crate's robustness table (`tests/robust.rs`) runs NAME with: the
-/// first `&[...]` after the line naming its binary.
-pub fn small_args(program: &Program) -> Vec<String> {
+/// first `&[...]` after the line naming its binary (None: the table does not list it).
+pub fn small_args(program: &Program) -> Option<Vec<String>> {
     let table = fs::read_to_string(program.krate.join("tests/robust.rs")).unwrap_or_default();
     let marker = format!("CARGO_BIN_EXE_{}\"", program.name);
-    let Some(at) = table.find(&marker) else {
-        return Vec::new();
-    };
-    let rest = &table[at..];
-    let Some(open) = rest.find("&[") else {
-        return Vec::new();
-    };
+    let rest = &table[table.find(&marker)?..];
+    let open = rest.find("&[")?;
     let body = &rest[open + 2..];
     let close = body.find(']').unwrap_or(body.len());
-    body[..close]
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect()
+    Some(
+        body[..close]
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// The path a server program answers, from its `serves: Some("...")` in tests/robust.rs.
+pub fn serves(program: &Program) -> Option<String> {
+    let table = fs::read_to_string(program.krate.join("tests/robust.rs")).ok()?;
+    let marker = format!("CARGO_BIN_EXE_{}\"", program.name);
+    let rest = &table[table.find(&marker)? + marker.len()..];
+    // Only this program's entry: up to the next binary's.
+    let entry = &rest[..rest.find("CARGO_BIN_EXE_").unwrap_or(rest.len())];
+    let at = entry.find("serves: Some(\"")? + "serves: Some(\"".len();
+    Some(entry[at..].split('"').next()?.to_string())
 }

@@ -15,7 +15,9 @@ pub fn strip_witnesses(text: &str, file: &str) -> Result<String, String> {
             continue;
         }
         // The exercise track's region markers (exercises/templates): not the copy's business.
-        if trimmed.starts_with("// exercise ") && (trimmed.ends_with(" {") || trimmed.ends_with(" }")) {
+        if trimmed.starts_with("// exercise ")
+            && (trimmed.ends_with(" {") || trimmed.ends_with(" }"))
+        {
             continue;
         }
         if trimmed.starts_with("// test witness {") {
@@ -149,10 +151,15 @@ pub fn rewrite_header(text: &str, name: &str, carried: &[String]) -> String {
     while let Some(line) = lines.next() {
         if in_header && !line.starts_with("//!") {
             in_header = false;
+            // Where it came from, so that "the guide" and the programs it names mean something.
+            out.push_str("//!\n");
+            out.push_str("//! Copied out of \"concurrency by example\", a suite of Rust programs that teach a guide\n");
+            out.push_str("//! to concurrency in Python (asyncio, threads, processes): \"the guide\" above is that\n");
+            out.push_str("//! guide, and the other programs named here are the suite's.\n");
             if !carried.is_empty() {
                 out.push_str("//!\n");
                 out.push_str(&format!(
-                    "//! `src/support/` holds the measuring and reporting helpers it uses:\n//! {}.\n",
+                    "//! `src/support/` holds helpers carried from the suite: {}.\n",
                     carried.join(", ")
                 ));
             }
@@ -233,10 +240,10 @@ mod tests {
     fn commands_become_the_copys_own() {
         let text = "//! Run:\n//!   cargo run --release -p examples-threads --bin parallel_cpu -- --limit 9\n//!   cargo run -p examples-async --bin web_server\n//!\n//! Copy it out: `x`\n//! more\nfn main() {}\n";
         let out = rewrite_header(text, "parallel_cpu", &[]);
-        assert_eq!(
-            out,
-            "//! Run:\n//!   cargo run --release -- --limit 9\nfn main() {}\n"
-        );
+        assert!(out.starts_with(
+            "//! Run:\n//!   cargo run --release -- --limit 9\n//!\n//! Copied out of"
+        ));
+        assert!(out.ends_with("the suite's.\nfn main() {}\n"), "{out}");
     }
 
     #[test]

@@ -42,6 +42,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -95,21 +96,8 @@ fn main() -> ExitCode {
 
 /// mpsc, bounded: the producer is faster, so it waits for room; nothing is lost or reordered.
 async fn mpsc_backpressure(args: &Args, expected: u64) -> bool {
-    let (tx, mut rx) = mpsc::channel::<u64>(args.capacity as usize);
     let n = args.messages;
-    let producer = tokio::spawn(async move {
-        let mut waited = 0;
-        for i in 1..=n {
-            // try_send first, to count the times the channel was full.
-            if let Err(mpsc::error::TrySendError::Full(v)) = tx.try_send(i) {
-                waited += 1;
-                if tx.send(v).await.is_err() {
-                    break;
-                }
-            }
-        }
-        waited
-    });
+    let (mut rx, producer) = spawn_producer(1..=n, args.capacity as usize);
     let (mut sum, mut in_order, mut last) = (0, true, 0);
     while let Some(v) = rx.recv().await {
         in_order &= v == last + 1;
@@ -125,6 +113,32 @@ async fn mpsc_backpressure(args: &Args, expected: u64) -> bool {
         args.capacity
     );
     sum == expected && in_order
+}
+
+/// Sends `messages` into a channel that holds at most `capacity`, so a producer faster than
+/// its consumer waits for room (backpressure). The receiving end, and the producer's task,
+/// which says how many times it found the channel full and waited.
+fn spawn_producer(
+    messages: impl Iterator<Item = u64> + Send + 'static,
+    capacity: usize,
+) -> (mpsc::Receiver<u64>, JoinHandle<u64>) {
+    // exercise backpressure {
+    let (tx, rx) = mpsc::channel(capacity);
+    let producer = tokio::spawn(async move {
+        let mut waited = 0;
+        for message in messages {
+            // try_send first, to count the times the channel was full.
+            if let Err(mpsc::error::TrySendError::Full(m)) = tx.try_send(message) {
+                waited += 1;
+                if tx.send(m).await.is_err() {
+                    break; // the consumer is gone
+                }
+            }
+        }
+        waited
+    });
+    (rx, producer)
+    // exercise backpressure }
 }
 
 /// oneshot: one request, one reply, typed, to exactly one waiter.

@@ -165,7 +165,7 @@ async fn pooled(path: &Path, queries: u32, size: u32, running: Arc<Running>) -> 
             let conn = idle.recv_async().await.map_err(|e| e.to_string())?;
             let (conn, answer) = tokio::task::spawn_blocking(move || {
                 let answer = running.count(|| {
-                    let parties = size.min(queries) as usize;
+                    let parties = size.min(queries) as usize; // test witness
                     shared::witness::arrive(&format!("pool-{size}"), parties); // test witness: the connections query at once
                     query(&conn, q)
                 });

@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use shared::{Table, Timeline, fmt_duration, fmt_faster, fmt_ratio};
+use tokio::runtime::{Builder, Runtime};
 
 #[derive(Parser, Debug)]
 #[command(about = "One chef interleaving three dishes (concurrency) vs three chefs (parallelism)")]
@@ -137,10 +138,13 @@ impl Stove {
 }
 
 /// One dish, async: the hands-on steps hold the thread; `sleep` lets the chef go elsewhere.
-async fn cook(dish: &Dish, scale: f64, timeline: Arc<Timeline>, stove: Arc<Stove>, chefs: usize) {
+async fn cook(dish: &Dish, scale: f64, timeline: Arc<Timeline>, stove: Arc<Stove>) {
+    // test witness {: with several chefs, each dish waits until the chefs all cook at once
+    let chefs = tokio::runtime::Handle::current().metrics().num_workers();
     if chefs > 1 {
-        shared::witness::arrive(&format!("chefs-{chefs}"), chefs.min(DISHES.len())); // test witness: the chefs cook at once
+        shared::witness::arrive(&format!("chefs-{chefs}"), chefs.min(DISHES.len()));
     }
+    // test witness }
     let ms = |v: u64| Duration::from_secs_f64(v as f64 * scale / 1e3);
     {
         let _busy = timeline.span(dish.name);
@@ -169,22 +173,17 @@ fn sequential(scale: f64, timeline: &Timeline, stove: &Stove) {
 }
 
 /// Cooks the three dishes as tasks; returns how many failed (a task that panicked).
-fn kitchen(
-    runtime: tokio::runtime::Runtime,
-    chefs: usize,
-    scale: f64,
-    t: &Arc<Timeline>,
-    s: &Arc<Stove>,
-) -> usize {
+fn kitchen(runtime: Runtime, scale: f64, t: &Arc<Timeline>, s: &Arc<Stove>) -> usize {
+    let dishes = (0..DISHES.len()).map(|i| cook(&DISHES[i], scale, Arc::clone(t), Arc::clone(s)));
     runtime.block_on(async {
-        let dishes: Vec<_> = (0..DISHES.len())
-            .map(|i| tokio::spawn(cook(&DISHES[i], scale, Arc::clone(t), Arc::clone(s), chefs)))
-            .collect();
+        // exercise chef_overlap {
+        let tasks: Vec<_> = dishes.map(tokio::spawn).collect(); // all started before any await
         let mut failed = 0;
-        for d in dishes {
-            failed += usize::from(d.await.is_err());
+        for task in tasks {
+            failed += usize::from(task.await.is_err());
         }
         failed
+        // exercise chef_overlap }
     })
 }
 
@@ -199,10 +198,8 @@ fn main() -> ExitCode {
         let e = format!("--scale must be between 0.1 and 10 (got {})", args.scale);
         return shared::cli::usage_error(e);
     }
-    let one_chef = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build();
-    let many_chefs = tokio::runtime::Builder::new_multi_thread()
+    let one_chef = Builder::new_current_thread().enable_time().build();
+    let many_chefs = Builder::new_multi_thread()
         .worker_threads(args.chefs.into())
         .thread_name("chef")
         .enable_time()
@@ -231,11 +228,11 @@ fn main() -> ExitCode {
         ),
         (
             "one chef, three dishes at once",
-            Box::new(|t, s| kitchen(one_chef, 1, args.scale, t, s)),
+            Box::new(|t, s| kitchen(one_chef, args.scale, t, s)),
         ),
         (
             "several chefs",
-            Box::new(|t, s| kitchen(many_chefs, args.chefs.into(), args.scale, t, s)),
+            Box::new(|t, s| kitchen(many_chefs, args.scale, t, s)),
         ),
     ];
     // Per kitchen: total time, threads used, most dishes simmering at once.

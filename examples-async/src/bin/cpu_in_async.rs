@@ -43,11 +43,12 @@
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use shared::{Table, fmt_duration};
+use tokio::sync::oneshot;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -82,58 +83,65 @@ fn count_primes(limit: u64) -> u64 {
     (2..limit).filter(|&n| is_prime(n)).count() as u64
 }
 
-/// What the heartbeat and the job share: the ticks so far (read before and after the job),
-/// and, for the tests, a flag an offloaded job raises when it starts, and a witness section.
-#[derive(Default)]
-struct Pulse {
-    ticks: AtomicU32,
-    job_started: AtomicBool,
-    section: String,
-}
-
-/// Ticks every 10 ms until told to stop; returns the worst lateness.
-async fn heartbeat(mut stop: tokio::sync::oneshot::Receiver<()>, pulse: Arc<Pulse>) -> Duration {
+/// Ticks every 10 ms until told to stop, counting the ticks; returns the worst lateness.
+async fn heartbeat(mut stop: oneshot::Receiver<()>, ticks: Arc<AtomicU32>) -> Duration {
     let mut worst = Duration::ZERO;
     loop {
         let due = Instant::now() + TICK;
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {
-                pulse.ticks.fetch_add(1, Ordering::SeqCst);
+                ticks.fetch_add(1, Ordering::SeqCst);
                 worst = worst.max(Instant::now().saturating_duration_since(due));
-                if pulse.job_started.swap(false, Ordering::SeqCst) {
-                    shared::witness::arrive(&pulse.section, 2); // test witness: a beat while the job runs
-                }
+                beat_during_job(); // test witness: a no-op outside the tests
             }
             _ = &mut stop => return worst,
         }
     }
 }
 
-/// Test witness (a no-op outside the tests): the offloaded job waits until the heartbeat has
-/// ticked while it runs, so that "the heartbeat beat during the job" is certain.
-fn job_starts(pulse: &Pulse) {
-    pulse.job_started.store(true, Ordering::SeqCst);
-    shared::witness::arrive(&pulse.section, 2); // test witness: waits for a beat
+// test witness {: "the heartbeat beat during the job" made certain; no-ops outside the tests
+use std::sync::{Mutex, PoisonError};
+
+/// An offloaded job leaves its witness section here when it starts and waits for a beat; the
+/// heartbeat's next tick takes the section and arrives.
+static JOB_STARTED: Mutex<Option<String>> = Mutex::new(None);
+
+fn job_starts(mode: Mode) {
+    let section = format!("beat-during-{mode:?}");
+    *JOB_STARTED.lock().unwrap_or_else(PoisonError::into_inner) = Some(section.clone());
+    shared::witness::arrive(&section, 2);
 }
+
+fn beat_during_job() {
+    let started = JOB_STARTED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(section) = started {
+        shared::witness::arrive(&section, 2);
+    }
+}
+// test witness }
 
 /// The prime count, or why there is none: a job that panicked on its pool is an error, never
 /// a count of 0.
-async fn job(mode: Mode, limit: u64, pulse: Arc<Pulse>) -> Result<u64, String> {
+async fn job(mode: Mode, limit: u64) -> Result<u64, String> {
     match mode {
         // Holds the runtime's only thread until the count is done.
         Mode::Inline => Ok(count_primes(limit)),
         // CHANGED: tokio's blocking pool, a separate set of threads.
-        Mode::SpawnBlocking => tokio::task::spawn_blocking(move || {
-            job_starts(&pulse);
-            count_primes(limit)
-        })
-        .await
-        .map_err(|e| format!("the job failed: {e}")),
+        Mode::SpawnBlocking => {
+            off_the_runtime(move || {
+                job_starts(mode); // test witness: waits for a beat
+                count_primes(limit)
+            })
+            .await
+        }
         // CHANGED: rayon's pool; the answer comes back through a oneshot channel.
         Mode::Rayon => {
-            let (tx, rx) = tokio::sync::oneshot::channel();
+            let (tx, rx) = oneshot::channel();
             rayon::spawn(move || {
-                job_starts(&pulse);
+                job_starts(mode); // test witness: waits for a beat
                 let _ = tx.send(count_primes(limit));
             });
             // A panic on rayon's thread drops `tx` unsent: the receiver sees it closed.
@@ -141,6 +149,18 @@ async fn job(mode: Mode, limit: u64, pulse: Arc<Pulse>) -> Result<u64, String> {
                 .map_err(|_| "the job panicked before replying".to_string())
         }
     }
+}
+
+/// Runs `work` on tokio's blocking pool, a separate set of threads, so that the runtime's
+/// threads stay free for the other tasks; a panic in `work` is an error, never a value.
+async fn off_the_runtime<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    // exercise spawn_blocking {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| format!("the job failed: {e}"))
+    // exercise spawn_blocking }
 }
 
 fn main() -> ExitCode {
@@ -169,19 +189,15 @@ fn main() -> ExitCode {
     ]);
     let (mut late, mut failed, mut counts) = (Vec::new(), Vec::new(), BTreeSet::new());
     for mode in modes {
-        let section = format!("beat-during-{mode:?}");
-        let pulse = Arc::new(Pulse {
-            section,
-            ..Pulse::default()
-        });
+        let ticks = Arc::new(AtomicU32::new(0));
         let (primes, took, during, worst) = runtime.block_on(async {
-            let (stop, stopped) = tokio::sync::oneshot::channel();
-            let beat = tokio::spawn(heartbeat(stopped, Arc::clone(&pulse)));
+            let (stop, stopped) = oneshot::channel();
+            let beat = tokio::spawn(heartbeat(stopped, Arc::clone(&ticks)));
             tokio::time::sleep(3 * TICK).await; // a few on-time beats first
-            let (start, before) = (Instant::now(), pulse.ticks.load(Ordering::SeqCst));
-            let primes = job(mode, args.limit, Arc::clone(&pulse)).await;
+            let (start, before) = (Instant::now(), ticks.load(Ordering::SeqCst));
+            let primes = job(mode, args.limit).await;
             let took = start.elapsed();
-            let during = pulse.ticks.load(Ordering::SeqCst) - before;
+            let during = ticks.load(Ordering::SeqCst) - before;
             tokio::time::sleep(2 * TICK).await; // the heartbeat's next tick shows any stall
             let _ = stop.send(());
             (primes, took, during, beat.await)
@@ -210,7 +226,7 @@ fn main() -> ExitCode {
             name.to_string(),
             primes,
             fmt_duration(took),
-            pulse.ticks.load(Ordering::SeqCst).to_string(),
+            ticks.load(Ordering::SeqCst).to_string(),
             during.to_string(),
             fmt_duration(worst),
         ]);

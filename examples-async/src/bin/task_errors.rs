@@ -39,6 +39,7 @@
 //! tokio = { version = "1.54", default-features = false, features = ["fs", "io-util", "macros", "net", "rt", "rt-multi-thread", "signal", "sync", "time"] }
 //! ```
 
+use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -143,7 +144,7 @@ fn main() -> ExitCode {
     let outcomes = runtime.block_on(async {
         let client = reqwest::Client::new();
         let mut set = JoinSet::new();
-        let mut ids = std::collections::HashMap::new();
+        let mut ids = HashMap::new();
         for id in 1..=args.tasks {
             let task = fetch_order(
                 id,
@@ -155,33 +156,7 @@ fn main() -> ExitCode {
             let handle = set.spawn(task);
             ids.insert(handle.id(), id);
         }
-        // Outcomes in the order the tasks finish. A panicked task has no return value, so its
-        // number is looked up by task id.
-        let mut outcomes = Vec::new();
-        while let Some(joined) = set.join_next_with_id().await {
-            let outcome = match joined {
-                Ok((tid, Ok(body))) => (ids[&tid], "ok".to_string(), body),
-                Ok((tid, Err(OrderError::NotFound(id)))) => (
-                    ids[&tid],
-                    "error".into(),
-                    format!("order {id} not found (404)"),
-                ),
-                Ok((tid, Err(OrderError::Http(e)))) => (ids[&tid], "error".into(), e),
-                Err(e) if e.is_panic() => {
-                    let id = ids[&e.id()];
-                    let payload = e.into_panic();
-                    let message = payload
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_default();
-                    (id, "panicked".into(), message)
-                }
-                Err(e) => (ids[&e.id()], "cancelled".into(), e.to_string()),
-            };
-            outcomes.push(outcome);
-        }
-        outcomes
+        join_every(set, ids).await
     });
     // Let the runtime drop its tasks before reading the cleanup count.
     drop(runtime);
@@ -201,6 +176,42 @@ fn main() -> ExitCode {
         cleaned.load(Ordering::SeqCst)
     );
     ExitCode::SUCCESS
+}
+
+/// Every task's outcome, in the order the tasks finish: its number, "ok", "error" or
+/// "panicked", and the detail. A panicked task has no return value, so its number is looked up
+/// by task id.
+async fn join_every(
+    mut set: JoinSet<Result<String, OrderError>>,
+    ids: HashMap<tokio::task::Id, u32>,
+) -> Vec<(u32, String, String)> {
+    // exercise task_errors {
+    let mut outcomes = Vec::new();
+    while let Some(joined) = set.join_next_with_id().await {
+        let outcome = match joined {
+            Ok((tid, Ok(body))) => (ids[&tid], "ok".to_string(), body),
+            Ok((tid, Err(OrderError::NotFound(id)))) => (
+                ids[&tid],
+                "error".into(),
+                format!("order {id} not found (404)"),
+            ),
+            Ok((tid, Err(OrderError::Http(e)))) => (ids[&tid], "error".into(), e),
+            Err(e) if e.is_panic() => {
+                let id = ids[&e.id()];
+                let payload = e.into_panic();
+                let message = payload
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                (id, "panicked".into(), message)
+            }
+            Err(e) => (ids[&e.id()], "cancelled".into(), e.to_string()),
+        };
+        outcomes.push(outcome);
+    }
+    outcomes
+    // exercise task_errors }
 }
 
 /// Raises the soft open-file limit to the hard one; refuses a run that needs more.

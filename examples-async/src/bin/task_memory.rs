@@ -1,11 +1,11 @@
 //! Task memory: what 100,000 waiting async tasks cost, in bytes and in time.
 //!
 //! The guide says asyncio is "memory efficient" and handles "thousands of connections". An
-//! async task is a heap allocation holding its future's state (the local variables alive at
-//! its `.await`s) plus the runtime's header; no stack, no OS thread. This program spawns
-//! `--tasks` tasks that each wait for a signal, with `--state-bytes` of local state each,
-//! measures the resident memory before and after (VmRSS) and the time to spawn them, then
-//! wakes them all and joins them. Compare with `thread_memory` in examples-threads: a waiting
+//! async task is a heap allocation holding its future's state (the local variables alive at its
+//! `.await`s) plus the runtime's header; no stack, no OS thread. This program spawns `--tasks`
+//! tasks that each wait for a signal, with `--state-bytes` of local state each, measures the
+//! resident memory before and after (VmRSS) and the time to spawn them, then wakes them all and
+//! joins them. Compare with `thread_memory` in the suite "concurrency by example": a waiting
 //! thread costs a few KiB to a few tens of KiB resident (plus the kernel's own 10-20 KiB) and
 //! some microseconds to start.
 //!

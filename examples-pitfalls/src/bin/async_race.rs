@@ -87,12 +87,15 @@ async fn increment(
         Variant::AwaitFirst => {
             // CHANGED: the await happens before the read-modify-write, which has no await
             // inside and so cannot be interrupted on one thread.
+            // exercise async_race {
             sleep(pause).await;
             counter.set(counter.get() + 1);
+            // exercise async_race }
         }
         Variant::AsyncMutex => {
             // CHANGED: an async lock held across the await: correct, but the awaits now take
-            // turns. (A std Mutex here would deadlock a single thread; see mutex_across_await.)
+            // turns. (A std Mutex here would deadlock a single thread: `mutex_across_await`, in
+            // the suite "concurrency by example", shows it.)
             let _guard = lock.lock().await;
             let seen = counter.get();
             sleep(pause).await;

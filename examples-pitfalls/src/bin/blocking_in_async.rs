@@ -90,12 +90,11 @@ struct Beats {
 }
 
 /// Ticks every `period` until `stop`, noting the ticks that come while `job_running`.
-/// (`witness` names the job for the tests' witness.)
 async fn heartbeat(
     period: Duration,
     stop: Arc<AtomicBool>,
     job_running: Arc<AtomicBool>,
-    witness: String,
+    witness: String, // test witness: the job's name, the section its first tick arrives at
 ) -> Beats {
     let mut beats = Beats::default();
     let mut due = tokio::time::Instant::now() + period;
@@ -104,9 +103,11 @@ async fn heartbeat(
         beats.late.push(tokio::time::Instant::now() - due);
         if job_running.load(Ordering::SeqCst) {
             beats.during_job += 1;
+            // test witness {: ticking while the job runs
             if beats.during_job == 1 {
-                shared::witness::arrive(&witness, 2); // test witness: ticking while the job runs
+                shared::witness::arrive(&witness, 2);
             }
+            // test witness }
         }
         due += period;
         // After a stall, tick from now rather than firing all the missed ticks at once.
@@ -120,16 +121,22 @@ async fn run(job: Job, block: Duration, period: Duration) -> Result<Beats, Strin
         Arc::new(AtomicBool::new(false)),
         Arc::new(AtomicBool::new(false)),
     );
-    let (flag, witness) = (Arc::clone(&running), format!("{job:?}"));
-    let beat = tokio::spawn(heartbeat(period, Arc::clone(&stop), flag, witness));
+    let beat = tokio::spawn(heartbeat(
+        period,
+        Arc::clone(&stop),
+        Arc::clone(&running),
+        format!("{job:?}"), // test witness
+    ));
     // Let the heartbeat tick a few times first.
     tokio::time::sleep(period * 3).await;
     // The job's work, flagged as running meanwhile so that the heartbeat can count its ticks.
     let the_job = move || {
         running.store(true, Ordering::SeqCst);
+        // test witness {: a tick comes meanwhile
         if matches!(job, Job::SleepOnBlockingPool | Job::CpuOnBlockingPool) {
-            shared::witness::arrive(&format!("{job:?}"), 2); // test witness: a tick comes meanwhile
+            shared::witness::arrive(&format!("{job:?}"), 2);
         }
+        // test witness }
         match job {
             Job::SleepInline | Job::SleepOnBlockingPool => std::thread::sleep(block),
             Job::CpuInline | Job::CpuOnBlockingPool => _ = black_box(spin(block)),

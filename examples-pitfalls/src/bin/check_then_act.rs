@@ -97,6 +97,7 @@ impl Account {
 
     /// The fix: one guard from the check to the act. `pause` runs while it is held.
     fn withdraw(&self, amount: i64, pause: impl Fn()) -> bool {
+        // exercise check_then_act {
         let mut balance = self.balance.lock().unwrap();
         if *balance >= amount {
             pause();
@@ -105,6 +106,7 @@ impl Account {
         } else {
             false
         }
+        // exercise check_then_act }
     }
 }
 

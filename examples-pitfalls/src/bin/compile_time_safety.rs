@@ -4,11 +4,12 @@
 //! same memory at once, at least one writing, with no synchronisation) cannot be written in
 //! safe Rust: the type system tracks which values may cross threads (`Send`), which may be
 //! shared between them (`Sync`), and that a mutable borrow is unique. This program shows three
-//! attempts and what the compiler said to each. The cases are real files in
-//! `examples-pitfalls/tests/compile_fail/`, and the messages are the `.stderr` files beside
-//! them, which the trybuild test checks against a real compilation on every test run. Logic
-//! races built from safe parts still compile: see `race_condition`, `check_then_act`,
-//! `async_race`.
+//! attempts and what the compiler said to each. The cases are real files, and the messages
+//! are the `.stderr` files beside them: in the suite "concurrency by example" they live in
+//! `examples-pitfalls/tests/compile_fail/`, where a trybuild test checks them against a real
+//! compilation on every test run (a copy of this program carries them in `src/included/`).
+//! Logic races built from safe parts still compile: the suite's `race_condition`,
+//! `check_then_act` and `async_race` show them.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin compile_time_safety
@@ -22,8 +23,8 @@
 //! Python: all three run. The first is safe there (CPython keeps its own reference counts
 //! consistent across threads); the second, `counter += 1` from two threads, can lose updates
 //! (often on older CPythons, rarely on 3.10+ with the GIL, readily on free-threaded ones); the
-//! third hangs the event loop once a second task asks for the lock (see `mutex_across_await`).
-//! Python finds the last two in production, if at all.
+//! third hangs the event loop once a second task asks for the lock (the suite's
+//! `mutex_across_await` shows it). Python finds the last two in production, if at all.
 //!
 //! Try this: copy a case into `src/bin/` and build it; apply the fix given for it and build
 //! again.
@@ -102,7 +103,7 @@ fn main() -> ExitCode {
         println!("   fix: {}\n", case.fix);
     }
     println!(
-        "{} data races refused at compile time; tests/compile_fail.rs checks that each still fails to build with these messages",
+        "{} data races refused at compile time; the suite \"concurrency by example\" checks in its tests/compile_fail.rs that each still fails to build with these messages",
         CASES.len()
     );
     ExitCode::SUCCESS

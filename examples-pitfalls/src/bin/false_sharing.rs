@@ -17,8 +17,9 @@
 //! same exact totals, and the two times. How much slower the packed run is depends on the CPU
 //! and on where the two threads land: on two separate physical cores the line travels between
 //! their caches and the packed run is typically several times slower; on two hyperthreads of
-//! one core, which share a cache, or on a busy machine, little or nothing shows (BENCHMARKS.md
-//! has this machine's figures). The verdict line says which happened, from the two times.
+//! one core, which share a cache, or on a busy machine, little or nothing shows (the suite
+//! "concurrency by example" keeps one machine's figures in its BENCHMARKS.md). The verdict line
+//! says which happened, from the two times.
 //!
 //! Python: no equivalent to see: interpreter overhead hides cache effects, and the GIL keeps
 //! two threads from writing at the same instant. NumPy arrays written by processes sharing

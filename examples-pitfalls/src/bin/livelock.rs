@@ -172,7 +172,8 @@ fn main() -> ExitCode {
     let (alice, bob, checks, deadlocked) = thread::scope(|s| {
         let alice = s.spawn(|| clerk(&a, &b, &args, &rounds));
         let bob = s.spawn(|| clerk(&b, &a, &args, &rounds));
-        // Meanwhile, ask parking_lot's deadlock detector, as the `deadlock` program does.
+        // Meanwhile, ask parking_lot's deadlock detector, as the suite "concurrency by
+        // example" does in its `deadlock` program.
         let (mut checks, mut deadlocked) = (0u32, 0usize);
         while !(alice.is_finished() && bob.is_finished()) {
             deadlocked += parking_lot::deadlock::check_deadlock().len();

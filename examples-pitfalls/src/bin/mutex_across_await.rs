@@ -4,9 +4,10 @@
 //! holding the guard, awaits something (a 50 ms sleep standing in for a database call). The
 //! thread switches to task B, which calls `lock()`: a std lock blocks the OS thread, the only
 //! one, so task A can never resume to release the lock (std documents that locking a Mutex
-//! already held by the same thread may deadlock or panic; on Linux it deadlocks). Nothing moves again. Spawned on a
-//! multi-threaded runtime with `tokio::spawn`, the same code does not compile (a std guard is
-//! not `Send`, see `compile_time_safety`); on one thread with `spawn_local` it compiles and
+//! already held by the same thread may deadlock or panic; on Linux it deadlocks). Nothing
+//! moves again. Spawned on a multi-threaded runtime with `tokio::spawn`, the same code does not
+//! compile (a std guard is not `Send`: `compile_time_safety`, in the suite "concurrency by
+//! example", shows the compiler's message); on one thread with `spawn_local` it compiles and
 //! hangs. Each variant runs on its own thread here, and a watchdog that waits `--timeout-ms`
 //! catches the hang. The fixes: drop the guard before the await, or use `tokio::sync::Mutex`,
 //! whose `lock().await` yields to other tasks instead of blocking the thread. The runtimes'

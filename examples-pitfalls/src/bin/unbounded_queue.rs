@@ -123,12 +123,14 @@ fn run(args: &Args, variant: Variant) -> Figures {
             (Sender::Bounded(tx), rx)
         }
     };
-    // Test witness (a no-op unless WITNESS_DIR is set): the consumer starts only once the
-    // producer has sent all that the channel takes without waiting: every message, or capacity.
+    // test witness {
+    // A no-op unless WITNESS_DIR is set: the consumer starts only once the producer has sent
+    // all that the channel takes without waiting: every message, or capacity.
     let (witness, head_start) = match variant {
         Variant::Unbounded => ("unbounded-head-start", args.messages),
         Variant::Bounded => ("bounded-head-start", args.capacity.min(args.messages)),
     };
+    // test witness }
     let hash = thread::scope(|s| {
         s.spawn(|| {
             for i in 0..args.messages {
@@ -138,9 +140,11 @@ fn run(args: &Args, variant: Variant) -> Figures {
                 if !tx.send(message) {
                     return;
                 }
+                // test witness {: sent without waiting
                 if i + 1 == head_start {
-                    shared::witness::arrive(witness, 2); // test witness: sent without waiting
+                    shared::witness::arrive(witness, 2);
                 }
+                // test witness }
             }
             drop(tx); // closes the channel: the consumer's loop ends
         });

@@ -75,8 +75,7 @@ enum Role {
     Panic,
     /// Abort: the process dies of SIGABRT and has no exit code.
     Abort,
-    /// Sleep for the number of milliseconds given after it; a second number says how many
-    /// sleepers were started together (for the tests' witness that they all run at once).
+    /// Sleep for the number of milliseconds given after it.
     Sleep,
 }
 
@@ -98,9 +97,11 @@ fn child(role: Role, rest: &[String]) -> ExitCode {
         Role::Abort => std::process::abort(),
         Role::Sleep => {
             let ms = rest.first().and_then(|s| s.parse().ok()).unwrap_or(0);
+            // test witness {: a second number: n sleepers started together, all alive at once
             if let Some(n) = rest.get(1).and_then(|s| s.parse::<usize>().ok()) {
-                shared::witness::arrive(&format!("sleepers-{n}"), n); // test witness: all n alive at once
+                shared::witness::arrive(&format!("sleepers-{n}"), n);
             }
+            // test witness }
             std::thread::sleep(Duration::from_millis(ms));
         }
     }
@@ -214,8 +215,9 @@ fn all_at_once(n: u32, ms: u64) -> Result<Duration, String> {
     let start = Instant::now();
     let mut started: Vec<Child> = Vec::new();
     for _ in 0..n {
-        // Telling each sleeper n lets the tests check that all n are alive at once.
-        match sleeper(ms)?.arg(n.to_string()).spawn() {
+        let mut cmd = sleeper(ms)?;
+        cmd.arg(n.to_string()); // test witness: so the tests see all n alive at once
+        match cmd.spawn() {
             Ok(c) => started.push(c), // returns at once: the child runs on its own
             Err(e) => {
                 // Do not leave the ones already started behind.

@@ -8,7 +8,8 @@
 //! An honest note on what is measured: the files were just written, so the kernel serves them
 //! from its page cache, and "reading" is copying memory. The time goes to counting and hashing,
 //! which is CPU work, and threads speed it up by using more cores. On a cold disk or a network
-//! file system, threads would also help by overlapping the waits, as in `threaded_requests`.
+//! file system, threads would also help by overlapping the waits, as `threaded_requests` does
+//! for network requests (in the suite "concurrency by example").
 //!
 //! Run:
 //!   cargo run --release -p examples-threads --bin file_processing
@@ -134,7 +135,7 @@ fn process(path: &Path) -> std::io::Result<Summary> {
     })
 }
 
-/// Refuses, before any work, a run past the suite's caps.
+/// Refuses, before any work, a run past the caps in `cli`.
 fn check(args: &Args, workers: u32) -> Result<(), ExitCode> {
     use shared::cli;
     let file = u128::from(args.kib_per_file) * 1024;

@@ -18,7 +18,8 @@
 //! whichever is smaller, and whether it did (a busy machine or a small `--limit` hides it).
 //!
 //! Python: `multiprocessing.Pool().map(count_primes, chunks)`, because
-//! `ThreadPoolExecutor` would run the chunks one at a time under the GIL (see `no_gil`).
+//! `ThreadPoolExecutor` would run the chunks one at a time under the GIL (see `no_gil` in the
+//! suite "concurrency by example").
 //!
 //! Try this: `--workers 1` (no speedup: one thread uses one core), then more workers than
 //! cores (no further speedup, a little overhead); replace the dynamic chunks in
@@ -130,17 +131,24 @@ fn count_sequential(limit: u64) -> u64 {
 }
 
 /// Numbers per chunk handed to a thread. Large numbers take longer to test, so equal slices
-/// would leave the threads with the small numbers idle at the end; small chunks taken from a
-/// shared counter keep every thread busy until the work runs out.
+/// would idle the threads given small ones; small chunks from a shared counter keep all busy.
 const CHUNK: u64 = 10_000;
 
 fn count_threads(limit: u64, workers: u32) -> Result<u64, String> {
+    // test witness {: each chunk's first number waits until all the workers are inside at once
+    let is_prime = |n: u64| {
+        if n.is_multiple_of(CHUNK) {
+            shared::witness::arrive(&format!("threads-{workers}"), workers as usize);
+        }
+        is_prime(n)
+    };
+    // test witness }
+    // exercise parallel_primes {
     let next = AtomicU64::new(0);
     thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
-                    shared::witness::arrive(&format!("threads-{workers}"), workers as usize); // test witness: all workers inside at once
                     let mut found = 0;
                     loop {
                         let start = next.fetch_add(CHUNK, Ordering::Relaxed);
@@ -163,6 +171,7 @@ fn count_threads(limit: u64, workers: u32) -> Result<u64, String> {
             })
             .sum()
     })
+    // exercise parallel_primes }
 }
 
 fn count_rayon(limit: u64, workers: u32) -> Result<u64, String> {
@@ -172,7 +181,7 @@ fn count_rayon(limit: u64, workers: u32) -> Result<u64, String> {
         .num_threads(workers as usize)
         .build()
         .map_err(|e| format!("cannot start the rayon pool: {e}"))?;
-    let busy = (workers as usize).min(limit as usize);
+    let busy = (workers as usize).min(limit as usize); // test witness
     Ok(pool.install(|| {
         (0..limit)
             .into_par_iter()
@@ -198,10 +207,8 @@ fn main() -> ExitCode {
     {
         return refused;
     }
-    let modes = match args.mode {
-        Some(mode) => vec![mode],
-        None => vec![Mode::Sequential, Mode::Threads, Mode::Rayon],
-    };
+    let all = vec![Mode::Sequential, Mode::Threads, Mode::Rayon];
+    let modes = args.mode.map_or(all, |mode| vec![mode]);
     if !args.json {
         println!(
             "counting the primes below {} on {workers} worker(s), {cores} core(s)",
@@ -272,11 +279,7 @@ fn main() -> ExitCode {
         ]);
     }
     print!("{table}");
-    let checked = if expected.is_some() {
-        ", checked against the known count"
-    } else {
-        ""
-    };
+    let checked = expected.map_or("", |_| ", checked against the known count");
     println!(
         "primes below {}: {}{checked}; {} on {workers} worker(s), {cores} core(s)",
         args.limit,

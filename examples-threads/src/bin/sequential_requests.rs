@@ -1,9 +1,10 @@
 //! Sequential requests: the baseline, N blocking HTTP requests one after another.
 //!
 //! The guide starts here ("begin with sequential code"), and so does every comparison in this
-//! suite: each request waits for the server, and the next one starts only when it is done, so
-//! the total is N times the latency. The program starts a loopback server whose answers take
-//! `--delay-ms`, or uses yours (`--url`), and makes the requests with ureq, a blocking client.
+//! program's suite, "concurrency by example": each request waits for the server, and the next
+//! one starts only when it is done, so the total is N times the latency. The program starts a
+//! loopback server whose answers take `--delay-ms`, or uses yours (`--url`), and makes the
+//! requests with ureq, a blocking client.
 //!
 //! Run:
 //!   cargo run -p examples-threads --bin sequential_requests
@@ -13,13 +14,14 @@
 //! You will see: one line per request, each taking about `--delay-ms`, then the total: about
 //! N x D (10 requests of 1 s: about 10 s), with CPU time near zero, since the program spends
 //! its time waiting, and the loopback server's count of requests in flight at once: 1. That
-//! waiting is what `threaded_requests` and `async_requests` overlap.
+//! waiting is what threads and async tasks overlap (`threaded_requests` and `async_requests`
+//! in that suite).
 //!
 //! Python: `for url in urls: requests.get(url)`, the guide's "Sequential (No Concurrency)"
 //! row: 10 x 1 second = 10 seconds.
 //!
 //! Try this: compare `cpu` with `wall` in the summary (the work is waiting, not computing);
-//! then run `threaded_requests` with the same flags.
+//! then run the suite's `threaded_requests` with the same flags.
 //!
 //! Copy it out: `cargo xtask copy-out sequential_requests DIR` writes it as a crate of its own
 //! (with `src/support/`: cli, fixture, format, measure, record), with:

@@ -5,11 +5,12 @@
 //! threads touching the same plain value at once, one of them writing. A plain `u64` cannot be
 //! changed by two threads, so every approach here goes through a lock or an atomic and counts
 //! exactly. Rust does not refuse every *race condition*: atomics used in two steps still lose
-//! updates (see Try this, and `race_condition`). Each of `--threads` threads adds 1 to a shared
-//! counter `--increments` times through a std Mutex, a parking_lot Mutex, a std RwLock, an
-//! atomic, or not at all (each thread counts on its own and the totals are added at the end,
-//! the guide's "minimize shared state"). The threads wait at a Barrier and start counting
-//! together, so they really contend, and the clock runs only while they count.
+//! updates (see Try this, and `race_condition` in the suite "concurrency by example"). Each of
+//! `--threads` threads adds 1 to a shared counter `--increments` times through a std Mutex, a
+//! parking_lot Mutex, a std RwLock, an atomic, or not at all (each thread counts on its own and
+//! the totals are added at the end, the guide's "minimize shared state"). The threads wait at a
+//! Barrier and start counting together, so they really contend, and the clock runs only while
+//! they count.
 //!
 //! Run:
 //!   cargo run --release -p examples-threads --bin shared_state
@@ -26,8 +27,8 @@
 //! that `counter += 1` is atomic: it is a load, an add and a store, and another thread may run
 //! between them. Under the GIL, how often that loses an update depends on where the
 //! interpreter switches threads, which changed between versions; in a free-threaded build,
-//! with no GIL, updates are lost readily (`race_condition` shows the same lost update in Rust,
-//! with atomics used the wrong way).
+//! with no GIL, updates are lost readily (`race_condition`, in the same suite, shows the same
+//! lost update in Rust, with atomics used the wrong way).
 //!
 //! Try this: change `fetch_add` to a `load` then a `store` of the value plus one: it still
 //! compiles (each step is atomic, so there is no data race) but the count comes out short, a
@@ -66,7 +67,7 @@ struct Args {
     increments: u64,
 }
 
-/// Refuses, before any work, a run that cannot show the lesson or is past the suite's caps.
+/// Refuses, before any work, a run that cannot show the lesson or is past the caps in `cli`.
 fn check(args: &Args) -> Result<(), ExitCode> {
     if args.threads < 2 {
         return Err(shared::cli::usage_error(
@@ -117,14 +118,22 @@ fn hammer(
     })
 }
 
+/// std::sync::Mutex: the lock owns the counter; the guard is the only way in. Returns the
+/// count and the wall time.
+fn std_mutex(threads: u32, n: u64) -> Result<(u64, Duration), String> {
+    // exercise shared_counter {
+    let counter = Mutex::new(0u64);
+    let (_, wall) = hammer(threads, n, |_| *counter.lock().unwrap() += 1)?;
+    let count = counter.into_inner().map_err(|_| "the lock was poisoned")?;
+    Ok((count, wall))
+    // exercise shared_counter }
+}
+
 /// Each approach's name, final count and wall time.
 fn every_approach(threads: u32, n: u64) -> Result<Vec<(&'static str, u64, Duration)>, String> {
     let mut results = Vec::new();
 
-    // std::sync::Mutex: the lock owns the counter; the guard is the only way in.
-    let counter = Mutex::new(0u64);
-    let (_, wall) = hammer(threads, n, |_| *counter.lock().unwrap() += 1)?;
-    let count = counter.into_inner().map_err(|_| "the lock was poisoned")?;
+    let (count, wall) = std_mutex(threads, n)?;
     results.push(("std Mutex", count, wall));
 
     // parking_lot::Mutex: the same idea in one byte, with no poisoning (`lock()` returns the

@@ -63,7 +63,7 @@ struct Args {
     sleep_ms: u64,
 }
 
-/// Refuses, before any work, a run past the suite's caps.
+/// Refuses, before any work, a run past the caps in `cli`.
 fn check(args: &Args) -> Result<(), ExitCode> {
     use shared::cli;
     cli::cap_count(

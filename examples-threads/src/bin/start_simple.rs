@@ -110,7 +110,7 @@ fn fetch_sequential(agent: &ureq::Agent, urls: &[String]) -> Result<Vec<String>,
 }
 
 fn fetch_concurrent(agent: &ureq::Agent, urls: &[String]) -> Result<Vec<String>, String> {
-    let n = urls.len();
+    let n = urls.len(); // test witness
     // One scoped thread per page: each blocks on its own request, the waits overlap.
     thread::scope(|s| {
         let handles: Vec<_> = urls
@@ -137,7 +137,7 @@ fn compute_sequential(pages: &[String], work: u64) -> u64 {
 }
 
 fn compute_parallel(pages: &[String], work: u64) -> u64 {
-    let busy = rayon::current_num_threads().min(pages.len());
+    let busy = rayon::current_num_threads().min(pages.len()); // test witness
     pages
         .par_iter()
         .map(|p| {

@@ -9,7 +9,8 @@
 //! idle thread costs about the same resident memory whatever its stack size: the top of its
 //! stack, where glibc keeps the thread's descriptor and thread-local storage, and its first
 //! frames. (The kernel's own memory for each thread, a 16 KiB kernel stack on x86-64 and its
-//! task structure, is not in VmRSS; `async` tasks avoid it, see `task_memory`.)
+//! task structure, is not in VmRSS; `async` tasks avoid it, see `task_memory` in the suite
+//! "concurrency by example".)
 //!
 //! A thread's address space is its stack (rounded up to the minimum glibc needs, more than
 //! 16 KiB), a guard page below it, and the alternate signal stack (8 KiB here) with a guard
@@ -86,7 +87,7 @@ struct Round {
 /// Resident memory an idle thread adds, for the cap: a few pages of its stack.
 const IDLE_THREAD_BYTES: u128 = 16 << 10;
 
-/// Refuses, before any work, a run past the suite's caps or where the lesson cannot show.
+/// Refuses, before any work, a run past the caps in `cli` or where the lesson cannot show.
 fn check(args: &Args) -> Result<(), ExitCode> {
     use shared::cli;
     let threads = u128::from(args.threads);

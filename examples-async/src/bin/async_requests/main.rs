@@ -16,7 +16,8 @@
 //!   cargo run --release -p examples-async --bin async_requests -- --runtime smol --requests 1000
 //!   cargo run --release -p examples-async --bin async_requests -- --runtime async-std
 //!   cargo run --release -p examples-async --bin async_requests -- --url http://127.0.0.1:3000 --requests 10000 --delay-ms 1000
-//!     (with `web_server` running in another terminal: 10,000 sockets need two processes)
+//!     (with a server answering `/delay/{ms}`, such as `web_server` of the suite "concurrency by
+//!     example", running in another terminal: 10,000 sockets need two processes)
 //!
 //! You will see: the first requests with their status and time, a table with the total, CPU
 //! and peak memory, a line comparing the total with the sequential estimate (100 requests of
@@ -54,9 +55,9 @@
 //! ```
 
 mod hyper_client;
+mod server;
 mod tokio_reqwest;
 
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -74,8 +75,8 @@ struct Args {
     /// How long the server takes to answer each, in milliseconds.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     delay_ms: u64,
-    /// A server to call, such as `web_server`'s address; default: a loopback server started in
-    /// this process.
+    /// A server answering `/delay/{ms}` to call (`web_server` of the suite "concurrency by
+    /// example" is one); default: a loopback server started in this process.
     #[arg(long)]
     url: Option<String>,
     /// Which async runtime (and HTTP client) makes the requests.
@@ -125,16 +126,17 @@ fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
     // A malformed `--url` is a bad argument (status 2), found before any work.
-    let given = match args.url.as_deref().map(base_and_host).transpose() {
+    let given = match args.url.as_deref().map(server::base_and_host).transpose() {
         Ok(given) => given,
         Err(e) => return shared::cli::usage_error(e),
     };
     // Every request in flight holds a socket, and so does the in-process server's end.
     let sockets = u64::from(args.requests) * if given.is_some() { 1 } else { 2 } + 64;
-    if let Err(e) = ensure_open_files(sockets) {
+    if let Err(e) = server::ensure_open_files(sockets) {
         return shared::cli::usage_error(e);
     }
-    // About 21 KiB a client connection (DESIGN.md, "Facts measured"), and the server's end.
+    // About 21 KiB a client connection (measured with reqwest for the suite "concurrency by
+    // example"), and the server's end.
     let memory = u128::from(args.requests) * 32 * 1024;
     if let Err(code) =
         shared::cli::cap_bytes("memory", memory, shared::cli::MEMORY_CAP, "--requests")
@@ -155,7 +157,7 @@ fn main() -> ExitCode {
     };
     // A server that cannot be reached (no such host, nothing listening) is work that failed
     // (status 1), not a bad argument: say so now rather than after N failed requests.
-    let addr = match reach(&host) {
+    let addr = match server::reach(&host) {
         Ok(addr) => addr,
         Err(e) => {
             eprintln!("error: {base}: {e}; 0 of {} requests made", args.requests);
@@ -276,47 +278,4 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
-}
-
-/// `--url http://host[:port][/path]` to the base URL and `host:port`; a malformed one is
-/// refused.
-fn base_and_host(url: &str) -> Result<(String, String), String> {
-    let base = url.trim_end_matches('/').to_string();
-    let rest = base
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("--url must start with http:// (got {url})"))?;
-    let host = rest.split('/').next().unwrap_or(rest);
-    let host = if host.contains(':') {
-        host.to_string()
-    } else {
-        format!("{host}:80")
-    };
-    Ok((base, host))
-}
-
-/// The server's address, once a connection to it has been opened (and closed).
-fn reach(host: &str) -> Result<SocketAddr, String> {
-    let addr = host
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .ok_or_else(|| format!("cannot resolve {host}"))?;
-    std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))
-        .map_err(|e| format!("cannot connect: {e}"))?;
-    Ok(addr)
-}
-
-/// Raise the soft open-file limit to the hard one, and refuse clearly when that is not enough.
-fn ensure_open_files(needed: u64) -> Result<(), String> {
-    use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| e.to_string())?;
-    if soft < hard {
-        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|e| e.to_string())?;
-    }
-    if needed > hard {
-        return Err(format!(
-            "{needed} open files needed, the limit is {hard}: use fewer --requests, or --url with web_server in another process"
-        ));
-    }
-    Ok(())
 }

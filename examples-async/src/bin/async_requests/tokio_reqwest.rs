@@ -10,33 +10,40 @@ pub fn requests(url: &str, n: usize) -> Result<Vec<Outcome>, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start tokio: {e}"))?;
-    runtime.block_on(async {
-        let client = reqwest::Client::new();
-        let tasks: Vec<_> = (0..n)
-            .map(|_| {
-                let (client, url) = (client.clone(), url.to_string());
-                tokio::spawn(async move {
-                    let start = Instant::now();
-                    let result = async {
-                        let response = client.get(&url).send().await?;
-                        let status = response.status().as_u16();
-                        response.bytes().await?; // read the body: the request is complete
-                        Ok::<_, reqwest::Error>(status)
-                    }
-                    .await
-                    .map_err(|e| error_chain(&e));
-                    (result, start.elapsed())
-                })
-            })
-            .collect();
-        let mut outcomes = Vec::with_capacity(n);
-        for t in tasks {
-            // A task that panicked counts as a failed request, never as a silent success.
-            outcomes.push(
-                t.await
-                    .unwrap_or_else(|e| (Err(e.to_string()), Duration::ZERO)),
-            );
-        }
-        Ok(outcomes)
-    })
+    let urls = vec![url.to_string(); n];
+    Ok(runtime.block_on(fetch_all(&reqwest::Client::new(), urls)))
+}
+
+/// GETs every URL at once, each in a task of its own, through one client (one connection
+/// pool); the outcomes in the order of `urls`.
+async fn fetch_all(client: &reqwest::Client, urls: Vec<String>) -> Vec<Outcome> {
+    // exercise concurrent_fetch {
+    let tasks: Vec<_> = urls
+        .into_iter()
+        .map(|url| tokio::spawn(fetch(client.clone(), url)))
+        .collect(); // every request started before any is awaited
+    let mut outcomes = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        // A task that panicked counts as a failed request, never as a silent success.
+        outcomes.push(
+            task.await
+                .unwrap_or_else(|e| (Err(e.to_string()), Duration::ZERO)),
+        );
+    }
+    outcomes
+    // exercise concurrent_fetch }
+}
+
+/// One GET, its body read: the status (or the error, with its causes) and how long it took.
+async fn fetch(client: reqwest::Client, url: String) -> Outcome {
+    let start = Instant::now();
+    let result = async {
+        let response = client.get(&url).send().await?;
+        let status = response.status().as_u16();
+        response.bytes().await?; // read the body: the request is complete
+        Ok::<_, reqwest::Error>(status)
+    }
+    .await
+    .map_err(|e| error_chain(&e));
+    (result, start.elapsed())
 }

@@ -1,7 +1,7 @@
 //! Three ways to send one HTTP/1 request and read its answer, from the heaviest to the
 //! lightest. Each sends `Connection: close`, so the server closes first and keeps the
 //! TIME_WAIT socket: a client that runs 10,000 requests again and again never runs short of
-//! ephemeral ports (see BENCHMARKS.md).
+//! ephemeral ports (BENCHMARKS.md, in the suite "concurrency by example", has the runs).
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,13 +1,13 @@
 //! Connection memory: where one in-flight request's bytes go, client by client.
 //!
-//! The guide calls asyncio "memory efficient" because a waiting task is small. In Rust a
-//! waiting tokio task is half a KiB (`task_memory`), yet 10,000 requests in flight through
-//! reqwest take about 200 MiB. This program holds `--requests` requests of `--delay-ms` in
-//! flight at once against a loopback server in its own process, with three clients: reqwest,
-//! a bare hyper connection, and a lean client (a `TcpStream`, a 512-byte read buffer,
-//! httparse). Each runs in a fresh process, and a counting allocator reports the heap each
-//! connection holds at the peak, by allocation size: the memory is the client's buffers and
-//! state, chosen by the library, not the task.
+//! The guide calls asyncio "memory efficient" because a waiting task is small. In Rust a waiting
+//! tokio task is half a KiB (`task_memory`, in the suite "concurrency by example", measures it),
+//! yet 10,000 requests in flight through reqwest take about 200 MiB. This program holds
+//! `--requests` requests of `--delay-ms` in flight at once against a loopback server in its own
+//! process, with three clients: reqwest, a bare hyper connection, and a lean client (a `TcpStream`,
+//! a 512-byte read buffer, httparse). Each runs in a fresh process, and a counting allocator
+//! reports the heap each connection holds at the peak, by allocation size: the memory is the
+//! client's buffers and state, chosen by the library, not the task.
 //!
 //! Run:
 //!   cargo run --release -p examples-async --bin connection_memory
@@ -79,8 +79,8 @@ struct Args {
     /// How long the server holds each request, in ms (long enough for all to be in flight).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
     delay_ms: u64,
-    /// A running server (`web_server --port 0` prints it); by default a loopback server is
-    /// started in a child process.
+    /// A running server answering `/delay/{ms}` (such as `web_server` of the suite "concurrency
+    /// by example"); by default a loopback server is started in a child process.
     #[arg(long)]
     url: Option<String>,
     /// Print one JSON object per client instead of the table.
@@ -229,7 +229,8 @@ fn measure(client: Client, target: Target, requests: usize) -> Report {
 }
 
 /// A thread outside the runtime that reads the heap every millisecond and keeps the reading
-/// where it was largest, with the requests in flight and the kernel's TCP memory then.
+/// taken with the most requests in flight (the largest heap among those), with the kernel's
+/// TCP memory then.
 struct Sampler {
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<Peak>,
@@ -252,11 +253,14 @@ impl Sampler {
                 tcp_kib: 0,
             };
             while !done.load(Relaxed) {
-                let now = heap::snapshot();
-                if now.total() > peak.heap.total() {
+                // The reading with the most requests in flight, and the largest heap among
+                // those: the heap alone can peak after the answers (buffers not yet freed,
+                // requests counted done), and dividing that by 0 in flight says nothing.
+                let (now, in_flight) = (heap::snapshot(), counts.in_flight());
+                if (in_flight, now.total()) > (peak.in_flight, peak.heap.total()) {
                     peak = Peak {
                         heap: now,
-                        in_flight: counts.in_flight(),
+                        in_flight,
                         tcp_kib: kernel_tcp_kib(),
                     };
                 }

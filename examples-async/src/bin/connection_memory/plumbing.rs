@@ -9,7 +9,7 @@ use shared::{Table, Usage, fmt_kib};
 use super::{Args, Report};
 use crate::clients::{Client, Target};
 
-/// The `--serve` child: the suite's loopback server (`shared::fixture`, `GET /delay/{ms}`) in
+/// The `--serve` child: the loopback server of `shared::fixture` (`GET /delay/{ms}`) in
 /// its own process, so that its memory and CPU are not the client's. It prints its URL and
 /// serves until its parent closes our stdin.
 pub fn serve() -> ExitCode {

@@ -29,11 +29,11 @@
 //! Try this: remove the `BARRIER.wait()` under `None =>` in `clerk` and run the demo a few
 //! times: the deadlock becomes a matter of luck (some runs finish every transfer, and the
 //! program says so), which is how it hides in tests. With `--fix timeout`, make the
-//! back-off a constant instead of random: the clerks can retry in lockstep (a livelock, see
-//! `livelock`). With `--fix ordering`, give Bob the opposite order again and run it a few
-//! times (or with `--transfers 1000000`): nothing forces the collision now, so some runs
-//! finish, and in the others the watchdog reports the cycle (exit status 1: a fix that
-//! deadlocks has failed).
+//! back-off a constant instead of random: the clerks can retry in lockstep (a livelock: the
+//! suite "concurrency by example" shows one in `livelock`). With `--fix ordering`, give Bob the
+//! opposite order again and run it a few times (or with `--transfers 1000000`): nothing forces
+//! the collision now, so some runs finish, and in the others the watchdog reports the cycle
+//! (exit status 1: a fix that deadlocks has failed).
 //!
 //! Copy it out: `cargo xtask copy-out deadlock DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -48,6 +48,7 @@
 //! tempfile = "3.27"
 //! ```
 
+mod transfers;
 mod watchdog;
 
 use std::process::ExitCode;
@@ -58,6 +59,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use parking_lot::Mutex;
 use shared::{Table, fmt_duration};
+use transfers::{transfer, transfer_in_order, try_transfer};
 
 const START_BALANCE: i64 = 1_000;
 
@@ -106,12 +108,6 @@ static B: Account = Account {
 /// Makes both clerks hold their first lock before either asks for its second.
 static BARRIER: Barrier = Barrier::new(2);
 
-/// Moves `amount` from one locked balance to the other.
-fn transfer(from: &mut i64, to: &mut i64, amount: i64) {
-    *from -= amount;
-    *to += amount;
-}
-
 /// One clerk's work: `transfers` transfers of 1 from `from` to `to`. Returns the retries.
 fn clerk(
     name: &'static str,
@@ -144,33 +140,23 @@ fn clerk(
                 if first_transfer {
                     BARRIER.wait();
                 }
-                let (low, high) = if from.id < to.id {
-                    (from, to)
-                } else {
-                    (to, from)
-                };
-                let mut l = low.balance.lock();
-                let mut h = high.balance.lock();
-                if low.id == from.id {
-                    transfer(&mut l, &mut h, 1);
-                } else {
-                    transfer(&mut h, &mut l, 1);
-                }
+                transfer_in_order(from, to, 1);
             }
             Some(Fix::Timeout) => {
                 // CHANGED: never wait forever for the second lock. On a timeout, release the
                 // first one so that the other clerk can finish, back off, and try again.
                 let mut attempt = 0u32;
                 loop {
-                    let mut a = from.balance.lock();
-                    if first_transfer && attempt == 0 {
-                        BARRIER.wait(); // the same collision as the demo
-                    }
-                    if let Some(mut b) = to.balance.try_lock_for(lock_timeout) {
-                        transfer(&mut a, &mut b, 1);
+                    // The first try collides as in the demo: both hold their first lock.
+                    let collide = first_transfer && attempt == 0;
+                    let holding_first = || {
+                        if collide {
+                            BARRIER.wait();
+                        }
+                    };
+                    if try_transfer(from, to, 1, lock_timeout, holding_first).is_ok() {
                         break;
                     }
-                    drop(a);
                     retries += 1;
                     attempt += 1;
                     // Random back-off, growing with each failure: if both clerks waited the

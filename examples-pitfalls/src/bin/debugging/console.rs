@@ -3,12 +3,15 @@
 //! header of main.rs); a plain build says how to get it.
 
 use std::process::ExitCode;
-#[cfg(all(feature = "console", tokio_unstable))]
+#[cfg(feature = "console")]
+#[cfg(tokio_unstable)]
 use std::time::Duration;
 
 /// tokio-console: the runtime's tasks, polls and wakers, live. Needs tokio's unstable
-/// instrumentation, so it is built in its own target directory (see the header).
-#[cfg(all(feature = "console", tokio_unstable))]
+/// instrumentation, so it is built in its own target directory (see the header). Both
+/// conditions hold: the feature brings console-subscriber, the cfg tokio's instrumentation.
+#[cfg(feature = "console")]
+#[cfg(tokio_unstable)]
 pub fn console() -> ExitCode {
     let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -36,7 +39,7 @@ pub fn console() -> ExitCode {
 #[cfg(not(all(feature = "console", tokio_unstable)))]
 pub fn console() -> ExitCode {
     eprintln!(
-        "error: --console needs the `console` feature and tokio_unstable: RUSTFLAGS=\"--cfg tokio_unstable\" cargo run --features console --target-dir target/console --bin debugging -- --console (in the folder of its crate, examples-pitfalls)"
+        "error: --console needs the `console` feature and tokio_unstable: RUSTFLAGS=\"--cfg tokio_unstable\" cargo run --features console --target-dir target/console --bin debugging -- --console (in the folder of its crate)"
     );
     ExitCode::from(2)
 }

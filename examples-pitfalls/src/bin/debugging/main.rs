@@ -6,9 +6,10 @@
 //! update into four readable lines. Second, a stress loop: run the racy code many times, and
 //! widen the race window (a `yield_now` between read and write) so that the bug shows up in a
 //! test instead of in production. It still finds bugs only by chance; loom, the third tool,
-//! runs every interleaving of a small model and finds them for certain (the models live in
-//! `race_condition`, `check_then_act` and `dining_philosophers`). For async code, tokio-console
-//! shows every live task, its polls and its waits; it needs tokio built with `tokio_unstable`.
+//! runs every interleaving of a small model and finds them for certain (the models live in the
+//! suite "concurrency by example", in its programs `race_condition`, `check_then_act` and
+//! `dining_philosophers`). For async code, tokio-console shows every live task, its polls and
+//! its waits; it needs tokio built with `tokio_unstable`.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin debugging
@@ -29,7 +30,8 @@
 //! Try this: change `Level::INFO` to `Level::DEBUG` and run `--part stress --trials 1
 //! --increments 5` (every racy increment is logged, with its thread); remove the `yield_now`
 //! from `racy_increment` (in `stress.rs`) and see the widened row fail as rarely as the plain
-//! one; run the loom command above and watch it find the lost update every time.
+//! one; in the suite "concurrency by example", run the loom command that part 3 prints and
+//! watch it find the lost update every time.
 //!
 //! Copy it out: `cargo xtask copy-out debugging DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:

@@ -85,6 +85,6 @@ pub fn stress(args: &Args) {
         failed[0], args.trials, failed[1], args.trials, failed[2]
     );
     println!(
-        "  in the folder of this program's crate: RUSTFLAGS=\"--cfg pitfalls_loom\" cargo test --bins --release --target-dir target/loom -- loom_"
+        "  in the suite \"concurrency by example\", in its examples-pitfalls folder: RUSTFLAGS=\"--cfg pitfalls_loom\" cargo test --bins --release --target-dir target/loom -- loom_"
     );
 }

@@ -1,6 +1,7 @@
 //! Every interleaving of three philosophers, one meal each, explored by loom: the naive table
 //! can close the circle (all holding one fork: the deadlock), and neither fix ever does. Run
-//! with `RUSTFLAGS="--cfg pitfalls_loom"` (see race_condition's header).
+//! them in the folder of this program's crate with
+//! `RUSTFLAGS="--cfg pitfalls_loom" cargo test --bin dining_philosophers --release --target-dir target/loom`.
 
 use super::Waiter;
 use loom::sync::atomic::{AtomicUsize, Ordering};

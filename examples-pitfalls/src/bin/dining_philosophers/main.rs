@@ -148,9 +148,8 @@ fn dine(
                 eat(args);
             }
             Some(Fix::Ordering) => {
-                // CHANGED: the lower-numbered fork first. Philosopher 4 reaches for fork 0
-                // first, like philosopher 0, so the five can never each hold one.
-                let (first, second) = (left.min(right), left.max(right));
+                // CHANGED: the lower-numbered fork first (`lower_first`).
+                let (first, second) = lower_first(left, right);
                 let _f = forks[first].lock();
                 let _s = forks[second].lock();
                 longest = longest.max(asked.elapsed());
@@ -171,6 +170,14 @@ fn dine(
         meals += 1;
     }
     (meals, longest)
+}
+
+/// The order of `--fix ordering`: the lower-numbered fork first. Philosopher 4 reaches for
+/// fork 0 first, like philosopher 0, so the five can never each hold one fork.
+fn lower_first(left: usize, right: usize) -> (usize, usize) {
+    // exercise philosophers {
+    (left.min(right), left.max(right))
+    // exercise philosophers }
 }
 
 fn eat(args: &Args) {

@@ -42,13 +42,14 @@
 //! ```
 
 mod data;
+mod processes;
 mod report;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::thread;
 
 use clap::Parser;
@@ -193,44 +194,6 @@ fn ranges(path: &Path, workers: u32) -> Result<Vec<(u64, u64)>, String> {
         .collect())
 }
 
-fn on_processes(path: &Path, workers: u32) -> Result<Partial, String> {
-    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let mut children = Vec::new();
-    for (s, e) in ranges(path, workers)? {
-        let spawned = Command::new(&me)
-            .arg("--worker")
-            .arg(path)
-            .args(["--range", &s.to_string(), &e.to_string()])
-            .args(["--workers", &workers.to_string()])
-            .stdout(Stdio::piped())
-            .spawn();
-        match spawned {
-            Ok(c) => children.push(c),
-            Err(err) => {
-                for mut c in children {
-                    let _ = c.kill();
-                    let _ = c.wait();
-                }
-                return Err(format!("cannot start a worker: {err}"));
-            }
-        }
-    }
-    let mut total = Partial::default();
-    let mut failure = None;
-    for mut c in children {
-        let mut text = String::new();
-        if let Some(mut out) = c.stdout.take() {
-            let _ = out.read_to_string(&mut text);
-        }
-        let status = c.wait().map_err(|e| e.to_string())?;
-        match serde_json::from_str::<Partial>(&text) {
-            Ok(p) if status.success() => total.merge(p),
-            _ => failure = Some(format!("a worker exited with {status}")),
-        }
-    }
-    failure.map_or(Ok(total), Err)
-}
-
 fn on_threads(path: &Path, workers: u32) -> Result<Partial, String> {
     let ranges = ranges(path, workers)?;
     thread::scope(|s| {
@@ -255,18 +218,11 @@ fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
     if let (Some(path), Some(r)) = (&args.worker, &args.range) {
+        // test witness {: all worker processes inside at once
         let w = args.workers.unwrap_or(1);
-        shared::witness::arrive(&format!("processes-{w}"), w as usize); // test witness: all workers inside at once
-        return match analyse_range(path, r[0], r[1]) {
-            Ok(p) => {
-                shared::print_json(&p);
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        shared::witness::arrive(&format!("processes-{w}"), w as usize);
+        // test witness }
+        return processes::worker(path, r[0], r[1]);
     }
     let workers = args
         .workers
@@ -293,7 +249,7 @@ fn main() -> ExitCode {
         (
             "processes",
             workers,
-            measure(|| on_processes(&path, workers)),
+            measure(|| processes::on_processes(&path, workers)),
         ),
         ("threads", workers, measure(|| on_threads(&path, workers))),
     ];

@@ -181,7 +181,7 @@ fn feed(
 
 fn main() -> ExitCode {
     // Quiet on a closed stdout, and workers that die with this program, but the signals are
-    // this program's own to handle (below): no handler of the suite's takes them.
+    // this program's own to handle (below): unlike `setup`, this installs no handler for them.
     shared::cli::setup_keep_signals();
     let args = Args::parse();
     if args.worker {

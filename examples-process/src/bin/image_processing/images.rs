@@ -52,10 +52,11 @@ pub fn process(input: &Path, out_dir: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Refuses a run past the suite's caps, before any work: on disk, every input PNG (no bigger
-/// than its raw pixels, for these images) and three runs' grey half-size PNGs and thumbnails;
-/// in memory, `busy` images in the pipeline at once, each holding about 15 bytes per input
-/// pixel at its peak (measured: the decoded image, the resize's and the blur's buffers).
+/// Refuses a run past `cli`'s caps (`DISK_CAP`, `MEMORY_CAP`), before any work: on disk,
+/// every input PNG (no bigger than its raw pixels, for these images) and three runs' grey
+/// half-size PNGs and thumbnails; in memory, `busy` images in the pipeline at once, each
+/// holding about 15 bytes per input pixel at its peak (measured: the decoded image, the
+/// resize's and the blur's buffers).
 pub fn footprint(images: u32, size: u32, busy: u32) -> Result<(), std::process::ExitCode> {
     let pixels = u128::from(size) * u128::from(size);
     let disk = u128::from(images) * (pixels * 3 + 3 * (pixels / 4 + 64 * 64 * 3));

@@ -49,18 +49,16 @@
 //! ```
 
 mod images;
+mod processes;
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::ExitCode;
 use std::thread;
 
 use clap::Parser;
 use images::{bar, process};
 use rayon::prelude::*;
-use shared::{
-    Measurement, Table, fmt_duration, fmt_kib, fmt_ratio, measure, peak_rss_kib, speedup_verdict,
-};
+use shared::{Measurement, Table, fmt_duration, fmt_kib, fmt_ratio, measure, speedup_verdict};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -91,17 +89,15 @@ fn sequential(inputs: &[PathBuf], out: &Path) -> Result<u64, String> {
     Ok(0)
 }
 
-fn with_rayon(
-    inputs: &[PathBuf],
-    out: &Path,
-    pool: &rayon::ThreadPool,
-    busy: u32,
-) -> Result<u64, String> {
+fn with_rayon(inputs: &[PathBuf], out: &Path, pool: &rayon::ThreadPool) -> Result<u64, String> {
     let pb = bar(inputs.len() as u64, "rayon");
     // ProgressBar is Sync: every thread ticks the same bar.
     pool.install(|| {
         inputs.par_iter().try_for_each(|input| {
-            shared::witness::arrive(&format!("rayon-{busy}"), busy as usize); // test witness: every busy thread inside at once
+            // test witness {: every busy thread (one with an image) inside at once
+            let busy = pool.current_num_threads().min(inputs.len());
+            shared::witness::arrive(&format!("rayon-{busy}"), busy);
+            // test witness }
             process(input, out)?;
             pb.inc(1);
             Ok::<(), String>(())
@@ -111,100 +107,15 @@ fn with_rayon(
     Ok(0)
 }
 
-/// Worker mode: one input path per line in, `done` per image out, its peak memory at EOF.
-/// `busy` workers run at once.
-fn worker(out_dir: &Path, busy: u32) -> ExitCode {
-    shared::witness::arrive(&format!("processes-{busy}"), busy as usize); // test witness: every worker inside at once
-    let mut stdout = std::io::stdout().lock();
-    for line in std::io::stdin().lock().lines() {
-        let Ok(path) = line else {
-            return ExitCode::FAILURE;
-        };
-        if let Err(e) = process(Path::new(&path), out_dir) {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-        if writeln!(stdout, "done")
-            .and_then(|()| stdout.flush())
-            .is_err()
-        {
-            return ExitCode::FAILURE;
-        }
-    }
-    let _ = writeln!(stdout, "peak {}", peak_rss_kib());
-    ExitCode::SUCCESS
-}
-
-/// `busy` worker processes, each given every busy-th image at once; returns their peak
-/// memory, added up.
-fn with_processes(inputs: &[PathBuf], out: &Path, busy: u32) -> Result<u64, String> {
-    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let pb = bar(inputs.len() as u64, "processes");
-    let mut children = Vec::new();
-    for _ in 0..busy {
-        let spawned = Command::new(&me)
-            .arg("--worker")
-            .arg(out)
-            .args(["--workers", &busy.to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn();
-        match spawned {
-            Ok(c) => children.push(c),
-            Err(e) => {
-                for mut c in children {
-                    let _ = c.kill();
-                    let _ = c.wait();
-                }
-                return Err(format!("cannot start a worker: {e}"));
-            }
-        }
-    }
-    let n = children.len();
-    let results: Vec<Result<u64, String>> = thread::scope(|s| {
-        let handles: Vec<_> = children
-            .into_iter()
-            .enumerate()
-            .map(|(k, mut child)| {
-                let pb = &pb;
-                s.spawn(move || {
-                    if let Some(mut stdin) = child.stdin.take() {
-                        for input in inputs.iter().skip(k).step_by(n) {
-                            // A failed write means the worker died; its status says why.
-                            let _ = writeln!(stdin, "{}", input.display());
-                        }
-                    } // stdin dropped: EOF after the last path
-                    let mut peak = None;
-                    if let Some(out) = child.stdout.take() {
-                        for line in BufReader::new(out).lines().map_while(Result::ok) {
-                            match line.strip_prefix("peak ") {
-                                Some(kib) => peak = kib.parse::<u64>().ok(),
-                                None => pb.inc(1),
-                            }
-                        }
-                    }
-                    match (child.wait(), peak) {
-                        (Ok(status), Some(peak)) if status.success() => Ok(peak),
-                        (Ok(status), _) => Err(format!("a worker exited with {status}")),
-                        (Err(e), _) => Err(e.to_string()),
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err("a feeder panicked".into())))
-            .collect()
-    });
-    pb.finish();
-    results.into_iter().sum()
-}
-
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
     if let Some(out) = &args.worker {
-        return worker(out, args.workers.unwrap_or(1));
+        // test witness {: every worker process inside at once
+        let busy = args.workers.unwrap_or(1);
+        shared::witness::arrive(&format!("processes-{busy}"), busy as usize);
+        // test witness }
+        return processes::worker(out);
     }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let workers = args.workers.unwrap_or(cores);
@@ -260,8 +171,8 @@ fn run(args: &Args, workers: u32, busy: u32, cores: u32) -> Result<bool, String>
         std::fs::create_dir(&out).map_err(|e| e.to_string())?;
         let (result, mut m) = measure(|| match name {
             "sequential" => sequential(&inputs, &out),
-            "rayon" => with_rayon(&inputs, &out, &pool, busy),
-            _ => with_processes(&inputs, &out, busy),
+            "rayon" => with_rayon(&inputs, &out, &pool),
+            _ => processes::with_processes(&inputs, &out, busy),
         });
         m.peak_rss_kib += result.map_err(|e| format!("{name}: {e}"))?;
         rows.push((name, used, m));

@@ -73,6 +73,7 @@ fn start_slot(index: usize, generation: u64, events: &Sender<Event>) -> Result<S
 
 /// How a worker ended, in words, with its panic message if it left one.
 fn describe(status: ExitStatus, stderr: &str) -> String {
+    // exercise crash_isolation {
     let lines: Vec<&str> = stderr.lines().collect();
     // Rust prints "thread 'main' panicked at FILE:LINE:COL:" and the message on the next line.
     let panic = lines
@@ -87,6 +88,7 @@ fn describe(status: ExitStatus, stderr: &str) -> String {
         (None, Some(sig), _) => format!("killed by signal {sig}"),
         (None, None, _) => "unknown".into(),
     }
+    // exercise crash_isolation }
 }
 
 /// Reaps a worker that ended (or was killed) and says how.

@@ -161,7 +161,11 @@ fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
     if args.worker {
-        return processes::worker(args.workers.first().copied().unwrap_or(1));
+        // test witness {: all worker processes inside at once
+        let w = args.workers.first().copied().unwrap_or(1);
+        shared::witness::arrive(&format!("processes-{w}"), w as usize);
+        // test witness }
+        return processes::worker();
     }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let counts = if args.workers.is_empty() {

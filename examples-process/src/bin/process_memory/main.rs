@@ -15,9 +15,9 @@
 //! `/proc/PID/smaps_rollup` while all N wait: its private pages (no other process maps them:
 //! what one more process adds) and its PSS (its private pages plus its share of each shared
 //! page, split between the processes that map it). RSS counts pages in use, not the kernel's
-//! own bookkeeping (a task_struct, page tables: a few KiB more per thread or process). Like
-//! every program here, each process runs `shared::cli::setup`, whose thread waiting for
-//! signals is a few tens of KiB of its figures.
+//! own bookkeeping (a task_struct, page tables: a few KiB more per thread or process). Each
+//! process runs `shared::cli::setup` first, whose thread waiting for signals is a few tens of
+//! KiB of its figures.
 //!
 //! Run:
 //!   cargo run --release -p examples-process --bin process_memory

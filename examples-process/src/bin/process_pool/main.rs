@@ -6,7 +6,8 @@
 //! the next chunk of numbers as soon as that worker answers the last (dynamic balancing, like
 //! `Pool.map`'s chunks), and the answers are put back in job order. Counting primes below
 //! `--limit` gives a checkable answer, compared with the sequential loop and with rayon on
-//! threads. In Rust, threads already run CPU work in parallel (see `parallel_cpu`), so the
+//! threads. In Rust, threads already run CPU work in parallel (the rayon row shows it, and
+//! `parallel_cpu` in the suite "concurrency by example" is about nothing else), so the
 //! honest comparison is the cost: a process pool pays for process starts, pipes,
 //! serialisation and a copy of the program's memory per worker, for the isolation it buys.
 //!
@@ -152,9 +153,13 @@ fn count_processes(limit: u64, workers: u32, chunk: u64) -> Result<(u64, u64), S
             end: ((i + 1) * chunk).min(limit),
         })
         .collect();
-    let busy = workers.min(jobs.len() as u32);
+    let busy = workers.min(jobs.len() as u32); // test witness
     let pool = (0..workers)
-        .map(|_| start_worker(busy))
+        .map(|_| {
+            start_worker(
+                busy, // test witness
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let next = AtomicU64::new(0);
     let results = Mutex::new(vec![None; jobs.len()]);
@@ -190,7 +195,7 @@ fn count_rayon(limit: u64, workers: u32, chunk: u64) -> Result<u64, String> {
         .build()
         .map_err(|e| e.to_string())?;
     let jobs = limit.div_ceil(chunk);
-    let busy = workers.min(jobs as u32);
+    let busy = workers.min(jobs as u32); // test witness
     Ok(pool.install(|| {
         (0..jobs)
             .into_par_iter()
@@ -206,7 +211,9 @@ fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
     if args.worker {
-        return worker::worker(args.workers.unwrap_or(1));
+        return worker::worker(
+            args.workers.unwrap_or(1), // test witness: the busy workers, as the parent said
+        );
     }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let workers = args.workers.unwrap_or(cores);

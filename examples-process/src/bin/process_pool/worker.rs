@@ -23,8 +23,9 @@ pub enum Reply {
     Done { peak_rss_kib: u64 },
 }
 
-/// Trial division by odd numbers: the same test as `parallel_cpu`'s, so that `compare` sets
-/// the two programs side by side on the same work.
+/// Trial division by odd numbers: the same test as `parallel_cpu`'s, another program of the
+/// suite "concurrency by example", so that the suite's `compare` sets the two side by side on
+/// the same work.
 fn is_prime(n: u64) -> bool {
     if n < 4 {
         return n >= 2;
@@ -46,9 +47,10 @@ pub fn count(start: u64, end: u64) -> u64 {
     (start..end).filter(|&n| is_prime(n)).count() as u64
 }
 
-/// Worker mode: jobs in, answers out, until the parent closes the pipe. `busy`: how many
-/// workers get a job (with fewer jobs than workers, the rest stay idle).
-pub fn worker(busy: u32) -> ExitCode {
+/// Worker mode: jobs in, answers out, until the parent closes the pipe.
+pub fn worker(
+    busy: u32, // test witness: how many workers get a job (fewer jobs than workers: the rest idle)
+) -> ExitCode {
     let mut out = BufWriter::new(std::io::stdout().lock());
     for line in std::io::stdin().lock().lines() {
         let Ok(job) = line
@@ -86,11 +88,13 @@ pub struct Worker {
     pub from: BufReader<ChildStdout>,
 }
 
-pub fn start_worker(busy: u32) -> Result<Worker, String> {
+pub fn start_worker(
+    busy: u32, // test witness: how many workers get a job, passed on to each as --workers
+) -> Result<Worker, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let mut child = Command::new(me)
         .arg("--worker")
-        .args(["--workers", &busy.to_string()])
+        .args(["--workers", &busy.to_string()]) // test witness: how many meet at once
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -6,7 +6,8 @@
 //! workers take about ceil(N / W) x delay. It works, and it is how Python gets around the
 //! GIL, but for waiting on the network a process is the heaviest tool there is: each worker
 //! is a whole program in memory to make one or two requests, where a thread or an async task
-//! would do (compare `threaded_requests` and `async_requests`, or run `compare`).
+//! would do (compare `threaded_requests` and `async_requests`, or run `compare`: programs of
+//! the suite "concurrency by example", as this one is).
 //!
 //! Memory is reported two ways. Adding up every process's peak RSS counts each page they share
 //! (this program's code, the C library) once in every process, so it overstates what the
@@ -29,7 +30,7 @@
 //! performance comparison ("~1 second", memory "High").
 //!
 //! Try this: `--workers 2` (five rounds: about 5 s); `--requests 100 --workers 100` and
-//! compare the memory with `threaded_requests --requests 100`.
+//! compare the memory with the suite's `threaded_requests --requests 100`.
 //!
 //! Copy it out: `cargo xtask copy-out process_requests DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, fixture, format, measure, record, table), with:
@@ -119,7 +120,11 @@ fn main() -> ExitCode {
             return shared::cli::usage_error("a worker needs --url");
         };
         let url = format!("{base}/delay/{}", args.delay_ms);
-        return worker(count, &url, args.delay_ms, args.workers);
+        // test witness {: all workers alive at once
+        let w = args.workers;
+        shared::witness::arrive(&format!("process-requests-{w}"), w as usize);
+        // test witness }
+        return worker(count, &url, args.delay_ms);
     }
     let workers = args.workers.min(args.requests);
     let processes = shared::cli::PROCESSES_CAP;

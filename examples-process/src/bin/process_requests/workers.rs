@@ -21,9 +21,8 @@ pub struct Report {
     pub smaps: Smaps,
 }
 
-/// Worker mode: make `count` requests to `url` in turn, then report. `workers` run at once.
-pub fn worker(count: u32, url: &str, delay_ms: u64, workers: u32) -> ExitCode {
-    shared::witness::arrive(&format!("process-requests-{workers}"), workers as usize); // test witness: all workers alive at once
+/// Worker mode: make `count` requests to `url` in turn, then report.
+pub fn worker(count: u32, url: &str, delay_ms: u64) -> ExitCode {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(
             Duration::from_millis(delay_ms) + Duration::from_secs(10),
@@ -74,7 +73,7 @@ pub fn run_workers(
         let spawned = Command::new(&me)
             .args(["--worker", &share.to_string(), "--url", url])
             .args(["--delay-ms", &args.delay_ms.to_string()])
-            .args(["--workers", &workers.to_string()])
+            .args(["--workers", &workers.to_string()]) // test witness: how many meet at once
             .stdout(Stdio::piped())
             .spawn();
         match spawned {

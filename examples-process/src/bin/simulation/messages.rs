@@ -15,8 +15,10 @@ fn as_bytes(row: &[f64]) -> &[u8] {
 
 /// A worker: rows `first..last`, private, stepped `steps` times; then sent whole.
 pub fn worker(args: &Args, first: usize, last: usize) -> Result<(), String> {
+    // test witness {: all workers inside at once
     let w = args.workers.unwrap_or(1);
-    shared::witness::arrive(&format!("msg-{w}"), w as usize); // test witness: all workers inside at once
+    shared::witness::arrive(&format!("msg-{w}"), w as usize);
+    // test witness }
     let n = args.size as usize;
     let e = |e: std::io::Error| e.to_string();
     // Private memory: rows first-1 ..= last, the two outer ones being ghosts.

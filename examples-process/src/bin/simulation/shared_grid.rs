@@ -48,8 +48,10 @@ fn view_mut(file: &File, from: u64, len: u64) -> std::io::Result<MmapMut> {
 
 /// A worker: steps rows `first..last` in place, `steps` times.
 pub fn worker(args: &Args, first: usize, last: usize, path: &Path) -> Result<(), String> {
+    // test witness {: all workers inside at once
     let w = args.workers.unwrap_or(1);
-    shared::witness::arrive(&format!("shm-{w}"), w as usize); // test witness: all workers inside at once
+    shared::witness::arrive(&format!("shm-{w}"), w as usize);
+    // test witness }
     let n = args.size as usize;
     let e = |e: std::io::Error| e.to_string();
     let file = File::options()

@@ -19,7 +19,7 @@ fn start(
     kind: &str,
     rows: (usize, usize),
     path: Option<&Path>,
-    of: usize,
+    of: usize, // test witness: how many workers meet at once
 ) -> Result<Worker, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let mut cmd = Command::new(me);
@@ -27,7 +27,7 @@ fn start(
         .args([rows.0.to_string(), rows.1.to_string()])
         .args(["--size", &args.size.to_string()])
         .args(["--steps", &args.steps.to_string()])
-        .args(["--workers", &of.to_string()])
+        .args(["--workers", &of.to_string()]) // test witness
         .stdin(Stdio::piped())
         .stdout(Stdio::piped());
     if let Some(p) = path {
@@ -55,7 +55,13 @@ pub fn start_all(
 ) -> Result<Vec<Worker>, String> {
     let mut workers = Vec::new();
     for &rows in parts {
-        match start(args, kind, rows, path, parts.len()) {
+        match start(
+            args,
+            kind,
+            rows,
+            path,
+            parts.len(), // test witness
+        ) {
             Ok(w) => workers.push(w),
             Err(e) => {
                 let _ = stop(workers, true);

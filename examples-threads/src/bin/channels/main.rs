@@ -74,7 +74,6 @@ fn backlog(
 ) -> (usize, Duration) {
     let in_flight = Arc::new(AtomicUsize::new(0));
     let max_seen = Arc::new(AtomicUsize::new(0));
-    let unbounded = sender.capacity().is_none();
     let producer = {
         let (in_flight, max_seen) = (Arc::clone(&in_flight), Arc::clone(&max_seen));
         thread::spawn(move || {
@@ -88,15 +87,21 @@ fn backlog(
                 }
             }
             let took = start.elapsed();
-            if unbounded {
-                shared::witness::arrive("unbounded-all-sent", 2); // test witness: every message sent before the first is received
+            // test witness {: unbounded, every message sent before the first is received
+            if sender.capacity().is_none() {
+                shared::witness::arrive("unbounded-all-sent", 2);
             }
+            // test witness }
+            // Hang up: the consumer's loop ends once it has drained the channel.
+            drop(sender);
             took
         })
     };
-    if unbounded {
-        shared::witness::arrive("unbounded-all-sent", 2); // test witness: the consumer waits for the producer to finish
+    // test witness {: unbounded, the consumer waits for the producer to finish
+    if receiver.capacity().is_none() {
+        shared::witness::arrive("unbounded-all-sent", 2);
     }
+    // test witness }
     for _ in receiver.iter() {
         in_flight.fetch_sub(1, Ordering::SeqCst);
         thread::sleep(Duration::from_micros(100));
@@ -125,7 +130,7 @@ macro_rules! one_to_one {
     };
 }
 
-/// Refuses, before any work, a run past the suite's caps or where a scene cannot show.
+/// Refuses, before any work, a run past the caps in `cli` or where a scene cannot show.
 fn check(args: &Args) -> Result<(), ExitCode> {
     use shared::cli;
     // An unbounded channel may hold every message at once, if its producer runs ahead: in a

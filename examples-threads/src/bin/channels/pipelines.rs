@@ -37,6 +37,7 @@ pub fn pipeline_std(messages: u64, workers: u32) -> u64 {
 
 /// crossbeam: receivers clone, so every worker takes from the same channel (MPMC).
 pub fn pipeline_crossbeam(messages: u64, workers: u32) -> u64 {
+    // exercise channels_pipeline {
     let (jobs_tx, jobs_rx) = cb::unbounded::<u64>();
     let (done_tx, done_rx) = cb::unbounded::<u64>();
     for _ in 0..workers {
@@ -46,9 +47,11 @@ pub fn pipeline_crossbeam(messages: u64, workers: u32) -> u64 {
     drop(done_tx);
     thread::spawn(move || (1..=messages).try_for_each(|x| jobs_tx.send(x)));
     done_rx.iter().sum()
+    // exercise channels_pipeline }
 }
 
-/// flume: also MPMC, with the same shape (and async methods, see async_channels).
+/// flume: also MPMC, with the same shape (and async methods: see `async_channels` in the suite
+/// "concurrency by example").
 pub fn pipeline_flume(messages: u64, workers: u32) -> u64 {
     let (jobs_tx, jobs_rx) = flume::unbounded::<u64>();
     let (done_tx, done_rx) = flume::unbounded::<u64>();

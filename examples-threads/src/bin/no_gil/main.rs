@@ -106,7 +106,7 @@ struct Row {
     most_computing: Option<u64>,
 }
 
-/// Refuses, before any work, a run past the suite's caps or where the lesson cannot show.
+/// Refuses, before any work, a run past the caps in `cli` or where the lesson cannot show.
 fn check(args: &Args) -> Result<(), ExitCode> {
     use shared::cli;
     let most = args.threads.iter().copied().max().unwrap_or(0);
@@ -177,10 +177,21 @@ fn main() -> ExitCode {
                 let computing = Computing::default();
                 let ran = match work {
                     "cpu" => run(threads, |next| {
-                        compute(&gil, next, args.cpu_limit, &computing, threads)
+                        compute(
+                            &gil,
+                            next,
+                            args.cpu_limit,
+                            &computing,
+                            threads, // test witness
+                        )
                     }),
                     _ => run(threads, |next| {
-                        fetch(&gil, next, requests, &agent, &url, threads)
+                        fetch(
+                            &gil, next, requests, &agent, &url,
+                            // test witness {
+                            threads,
+                            // test witness }
+                        )
                     }),
                 };
                 let (wall, done) = match ran {

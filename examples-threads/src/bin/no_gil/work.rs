@@ -41,19 +41,22 @@ pub struct Computing {
 /// Numbers per chunk of CPU work, taken from the shared counter.
 pub const CHUNK: u64 = 1_000;
 
-/// One thread's share of the CPU work: chunks of numbers from a shared counter, taken by
-/// `threads` threads.
+/// One thread's share of the CPU work: chunks of numbers taken from a counter that all the
+/// threads of the run share.
 pub fn compute(
     gil: &Gil,
     next: &AtomicU64,
     limit: u64,
     computing: &Computing,
-    threads: u32,
+    threads: u32, // test witness
 ) -> u64 {
+    // test witness {: the threads that get a chunk meet once, each on its first chunk
     let parties = limit.div_ceil(CHUNK).min(u64::from(threads)) as usize;
+    let mut first = true;
+    // test witness }
     let mut guard = gil.as_ref().map(Mutex::lock);
     let mut held_since = Instant::now();
-    let (mut found, mut first) = (0, true);
+    let mut found = 0;
     loop {
         let start = next.fetch_add(CHUNK, Ordering::Relaxed);
         if start >= limit {
@@ -62,9 +65,11 @@ pub fn compute(
         // Counted while computing a chunk: under the GIL, never more than one thread at once.
         let now = computing.now.fetch_add(1, Ordering::SeqCst) + 1;
         computing.most.fetch_max(now, Ordering::SeqCst);
+        // test witness {: without the GIL, all threads computing at once
         if guard.is_none() && std::mem::take(&mut first) {
-            shared::witness::arrive(&format!("cpu-{threads}"), parties); // test witness: without the GIL, all threads computing at once
+            shared::witness::arrive(&format!("cpu-{threads}"), parties);
         }
+        // test witness }
         found += (start..(start + CHUNK).min(limit))
             .filter(|&n| is_prime(n))
             .count() as u64;
@@ -79,18 +84,20 @@ pub fn compute(
     }
 }
 
-/// One thread's share of the I/O work: `n` requests numbered from a shared counter, taken by
-/// `threads` threads.
+/// One thread's share of the I/O work: `n` requests, numbered by a counter that all the
+/// threads of the run share.
 pub fn fetch(
     gil: &Gil,
     next: &AtomicU64,
     n: u64,
     agent: &ureq::Agent,
     url: &str,
-    threads: u32,
+    threads: u32, // test witness
 ) -> u64 {
+    // test witness {: the threads that get a request meet before they wait on it
     let section = format!("io-{}-{threads}", gil.is_some());
     let parties = n.min(u64::from(threads)) as usize;
+    // test witness }
     let mut ok = 0;
     loop {
         // Deciding what to do next is Python code: it runs under the GIL.

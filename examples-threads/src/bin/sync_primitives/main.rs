@@ -72,7 +72,7 @@ thread_local! {
     static MY_COUNT: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Refuses, before any work, a run past the suite's caps or where a scene cannot show.
+/// Refuses, before any work, a run past the caps in `cli` or where a scene cannot show.
 fn check(args: &Args) -> Result<(), ExitCode> {
     use shared::cli;
     cli::cap_count(
@@ -228,7 +228,7 @@ fn main() -> ExitCode {
     // 5. Semaphore: every thread wants in for 20 ms; at most `permits` at a time.
     let semaphore = Semaphore::new(args.permits);
     let (inside, most_inside) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let full = args.permits.min(n) as usize;
+    let full = args.permits.min(n) as usize; // test witness
     let start = Instant::now();
     thread::scope(|s| {
         for _ in 0..n {

@@ -1,13 +1,13 @@
 //! Thread pools: a minimal one built from a channel, rayon, and crossbeam's work-stealing deques.
 //!
-//! Starting a thread per task costs microseconds and memory each time (`thread_memory`
-//! measures both); a pool starts a few threads once and feeds them tasks. First the small
-//! version, to show how it works inside (`mini_pool.rs`): workers that take boxed closures
-//! from one shared channel. Then the libraries: rayon's `par_iter` (and a `ThreadPool` of a
-//! chosen size), and crossbeam's deques (`work_stealing.rs`), where each worker keeps its own
-//! queue and steals from the others when it runs dry, which is how rayon and tokio balance
-//! uneven work. All four compute the same checkable sum: the total number of Collatz steps of
-//! 1..=`--limit`, an uneven workload.
+//! Starting a thread per task costs microseconds and memory each time (`thread_memory`, in the
+//! suite "concurrency by example", measures both); a pool starts a few threads once and feeds
+//! them tasks. First the small version, to show how it works inside (`mini_pool.rs`): workers
+//! that take boxed closures from one shared channel. Then the libraries: rayon's `par_iter`
+//! (and a `ThreadPool` of a chosen size), and crossbeam's deques (`work_stealing.rs`), where
+//! each worker keeps its own queue and steals from the others when it runs dry, which is how
+//! rayon and tokio balance uneven work. All four compute the same checkable sum: the total
+//! number of Collatz steps of 1..=`--limit`, an uneven workload.
 //!
 //! Run:
 //!   cargo run --release -p examples-threads --bin thread_pool
@@ -20,7 +20,8 @@
 //! machine, or tasks too many and small or too few, hides it).
 //!
 //! Python: `concurrent.futures.ThreadPoolExecutor(max_workers=w)` and `executor.submit(f)`;
-//! for CPU work like this, `ProcessPoolExecutor`, because of the GIL (see `no_gil`).
+//! for CPU work like this, `ProcessPoolExecutor`, because of the GIL (see `no_gil`, in the
+//! same suite).
 //!
 //! Try this: `--chunk 1` (scheduling overhead dominates: every number is a task, and in
 //! `MiniPool` a boxed closure sent through a channel) and `--chunk 1000000` (too few tasks:
@@ -105,7 +106,7 @@ fn rayon_pool(limit: u64, chunk: u64, workers: u32) -> Result<u64, rayon::Thread
     }))
 }
 
-/// Refuses, before any work, a run past the suite's caps.
+/// Refuses, before any work, a run past the caps in `cli`.
 fn check(args: &Args, workers: u32) -> Result<(), ExitCode> {
     use shared::cli;
     cli::cap_count(

@@ -18,13 +18,14 @@ pub fn work_stealing(limit: u64, chunk: u64, workers: u32) -> Result<(u64, u64),
     chunks(limit, chunk).for_each(|r| locals[0].push(r));
     let stealers: Vec<Stealer<_>> = locals.iter().map(Worker::stealer).collect();
     let steals = AtomicU64::new(0);
-    let busy = limit.div_ceil(chunk).min(u64::from(workers)) as usize;
+    let busy = limit.div_ceil(chunk).min(u64::from(workers)) as usize; // test witness
     let total = thread::scope(|s| {
         let mut handles = Vec::new();
         for local in locals {
             let (stealers, steals) = (&stealers, &steals);
             handles.push(s.spawn(move || {
-                let (mut sum, mut first) = (0, true);
+                let mut sum = 0;
+                let mut first = true; // test witness
                 loop {
                     let task = local.pop().or_else(|| {
                         // Steal half of a peer's tasks into our deque and take one. `Retry`
@@ -41,9 +42,11 @@ pub fn work_stealing(limit: u64, chunk: u64, workers: u32) -> Result<(u64, u64),
                             steals.fetch_add(1, Ordering::Relaxed);
                         })
                     });
+                    // test witness {: every worker holds a task at once
                     if task.is_some() && std::mem::take(&mut first) {
-                        shared::witness::arrive(&format!("stealing-{busy}"), busy); // test witness: every worker holds a task at once
+                        shared::witness::arrive(&format!("stealing-{busy}"), busy);
                     }
+                    // test witness }
                     match task {
                         Some(range) => sum += steps_in(range),
                         None => return sum, // every deque is empty: all tasks are taken

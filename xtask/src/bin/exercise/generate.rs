@@ -161,7 +161,8 @@ pub fn write_all(root: &Path, track: &Track) -> Result<(), String> {
         ));
     }
     fs::write(checkers_file(root), checkers).map_err(|e| e.to_string())?;
-    let (path, _, new) = readme_with_table(root, track).ok_or("exercises/README.md has no track markers")?;
+    let (path, _, new) =
+        readme_with_table(root, track).ok_or("exercises/README.md has no track markers")?;
     fs::write(path, new).map_err(|e| e.to_string())
 }
 
@@ -172,7 +173,11 @@ pub fn readme_table(track: &Track) -> String {
         "| # | exercise | guide section | program | minutes | checked by |\n|---|---|---|---|---|---|\n",
     );
     for (i, e) in track.exercises.iter().enumerate() {
-        let how = if e.mode == "loom" { "loom model" } else { "tests" };
+        let how = if e.mode == "loom" {
+            "loom model"
+        } else {
+            "tests"
+        };
         out.push_str(&format!(
             "| {} | `{}` | {} | `{}` | {} | {how} |\n",
             i + 1,
@@ -192,7 +197,10 @@ pub fn readme_table(track: &Track) -> String {
 }
 
 /// exercises/README.md with its table replaced; None if it has no markers.
-pub fn readme_with_table(root: &Path, track: &Track) -> Option<(std::path::PathBuf, String, String)> {
+pub fn readme_with_table(
+    root: &Path,
+    track: &Track,
+) -> Option<(std::path::PathBuf, String, String)> {
     let path = root.join("exercises/README.md");
     let text = fs::read_to_string(&path).ok()?;
     let (start, end) = ("<!-- track start -->\n", "<!-- track end -->");

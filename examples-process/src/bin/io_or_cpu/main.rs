@@ -49,12 +49,15 @@
 //! ureq = { version = "3.5", default-features = false }
 //! ```
 
+mod profile;
+
 use std::process::{Command, ExitCode};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
+use profile::{Profile, profile};
 use shared::fixture::Fixture;
-use shared::{Table, Usage, Who, fmt_duration, usage};
+use shared::{Table, fmt_duration};
 
 #[derive(Parser, Debug)]
 #[command(about = "Classify a workload as I/O-bound or CPU-bound from its resource usage")]
@@ -107,57 +110,7 @@ fn cpu_workload(limit: u64) -> u64 {
     (0..limit).filter(|&n| is_prime(n)).count() as u64
 }
 
-/// What the kernel counted for one child process.
-struct Profile {
-    wall: Duration,
-    cpu: Duration,
-    /// Ready to run but waiting for a core: the child's main thread only (the kernel counts
-    /// it per thread); `None` without /proc.
-    queued: Option<Duration>,
-    voluntary: u64,
-    involuntary: u64,
-    status: String,
-    succeeded: bool,
-}
-
-/// Runs `cmd` to the end and takes the difference in the children's resource usage. Only one
-/// child runs at a time, so the difference is that child's (with anything it waited for).
-fn profile(mut cmd: Command) -> Result<Profile, std::io::Error> {
-    let before: Usage = usage(Who::Children);
-    let start = Instant::now();
-    let mut child = cmd.spawn()?;
-    let queued = queued_for_a_core(child.id());
-    let status = child.wait()?;
-    let wall = start.elapsed();
-    let after = usage(Who::Children);
-    Ok(Profile {
-        wall,
-        cpu: (after.user + after.system).saturating_sub(before.user + before.system),
-        queued,
-        voluntary: after.voluntary_switches - before.voluntary_switches,
-        involuntary: after.involuntary_switches - before.involuntary_switches,
-        status: status.to_string(),
-        succeeded: status.success(),
-    })
-}
-
-/// How long the main thread of process `pid` was ready to run but had no core, once it has
-/// ended. An ended child stays a zombie until it is waited for, and /proc still shows its
-/// main thread's counts until then (its other threads are gone by then).
-fn queued_for_a_core(pid: u32) -> Option<Duration> {
-    loop {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        // The state follows the name in parentheses; Z: it has ended.
-        if stat.rsplit(')').next()?.trim_start().starts_with('Z') {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let schedstat = std::fs::read_to_string(format!("/proc/{pid}/schedstat")).ok()?;
-    let ns = schedstat.split_whitespace().nth(1)?.parse().ok()?; // ns on a core, ns queued
-    Some(Duration::from_nanos(ns))
-}
-
+// exercise profile_first {
 /// The share of the wall time it was running or ready to run: what it asked of the CPU,
 /// whether or not a busy machine gave it a core. The rest it spent blocked, waiting.
 fn wanted(p: &Profile) -> f64 {
@@ -184,6 +137,7 @@ fn classify(p: &Profile) -> (&'static str, &'static str) {
         )
     }
 }
+// exercise profile_first }
 
 fn main() -> ExitCode {
     shared::cli::setup();

@@ -44,6 +44,7 @@
 //! tokio-util = { version = "0.7", features = ["rt"] }
 //! ```
 
+use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -52,9 +53,9 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use shared::fixture::Fixture;
 use shared::fmt_duration;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+
+mod shutdown;
 
 #[derive(Parser, Debug)]
 #[command(about = "timeout, select!, abort, CancellationToken and graceful shutdown on Ctrl-C")]
@@ -122,7 +123,7 @@ fn main() -> ExitCode {
             token().await;
         }
         if run(Part::Shutdown) {
-            return shutdown(&args).await;
+            return shutdown::run(&args).await;
         }
         ExitCode::SUCCESS
     })
@@ -133,13 +134,31 @@ async fn timeout(client: &reqwest::Client, fixture: &Fixture) {
     println!("== 1. timeout: a 1 s request, given 200 ms");
     let start = Instant::now();
     let url = fixture.delay_url(Duration::from_secs(1));
-    match tokio::time::timeout(Duration::from_millis(200), get(client, url)).await {
+    match within(Duration::from_millis(200), get(client, url)).await {
         Ok(body) => println!("answered: {body:?}"),
-        Err(_) => println!(
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => println!(
             "timed out after {}: the request was dropped, not awaited",
             fmt_duration(start.elapsed())
         ),
+        Err(e) => println!("failed: {e}"),
     }
+}
+
+/// `work`, given `limit`: unfinished by then, it is dropped (cancelled where it waits) and the
+/// answer is an error of kind `TimedOut`; an error of its own comes back as an error too.
+async fn within<T, E>(limit: Duration, work: impl Future<Output = Result<T, E>>) -> io::Result<T>
+where
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    // exercise timeout {
+    match tokio::time::timeout(limit, work).await {
+        Ok(answer) => answer.map_err(io::Error::other),
+        Err(_elapsed) => Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("no answer within {limit:?}"),
+        )),
+    }
+    // exercise timeout }
 }
 
 /// 2. `select!`: two mirrors, first answer wins, the loser is dropped.
@@ -158,6 +177,7 @@ async fn select(client: &reqwest::Client, fixture: &Fixture) {
     );
 }
 
+// exercise cancel_cleanup {
 /// Runs its cleanup when dropped, which is exactly what cancellation does to a task's locals.
 struct Cleanup(&'static str, Arc<AtomicU64>);
 
@@ -167,20 +187,24 @@ impl Drop for Cleanup {
         println!("cleanup ran for {} (Drop)", self.0);
     }
 }
+// exercise cancel_cleanup }
+
+/// Waits 10 s, then counts its end in `reached_end`; however it ends, finished or cancelled at
+/// its `.await`, its guard's `Drop` counts one cleanup in `cleaned`.
+async fn upload(cleaned: Arc<AtomicU64>, reached_end: Arc<AtomicU64>) {
+    // exercise cancel_cleanup_upload {
+    let _guard = Cleanup("the upload task", cleaned);
+    tokio::time::sleep(Duration::from_secs(10)).await; // cancelled here
+    reached_end.fetch_add(1, Ordering::SeqCst);
+    // exercise cancel_cleanup_upload }
+}
 
 /// 3. `abort`: a spawned task is cancelled at its next `.await`; its destructors run.
 async fn abort() {
     println!("== 3. abort: cancelling a spawned task that holds a resource");
     let cleaned = Arc::new(AtomicU64::new(0));
     let reached_end = Arc::new(AtomicU64::new(0));
-    let task = {
-        let (cleaned, reached_end) = (Arc::clone(&cleaned), Arc::clone(&reached_end));
-        tokio::spawn(async move {
-            let _guard = Cleanup("the upload task", cleaned);
-            tokio::time::sleep(Duration::from_secs(10)).await; // cancelled here
-            reached_end.fetch_add(1, Ordering::SeqCst);
-        })
-    };
+    let task = tokio::spawn(upload(Arc::clone(&cleaned), Arc::clone(&reached_end)));
     tokio::time::sleep(Duration::from_millis(50)).await;
     task.abort();
     let result = task.await;
@@ -224,80 +248,4 @@ async fn token() {
             );
         }
     }
-}
-
-/// 5. Graceful shutdown on Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
-async fn shutdown(args: &Args) -> ExitCode {
-    println!(
-        "== 5. graceful shutdown: two jobs a tick, each {} ms",
-        args.job_ms
-    );
-    // Registered now, before the prompt, so that a Ctrl-C from here on is ours to handle.
-    let (mut interrupt, mut terminate) = match (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) {
-        (Ok(i), Ok(t)) => (i, t),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: cannot handle SIGINT and SIGTERM: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!(
-        "press Ctrl-C to shut down (or wait {} ms)",
-        args.shutdown_after_ms
-    );
-    let tracker = TaskTracker::new();
-    let (accepted, finished) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-    let mut tick = tokio::time::interval(Duration::from_millis(50));
-    let deadline = tokio::time::sleep(Duration::from_millis(args.shutdown_after_ms));
-    tokio::pin!(deadline);
-    tick.tick().await; // the first tick is immediate
-    let why = loop {
-        // Two jobs a tick, accepted before waiting: however early a Ctrl-C comes, there are
-        // jobs in flight to drain.
-        for _ in 0..2 {
-            accepted.fetch_add(1, Ordering::SeqCst);
-            let (finished, job) = (Arc::clone(&finished), Duration::from_millis(args.job_ms));
-            tracker.spawn(async move {
-                tokio::time::sleep(job).await; // the job's work
-                finished.fetch_add(1, Ordering::SeqCst);
-            });
-        }
-        tokio::select! {
-            _ = interrupt.recv() => break "SIGINT",
-            _ = terminate.recv() => break "SIGTERM",
-            _ = &mut deadline => break "no Ctrl-C in time, shutting down as if one came",
-            _ = tick.tick() => {}
-        }
-    };
-    let in_flight = tracker.len();
-    println!("{why}: stopped accepting; waiting for {in_flight} jobs in flight");
-    let start = Instant::now();
-    tracker.close();
-    let drained = tokio::time::timeout(Duration::from_millis(args.drain_ms), tracker.wait()).await;
-    let (accepted, finished) = (
-        accepted.load(Ordering::SeqCst),
-        finished.load(Ordering::SeqCst),
-    );
-    println!(
-        "accepted {accepted}, finished {finished}, lost {}; {} {}",
-        accepted - finished,
-        if drained.is_ok() {
-            "drained in"
-        } else {
-            "gave up after"
-        },
-        fmt_duration(start.elapsed())
-    );
-    if drained.is_err() {
-        // The jobs still running are dropped with the runtime: work lost, so status 1.
-        eprintln!(
-            "error: {} of {accepted} jobs abandoned after --drain-ms {}",
-            accepted - finished,
-            args.drain_ms
-        );
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
 }

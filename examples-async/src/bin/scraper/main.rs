@@ -41,17 +41,14 @@
 //! ```
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
-use std::convert::Infallible;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
-use hyper::{Request, Response, StatusCode};
 use shared::{Table, fmt_duration, fmt_faster};
 use tokio::task::JoinSet;
+
+mod site;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -71,81 +68,6 @@ struct Args {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: u32,
 }
-
-// ---- The site: generated pages, served on loopback by hyper ----
-
-/// Page i: slow, hanging, or flaky depending on its number; links to three others and, now and
-/// then, to a page that does not exist.
-fn page(i: u32, pages: u32) -> (Duration, String) {
-    let delay = match i {
-        _ if i % 50 == 7 => Duration::from_secs(5), // hangs: past any sensible timeout
-        _ if i.is_multiple_of(17) => Duration::from_millis(150),
-        _ => Duration::from_millis(10),
-    };
-    let mut links: Vec<u32> = vec![(i + 1) % pages, (i * 7 + 3) % pages, (i * 13 + 5) % pages];
-    if i.is_multiple_of(9) {
-        links.push(pages + i); // missing: 404
-    }
-    let body: String = links
-        .iter()
-        .map(|l| format!("<a href=\"/page/{l}\">page {l}</a>\n"))
-        .collect();
-    let html = format!("<html><body><h1>page {i}</h1>\n{body}</body></html>\n");
-    (delay, html)
-}
-
-async fn serve(
-    req: Request<Incoming>,
-    pages: u32,
-    asked: Arc<Mutex<HashSet<u32>>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let number = req
-        .uri()
-        .path()
-        .strip_prefix("/page/")
-        .and_then(|n| n.parse::<u32>().ok());
-    let (status, body) = match number {
-        Some(i) if i < pages => {
-            let first_time = asked
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(i);
-            let (delay, html) = page(i, pages);
-            tokio::time::sleep(delay).await;
-            if i % 11 == 4 && first_time {
-                (StatusCode::INTERNAL_SERVER_ERROR, "try again\n".to_string()) // flaky: first time only
-            } else {
-                (StatusCode::OK, html)
-            }
-        }
-        _ => (StatusCode::NOT_FOUND, "no such page\n".to_string()),
-    };
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    Ok(response)
-}
-
-/// Starts the site on a free loopback port; returns its base URL. Each call is a fresh site
-/// (the flaky pages fail again), so each crawl meets the same conditions.
-async fn start_site(pages: u32) -> std::io::Result<String> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let asked = Arc::new(Mutex::new(HashSet::new()));
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let asked = Arc::clone(&asked);
-            let service =
-                hyper::service::service_fn(move |req| serve(req, pages, Arc::clone(&asked)));
-            tokio::spawn(
-                hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service),
-            );
-        }
-    });
-    Ok(base)
-}
-
-// ---- The crawler ----
 
 #[derive(Default, Debug)]
 struct Crawl {
@@ -259,7 +181,7 @@ async fn main() -> ExitCode {
             ("one at a time", 1),
             ("concurrent", args.concurrency as usize),
         ] {
-            let base = start_site(args.pages).await?;
+            let base = site::start(args.pages).await?;
             let start = Instant::now();
             let c = crawl(&base, &args, limit).await;
             crawls.push((name, c, start.elapsed()));

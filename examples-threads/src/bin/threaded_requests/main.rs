@@ -1,4 +1,4 @@
-//! Threaded requests: the same blocking requests as `sequential_requests`, on threads.
+//! Threaded requests: blocking HTTP requests on threads, one per request or a fixed pool.
 //!
 //! A blocking call parks only the thread that makes it, so N threads can wait for N answers
 //! at once: the total drops from N x latency to about one latency. Two shapes: one thread per
@@ -25,7 +25,8 @@
 //! Memory: each thread's client reads into and writes from 2 KiB buffers (`BUFFER`), sized for
 //! these small answers; ureq's defaults, 128 KiB each way, held about 285 KiB a request at
 //! 1,000 in flight, against about 27 KiB now, most of it the thread's stack that the client's
-//! call path touches (BENCHMARKS.md).
+//! call path touches (measured in BENCHMARKS.md of the suite "concurrency by example").
+//! `limits.rs` uses these figures to refuse, before any request, a run past the memory cap.
 //!
 //! Try this: `--requests 1000 --delay-ms 1000`, with and without `--workers 50`, and compare
 //! the wall time and the peak memory; set `BUFFER` to 128 * 1024 (ureq's default) and watch
@@ -48,6 +49,8 @@
 //! tokio = { version = "1.54", default-features = false, features = ["macros", "net", "rt", "sync", "time"] }
 //! ureq = { version = "3.5", default-features = false }
 //! ```
+
+mod limits;
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -109,63 +112,15 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
     Ok(response.status().as_u16())
 }
 
-/// Each in-flight request holds a socket, and the in-process server holds the other end.
-/// Raise the soft open-file limit to the hard one, and refuse clearly when that is not enough.
-fn ensure_open_files(needed: u64) -> Result<(), String> {
-    use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| e.to_string())?;
-    if soft < hard {
-        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|e| e.to_string())?;
-    }
-    if needed > hard {
-        return Err(format!(
-            "{needed} open files needed, the limit is {hard}: use --workers, or --url with a server in another process"
-        ));
-    }
-    Ok(())
-}
-
 /// The client's read and write buffers, each: see where the agent is built.
 const BUFFER: usize = 2048;
-
-/// Resident memory per request in flight, to refuse a run past the memory cap before it
-/// starts. Measured against a server in another process with the buffers above (BENCHMARKS.md):
-/// 31 MiB at 1,000 in flight, 256 MiB at 10,000, about 26 KiB each: 20 KiB of the thread's
-/// stack that ureq's call path touches, the rest heap.
-const MEMORY_PER_REQUEST: u64 = 32 << 10;
-/// The in-process server's side of each connection: a hyper connection's state and buffers.
-const MEMORY_PER_SERVED: u64 = 32 << 10;
-
-/// Refuses, before any work, a run past the suite's caps.
-fn check(args: &Args, threads: u32) -> Result<(), ExitCode> {
-    use shared::cli;
-    cli::cap_count(
-        "threads",
-        u128::from(threads),
-        cli::THREADS_CAP,
-        "--requests or --workers",
-    )?;
-    let each = MEMORY_PER_REQUEST
-        + if args.url.is_some() {
-            0
-        } else {
-            MEMORY_PER_SERVED
-        };
-    let memory = u128::from(threads) * u128::from(each);
-    cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--requests or --workers")
-}
 
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
     let threads = args.workers.unwrap_or(args.requests).min(args.requests);
-    if let Err(refused) = check(&args, threads) {
+    if let Err(refused) = limits::check(&args, threads) {
         return refused;
-    }
-    let sockets_per_request = if args.url.is_some() { 1 } else { 2 };
-    if let Err(e) = ensure_open_files(u64::from(threads) * sockets_per_request + 64) {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
     }
     let mut fixture = None;
     let base = match &args.url {
@@ -188,7 +143,7 @@ fn main() -> ExitCode {
         .max_idle_connections_per_host(threads as usize)
         // Sized for what is read and written: a request line and a few headers out, a status
         // line, a few headers and `waited 1000 ms` in. ureq's defaults (128 KiB each way)
-        // were 256 KiB a thread, most of a thread's memory here (BENCHMARKS.md).
+        // were 256 KiB a thread, most of a thread's memory here (see the header).
         .input_buffer_size(BUFFER)
         .output_buffer_size(BUFFER)
         .build()

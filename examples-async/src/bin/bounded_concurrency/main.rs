@@ -46,16 +46,15 @@
 
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use shared::fixture::Fixture;
 use shared::{Table, fmt_duration, fmt_kib, measure};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+
+mod variants;
+use variants::{Variant, run};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -81,15 +80,6 @@ struct Args {
     url: Option<String>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum Variant {
-    Unbounded,
-    Semaphore,
-    JoinSet,
-    BufferUnordered,
-}
-
 /// What one variant's child process reports, as a JSON line.
 #[derive(Serialize, Deserialize)]
 struct VariantRun {
@@ -98,101 +88,6 @@ struct VariantRun {
     max_in_flight: usize,
     wall_s: f64,
     peak_rss_kib: u64,
-}
-
-/// Counts jobs in flight and remembers the most at once.
-#[derive(Default)]
-struct InFlight {
-    now: AtomicUsize,
-    max: AtomicUsize,
-}
-
-/// One job: take a buffer, fetch the page into it, let go. In flight from start to end.
-async fn job(
-    client: reqwest::Client,
-    url: Arc<str>,
-    buffer_kib: u32,
-    gauge: Arc<InFlight>,
-) -> bool {
-    let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
-    gauge.max.fetch_max(now, Ordering::SeqCst);
-    let mut buffer = vec![0u8; buffer_kib as usize * 1024]; // touched: really resident
-    buffer.iter_mut().step_by(4096).for_each(|b| *b = 1);
-    let ok = match client.get(&*url).send().await {
-        Ok(r) => r
-            .bytes()
-            .await
-            .map(|body| buffer.extend_from_slice(&body))
-            .is_ok(),
-        Err(_) => false,
-    };
-    gauge.now.fetch_sub(1, Ordering::SeqCst);
-    ok && !buffer.is_empty()
-}
-
-async fn run(variant: Variant, args: &Args, url: Arc<str>) -> (u32, usize) {
-    let client = reqwest::Client::new();
-    let gauge = Arc::new(InFlight::default());
-    let limit = args.limit as usize;
-    let make = |_| {
-        job(
-            client.clone(),
-            Arc::clone(&url),
-            args.buffer_kib,
-            Arc::clone(&gauge),
-        )
-    };
-    let ok = match variant {
-        Variant::Unbounded => {
-            let tasks: Vec<_> = (0..args.jobs).map(|i| tokio::spawn(make(i))).collect();
-            let mut ok = 0;
-            for t in tasks {
-                ok += u32::from(t.await.unwrap_or(false));
-            }
-            ok
-        }
-        Variant::Semaphore => {
-            // CHANGED: every task exists at once, but does its work only with a permit.
-            let permits = Arc::new(Semaphore::new(limit));
-            let tasks: Vec<_> = (0..args.jobs)
-                .map(|i| {
-                    let (permits, work) = (Arc::clone(&permits), make(i));
-                    tokio::spawn(async move {
-                        let _permit = permits.acquire_owned().await.ok()?;
-                        Some(work.await)
-                    })
-                })
-                .collect();
-            let mut ok = 0;
-            for t in tasks {
-                ok += u32::from(t.await.ok().flatten().unwrap_or(false));
-            }
-            ok
-        }
-        Variant::JoinSet => {
-            // CHANGED: a task is spawned only when one of the `limit` slots is free.
-            let (mut set, mut ok) = (JoinSet::new(), 0);
-            for i in 0..args.jobs {
-                if set.len() == limit {
-                    ok += u32::from(set.join_next().await.and_then(|r| r.ok()).unwrap_or(false));
-                }
-                set.spawn(make(i));
-            }
-            while let Some(r) = set.join_next().await {
-                ok += u32::from(r.unwrap_or(false));
-            }
-            ok
-        }
-        Variant::BufferUnordered => {
-            // CHANGED: no tasks at all; the stream polls at most `limit` futures at a time.
-            futures::stream::iter(0..args.jobs)
-                .map(make)
-                .buffer_unordered(limit)
-                .fold(0, |ok, done| async move { ok + u32::from(done) })
-                .await
-        }
-    };
-    (ok, gauge.max.load(Ordering::SeqCst))
 }
 
 fn one(variant: Variant, args: &Args, url: &str) -> ExitCode {

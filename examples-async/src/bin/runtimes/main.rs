@@ -43,13 +43,15 @@
 //! ```
 
 use std::process::{Command, ExitCode};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use serde::{Deserialize, Serialize};
 use shared::{Table, fmt_duration, fmt_kib, measure};
+
+mod workload;
+use workload::{MOST_ASLEEP, Workload};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -89,133 +91,6 @@ struct Row {
     peak_rss_kib: u64,
 }
 
-/// What each runtime's run returns: tasks that woke, and the two phases' times.
-type Phases = (u32, Duration, Duration);
-
-/// Sleepers asleep now, and the most at once (each runtime runs in a process of its own).
-static ASLEEP: AtomicU32 = AtomicU32::new(0);
-static MOST_ASLEEP: AtomicU32 = AtomicU32::new(0);
-
-/// One of `n` sleepers, counted from before its sleep until it wakes. Under the tests
-/// (`WITNESS_DIR` set) it first waits until all `n` are spawned: "all asleep at once" is certain.
-async fn sleeper(sleep: impl Future, n: u32) {
-    MOST_ASLEEP.fetch_max(ASLEEP.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
-    // test witness {
-    if shared::witness::enabled() {
-        static START: OnceLock<tokio::sync::Barrier> = OnceLock::new(); // works on any runtime
-        START
-            .get_or_init(|| tokio::sync::Barrier::new(n as usize))
-            .wait()
-            .await;
-    }
-    // test witness }
-    sleep.await;
-    ASLEEP.fetch_sub(1, Ordering::SeqCst);
-}
-
-fn on_tokio(args: &Args) -> Phases {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio starts");
-    runtime.block_on(async {
-        let start = Instant::now();
-        let delay = Duration::from_millis(args.delay_ms);
-        let tasks: Vec<_> = (0..args.tasks)
-            .map(|_| tokio::spawn(sleeper(tokio::time::sleep(delay), args.tasks)))
-            .collect();
-        let mut woke = 0;
-        for t in tasks {
-            woke += u32::from(t.await.is_ok());
-        }
-        let sleepers = start.elapsed();
-        let start = Instant::now();
-        let (ping_tx, mut ping_rx) = tokio::sync::mpsc::channel::<u32>(1);
-        let (pong_tx, mut pong_rx) = tokio::sync::mpsc::channel::<u32>(1);
-        let echo = tokio::spawn(async move {
-            while let Some(v) = ping_rx.recv().await {
-                let _ = pong_tx.send(v).await;
-            }
-        });
-        // The pinger is a task too, so that both sides live on the runtime's own threads.
-        let messages = args.messages;
-        let pinger = tokio::spawn(async move {
-            for i in 0..messages {
-                let _ = ping_tx.send(i).await;
-                let _ = pong_rx.recv().await;
-            }
-        });
-        let _ = pinger.await;
-        let _ = echo.await;
-        (woke, sleepers, start.elapsed())
-    })
-}
-
-/// The ping-pong's two sides for smol and async-std (their channels are the same crate).
-async fn echo(ping: smol::channel::Receiver<u32>, pong: smol::channel::Sender<u32>) {
-    while let Ok(v) = ping.recv().await {
-        let _ = pong.send(v).await;
-    }
-}
-
-async fn ping(ping: smol::channel::Sender<u32>, pong: smol::channel::Receiver<u32>, n: u32) {
-    for i in 0..n {
-        let _ = ping.send(i).await;
-        let _ = pong.recv().await;
-    }
-}
-
-fn on_smol(args: &Args) -> Phases {
-    // smol::spawn: the global executor (SMOL_THREADS threads, default 1) plus the reactor.
-    smol::block_on(async {
-        let start = Instant::now();
-        let delay = Duration::from_millis(args.delay_ms);
-        let tasks: Vec<_> = (0..args.tasks)
-            .map(|_| smol::spawn(sleeper(smol::Timer::after(delay), args.tasks)))
-            .collect();
-        let woke = tasks.len() as u32; // a sleeper's panic would resume here, in `t.await`
-        for t in tasks {
-            t.await;
-        }
-        let sleepers = start.elapsed();
-        let start = Instant::now();
-        let (ping_tx, ping_rx) = smol::channel::bounded::<u32>(1);
-        let (pong_tx, pong_rx) = smol::channel::bounded::<u32>(1);
-        let echo = smol::spawn(echo(ping_rx, pong_tx));
-        // The pinger is a task too, so that both sides live on the runtime's own threads.
-        let pinger = smol::spawn(ping(ping_tx, pong_rx, args.messages));
-        pinger.await;
-        echo.await;
-        (woke, sleepers, start.elapsed())
-    })
-}
-
-/// DISCONTINUED upstream. The smol version above is this one with the names changed (see the
-/// port printed by `main`); async-std's channels are smol's `async-channel` already.
-fn on_async_std(args: &Args) -> Phases {
-    async_std::task::block_on(async {
-        let start = Instant::now();
-        let delay = Duration::from_millis(args.delay_ms);
-        let tasks: Vec<_> = (0..args.tasks)
-            .map(|_| async_std::task::spawn(sleeper(async_std::task::sleep(delay), args.tasks)))
-            .collect();
-        let woke = tasks.len() as u32; // a sleeper's panic would resume here, in `t.await`
-        for t in tasks {
-            t.await;
-        }
-        let sleepers = start.elapsed();
-        let start = Instant::now();
-        let (ping_tx, ping_rx) = smol::channel::bounded::<u32>(1);
-        let (pong_tx, pong_rx) = smol::channel::bounded::<u32>(1);
-        let echo = async_std::task::spawn(echo(ping_rx, pong_tx));
-        // The pinger is a task too, so that both sides live on the runtime's own threads.
-        let pinger = async_std::task::spawn(ping(ping_tx, pong_rx, args.messages));
-        pinger.await;
-        echo.await;
-        (woke, sleepers, start.elapsed())
-    })
-}
-
 fn name(r: Runtime) -> String {
     r.to_possible_value()
         .map(|v| v.get_name().to_string())
@@ -232,10 +107,16 @@ fn main() -> ExitCode {
         return code;
     }
     if let Some(runtime) = args.one {
+        let w = Workload {
+            tasks: args.tasks,
+            delay: Duration::from_millis(args.delay_ms),
+            messages: args.messages,
+        };
+        workload::witness_sleepers(args.tasks); // test witness
         let ((woke, sleepers, ping_pong), m) = measure(|| match runtime {
-            Runtime::Tokio => on_tokio(&args),
-            Runtime::Smol => on_smol(&args),
-            Runtime::AsyncStd => on_async_std(&args),
+            Runtime::Tokio => workload::on_tokio(&w),
+            Runtime::Smol => workload::on_smol(&w),
+            Runtime::AsyncStd => workload::on_async_std(&w),
         });
         let row = Row {
             runtime,

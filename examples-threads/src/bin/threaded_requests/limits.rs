@@ -1,0 +1,56 @@
+//! What a run of `threaded_requests` costs, checked before it starts: threads and memory
+//! against the caps in `cli`, and sockets against the process's open-file limit.
+
+use std::process::ExitCode;
+
+use shared::cli;
+
+use crate::Args;
+
+/// Resident memory per request in flight, to refuse a run past the memory cap before it
+/// starts. Measured against a server in another process with the 2 KiB buffers of `BUFFER`
+/// (main.rs; BENCHMARKS.md of the suite "concurrency by example"): 31 MiB at 1,000 in flight,
+/// 256 MiB at 10,000, about 26 KiB each: 20 KiB of the thread's stack that ureq's call path
+/// touches, the rest heap.
+const MEMORY_PER_REQUEST: u64 = 32 << 10;
+/// The in-process server's side of each connection: a hyper connection's state and buffers.
+const MEMORY_PER_SERVED: u64 = 32 << 10;
+
+/// Refuses, before any work, a run past the caps or one that would run out of file
+/// descriptors.
+pub fn check(args: &Args, threads: u32) -> Result<(), ExitCode> {
+    cli::cap_count(
+        "threads",
+        u128::from(threads),
+        cli::THREADS_CAP,
+        "--requests or --workers",
+    )?;
+    let each = MEMORY_PER_REQUEST
+        + if args.url.is_some() {
+            0
+        } else {
+            MEMORY_PER_SERVED
+        };
+    let memory = u128::from(threads) * u128::from(each);
+    cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--requests or --workers")?;
+    // A request holds one socket, and the in-process server (without --url) holds the other
+    // end; 64 more for the process's other files.
+    let sockets_per_request = if args.url.is_some() { 1 } else { 2 };
+    ensure_open_files(u64::from(threads) * sockets_per_request + 64).map_err(cli::usage_error)
+}
+
+/// Raises the soft open-file limit to the hard one, and refuses clearly when that is not
+/// enough.
+fn ensure_open_files(needed: u64) -> Result<(), String> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| e.to_string())?;
+    if soft < hard {
+        setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|e| e.to_string())?;
+    }
+    if needed > hard {
+        return Err(format!(
+            "{needed} open files needed, the limit is {hard}: use --workers, or --url with a server in another process"
+        ));
+    }
+    Ok(())
+}
