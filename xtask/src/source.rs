@@ -145,10 +145,9 @@ pub fn includes(text: &str) -> Vec<String> {
 /// the carried `support` module.
 pub fn rewrite_header(text: &str, name: &str, carried: &[String]) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut lines = text.lines().peekable();
     let mut in_header = true;
     let mut skipping_copy = false;
-    while let Some(line) = lines.next() {
+    for line in text.lines() {
         if in_header && !line.starts_with("//!") {
             in_header = false;
             // Where it came from, so that "the guide" and the programs it names mean something.

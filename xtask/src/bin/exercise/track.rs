@@ -53,7 +53,7 @@ impl Track {
             if let Some((_, r)) = e
                 .requirements
                 .iter()
-                .find(|(_, r)| r.hint >= e.hints.len() + 1)
+                .find(|(_, r)| r.hint == 0 || r.hint > e.hints.len())
             {
                 return Err(format!("{}: requirement names hint {}", e.name, r.hint));
             }
