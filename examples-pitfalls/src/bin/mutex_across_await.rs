@@ -97,8 +97,10 @@ async fn two_tasks(variant: Variant) -> (u64, Duration) {
                 }
                 Variant::GuardDroppedBeforeAwait => {
                     // CHANGED: await first, then a short critical section with no await in it.
+                    // exercise guard_across_await {
                     sleep(CALL).await;
                     *std_counter.lock().unwrap() += 1;
+                    // exercise guard_across_await }
                 }
                 Variant::TokioMutex => {
                     // CHANGED: an async lock; waiting for it yields instead of blocking.

@@ -2,6 +2,26 @@
 //! watchdog only decides between "finished" and "never will" (a deadlock, a worker that waits
 //! for a partner that a sequential answer never starts), with a limit far beyond what a right
 //! answer needs, so a right answer never meets it.
+//!
+//! - [`watchdog`] (and [`watchdog_after`], with its own limit): a hang or deadlock fails with a
+//!   message instead of hanging;
+//! - [`Gate`]: a barrier that gives up, for a worker function the task provides;
+//! - [`server::Server`]: a loopback HTTP server (std threads) that holds each request until N
+//!   have arrived and counts the most in flight at once, so a concurrent client is told from
+//!   a sequential one for certain; it answers `GET /delay/{ms}` (other paths: 404);
+//! - [`server::get`]: a tiny blocking `get(url) -> io::Result<String>` (the body of a 200
+//!   answer), for checkers that call a server from plain threads;
+//! - [`quiet_deliberate_panics`]: panics a checker causes on purpose print nothing, so that a
+//!   failing test's message is the checker's verdict;
+//! - [`calls`]: watching the calls to a function the task provides (each thread's first call
+//!   waits at a gate; one run watched at a time).
+
+pub mod calls;
+pub mod server;
+
+/// Loom models whose deadlocks fail in a learner's words (only under `--cfg pitfalls_loom`).
+#[cfg(pitfalls_loom)]
+pub mod model;
 
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
@@ -11,11 +31,21 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 
 /// Runs `f` on its own thread; panics with `hung` if it has not returned after [`PATIENCE`].
 pub fn watchdog<T: Send + 'static>(hung: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    watchdog_after(PATIENCE, hung, f)
+}
+
+/// [`watchdog`] with another limit: for work that may itself wait out a [`PATIENCE`] (a
+/// [`Gate`] or the [`server`] giving up) and must then report that, not a hang.
+pub fn watchdog_after<T: Send + 'static>(
+    limit: Duration,
+    hung: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
     });
-    match rx.recv_timeout(PATIENCE) {
+    match rx.recv_timeout(limit) {
         Ok(Ok(value)) => value,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
         Err(_) => panic!("{hung}"),
@@ -59,4 +89,30 @@ impl Gate {
     pub fn arrived(&self) -> usize {
         *self.arrived.lock().unwrap()
     }
+}
+
+/// Ends the message of every panic a checker causes on purpose (a task or job that panics, to
+/// see it reported); [`quiet_deliberate_panics`] keeps those from being printed.
+pub const DELIBERATE: &str = "(a deliberate panic of the checker)";
+
+/// Installs, once per test binary, a panic hook that prints nothing for panics whose message
+/// ends with [`DELIBERATE`] and prints every other panic as before: a failing test's message is
+/// then the checker's verdict, not the panic it caused on purpose. (A verdict that quotes such
+/// a message must not end with it: quote it with `{:?}`.)
+pub fn quiet_deliberate_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or_default();
+            if !message.ends_with(DELIBERATE) {
+                default(info);
+            }
+        }));
+    });
 }

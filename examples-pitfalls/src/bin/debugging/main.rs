@@ -150,15 +150,23 @@ fn traced_race() {
                 .name(name.into())
                 .spawn_scoped(s, move || {
                     let _span = info_span!("deposit", amount = 10).entered();
-                    // CHANGED: read and write are one indivisible step.
-                    let before = balance.fetch_add(10, Ordering::SeqCst);
-                    info!(before, after = before + 10, "added");
+                    deposit(balance, 10);
                 })
                 .expect("spawn a thread");
         }
     });
     let fixed = balance.load(Ordering::SeqCst);
     println!("balance {fixed}, expected 20: each teller saw the other's deposit or none\n");
+}
+
+/// The fix: read and write are one indivisible step, and the log says what that step saw.
+/// Returns the balance just before and just after this deposit.
+fn deposit(balance: &AtomicU64, amount: u64) -> (u64, u64) {
+    // exercise find_the_bug {
+    let before = balance.fetch_add(amount, Ordering::SeqCst);
+    info!(before, after = before + amount, "added");
+    (before, before + amount)
+    // exercise find_the_bug }
 }
 
 /// Part 2: three tasks on a two-worker runtime, each in its own span. Every event carries the

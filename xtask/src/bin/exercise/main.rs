@@ -194,7 +194,7 @@ fn check(root: &Path, exercise: &Exercise) -> ExitCode {
         }
     }
     println!("checking {name} (exercises/{name}/src/lib.rs)...");
-    let outcome = run::check(root, &root.join("exercises"), exercise);
+    let outcome = run::check(root, &root.join("exercises"), exercise, "exercises");
     let mut progress = Progress::load(root);
     let mut entry = progress.get(name);
     entry.checked = true;
@@ -206,10 +206,12 @@ fn check(root: &Path, exercise: &Exercise) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Outcome::DoesNotCompile(codes, first) => {
-            println!(
-                "`{name}` does not compile yet ({}):\n{first}",
-                codes.join(", ")
-            );
+            let codes = if codes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", codes.join(", "))
+            };
+            println!("`{name}` does not compile yet{codes}:\n{first}");
             println!("hint: cargo exercise hint {name}");
         }
         Outcome::Failed(failed) => {

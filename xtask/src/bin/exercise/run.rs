@@ -20,8 +20,10 @@ pub enum Outcome {
     Broken(String),
 }
 
-/// Runs the checker of `exercise` in the workspace `exercises` (a copy of it for `verify`).
-pub fn check(root: &Path, exercises: &Path, exercise: &Exercise) -> Outcome {
+/// Runs the checker of `exercise` in the workspace `exercises` (a copy of it for `verify`),
+/// building in `target/{target}` (and `target/{target}-loom` for loom): `verify` builds its
+/// copy apart, or cargo would take the copy's newer build for the learner's.
+pub fn check(root: &Path, exercises: &Path, exercise: &Exercise, target: &str) -> Outcome {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.arg("test")
@@ -33,11 +35,11 @@ pub fn check(root: &Path, exercises: &Path, exercise: &Exercise) -> Outcome {
         // directory so that the flag does not throw away the plain build.
         cmd.arg("--release")
             .arg("--target-dir")
-            .arg(root.join("target/exercises-loom"))
+            .arg(root.join(format!("target/{target}-loom")))
             .env("RUSTFLAGS", "--cfg pitfalls_loom");
     } else {
         cmd.arg("--target-dir")
-            .arg(root.join("target/exercises"))
+            .arg(root.join(format!("target/{target}")))
             .env_remove("RUSTFLAGS");
     }
     let started = Instant::now();

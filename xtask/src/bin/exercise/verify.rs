@@ -37,8 +37,10 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 fn fails_as_declared(exercise: &Exercise, outcome: &Outcome) -> Result<(), String> {
     let declared = &exercise.starter_fails;
     match (declared.split_once(':'), outcome) {
-        (Some(("compile", code)), Outcome::DoesNotCompile(codes, _))
-            if codes.iter().any(|c| c == code) =>
+        // An error code (`compile:E0277`), or the error's words where rustc gives it no code
+        // ("future cannot be sent between threads safely").
+        (Some(("compile", code)), Outcome::DoesNotCompile(codes, first))
+            if codes.iter().any(|c| c == code) || first.contains(code) =>
         {
             Ok(())
         }
@@ -102,6 +104,7 @@ pub fn verify(root: &Path, track: &Track, names: &[String], times: u32) -> ExitC
                 "{name}: checkers.txt does not match its checker (`cargo exercise generate`)"
             ));
         }
+        let problems_before = problems.len();
         let learner = work.join(name).join("src/lib.rs");
         for (what, text) in [("starter", &starter), ("solution", &solution)] {
             if let Err(e) = fs::write(&learner, text) {
@@ -109,7 +112,7 @@ pub fn verify(root: &Path, track: &Track, names: &[String], times: u32) -> ExitC
                 continue;
             }
             for run in 1..=times {
-                let outcome = run::check(root, &work, exercise);
+                let outcome = run::check(root, &work, exercise, "exercises-verify");
                 let verdict = if what == "starter" {
                     fails_as_declared(exercise, &outcome)
                 } else if matches!(outcome, Outcome::Passed) {
@@ -128,10 +131,14 @@ pub fn verify(root: &Path, track: &Track, names: &[String], times: u32) -> ExitC
                 }
             }
         }
-        println!(
-            "{name}: starter fails as declared ({}), solution passes, {times} times each",
-            exercise.starter_fails
-        );
+        if problems.len() == problems_before {
+            println!(
+                "{name}: starter fails as declared ({}), solution passes, {times} times each",
+                exercise.starter_fails
+            );
+        } else {
+            println!("{name}: FAILED (below)");
+        }
     }
     let _ = fs::remove_dir_all(&work);
     if problems.is_empty() {

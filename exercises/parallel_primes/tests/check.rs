@@ -1,0 +1,104 @@
+//! The checker of `parallel_primes` (do not edit: `cargo exercise check` notices).
+
+use std::sync::Arc;
+
+use checker::calls::serial;
+use parallel_primes::count_threads;
+use parallel_primes::primes::{RUN, Run, watch};
+
+/// Limits and worker counts that change from run to run, so no count can be written in. The
+/// limit is one past a prime and not a multiple of the worker count, so that an answer that
+/// cuts `limit / workers` numbers per thread and forgets the rest misses a prime.
+fn sizes() -> (u64, u32) {
+    let pid = u64::from(std::process::id());
+    let workers = 3 + (pid % 2) as u32;
+    (past_a_prime(60_000 + pid % 1000 * 53, workers), workers)
+}
+
+/// The first limit from `from` on that is one past a prime and not a multiple of `workers`.
+fn past_a_prime(from: u64, workers: u32) -> u64 {
+    let prime = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+    (from..)
+        .find(|&l| prime(l - 1) && l % u64::from(workers) != 0)
+        .unwrap()
+}
+
+/// The primes below `limit`, by the sieve of Eratosthenes (nothing like the task's code).
+fn sieve(limit: u64) -> u64 {
+    let n = limit as usize;
+    let mut composite = vec![false; n.max(2)];
+    let mut count = 0;
+    for i in 2..n {
+        if !composite[i] {
+            count += 1;
+            let mut j = i * i;
+            while j < n {
+                composite[j] = true;
+                j += i;
+            }
+        }
+    }
+    count
+}
+
+/// Runs the learner's count with `parties` threads' first calls watched.
+fn run(limit: u64, workers: u32, parties: usize) -> (Result<u64, String>, Arc<Run>) {
+    let _one_at_a_time = serial();
+    let watched = watch(parties);
+    let _watching = RUN.watch(Arc::clone(&watched));
+    // Beyond the gate's own patience, so that a run that waited there is reported as that.
+    let limit_s = checker::PATIENCE * if parties > 1 { 3 } else { 1 };
+    let result = checker::watchdog_after(
+        limit_s,
+        "`count_threads` never returned: is a thread waiting for work that never comes, or is a handle never joined?",
+        move || count_threads(limit, workers),
+    );
+    (result, watched)
+}
+
+#[test]
+fn the_workers_count_at_once() {
+    let (limit, workers) = sizes();
+    let (_, watched) = run(limit, workers, workers as usize);
+    assert!(
+        !watched.threads.gave_up(),
+        "{workers} workers were asked for, but only {} thread(s) called `is_prime`, and they were never all counting at the same time",
+        watched.threads.threads()
+    );
+}
+
+#[test]
+fn the_count_is_right() {
+    let (limit, workers) = sizes();
+    let others = [
+        (past_a_prime(limit + 20_011, 2), 2),
+        (past_a_prime(limit / 3, 5), 5),
+    ];
+    for (limit, workers) in [(limit, workers)].into_iter().chain(others) {
+        let (result, watched) = run(limit, workers, 1);
+        let expected = sieve(limit);
+        assert_eq!(
+            result,
+            Ok(expected),
+            "below {limit} on {workers} workers there are {expected} primes"
+        );
+        let calls = watched.calls.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            calls <= limit,
+            "`is_prime` was called {calls} times for the {limit} numbers below {limit}: the threads test the same numbers over again, so they share nothing of the work"
+        );
+    }
+}
+
+#[test]
+fn small_limits_and_one_worker() {
+    for (limit, workers) in [(2, 3), (10, 1), (30_001, 1), (12_345, 4)] {
+        let (result, _) = run(limit, workers, 1);
+        let expected = sieve(limit);
+        assert_eq!(
+            result,
+            Ok(expected),
+            "below {limit} on {workers} worker(s) there are {expected} primes"
+        );
+    }
+}
