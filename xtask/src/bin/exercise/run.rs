@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::track::Exercise;
 
 /// The longest a check may take; every checker has its own watchdogs well inside this.
-const LIMIT: Duration = Duration::from_secs(600);
+const LIMIT: Duration = Duration::from_secs(180);
 
 pub enum Outcome {
     Passed,
@@ -43,7 +43,11 @@ pub fn check(root: &Path, exercises: &Path, exercise: &Exercise, target: &str) -
             .env_remove("RUSTFLAGS");
     }
     let started = Instant::now();
+    // Its own process group, so that a check stopped at the limit takes the test binary (a
+    // learner's code that spins or hangs) with it, not only cargo.
+    use std::os::unix::process::CommandExt;
     let child = cmd
+        .process_group(0)
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -60,6 +64,9 @@ pub fn check(root: &Path, exercises: &Path, exercise: &Exercise, target: &str) -
         match child.try_wait() {
             Ok(Some(_)) => break,
             Ok(None) if started.elapsed() > LIMIT => {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
                 return Outcome::Broken(format!("the check ran past {LIMIT:?} and was stopped"));
