@@ -14,8 +14,8 @@
 //! Check it: `cargo exercise check crash_isolation`. The checker runs jobs that answer, exit
 //! with a code, panic, and kill themselves with a signal (which ones changes on every run).
 
-use std::process::ExitStatus;
 use std::os::unix::process::ExitStatusExt;
+use std::process::ExitStatus;
 
 pub mod supervisor;
 

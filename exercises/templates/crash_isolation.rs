@@ -14,10 +14,10 @@
 //! Check it: `cargo exercise check crash_isolation`. The checker runs jobs that answer, exit
 //! with a code, panic, and kill themselves with a signal (which ones changes on every run).
 
-use std::process::ExitStatus;
 // solution {
 use std::os::unix::process::ExitStatusExt;
 // solution }
+use std::process::ExitStatus;
 
 pub mod supervisor;
 

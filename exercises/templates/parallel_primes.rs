@@ -18,8 +18,8 @@
 // solution {
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
-// solution }
 
+// solution }
 pub mod primes;
 use primes::is_prime;
 

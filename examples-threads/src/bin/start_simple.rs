@@ -133,18 +133,22 @@ fn fetch_concurrent(agent: &ureq::Agent, urls: &[String]) -> Result<Vec<String>,
 }
 
 fn compute_sequential(pages: &[String], work: u64) -> u64 {
+    // exercise start_simple {
     pages.iter().map(|p| analyse(p, work)).sum()
+    // exercise start_simple }
 }
 
 fn compute_parallel(pages: &[String], work: u64) -> u64 {
-    let busy = rayon::current_num_threads().min(pages.len()); // test witness
-    pages
-        .par_iter()
-        .map(|p| {
-            shared::witness::arrive(&format!("rayon-{busy}"), busy); // test witness: every busy thread inside at once
-            analyse(p, work)
-        })
-        .sum()
+    // test witness {: every busy thread inside at once, then the page's own work
+    let busy = rayon::current_num_threads().min(pages.len());
+    let analyse = |page: &str, work| {
+        shared::witness::arrive(&format!("rayon-{busy}"), busy);
+        analyse(page, work)
+    };
+    // test witness }
+    // exercise start_simple_parallel {
+    pages.par_iter().map(|p| analyse(p, work)).sum()
+    // exercise start_simple_parallel }
 }
 
 type Fetcher = fn(&ureq::Agent, &[String]) -> Result<Vec<String>, String>;
@@ -197,13 +201,8 @@ fn main() -> ExitCode {
     );
     let result = (|| {
         // Version 1: sequential, with a stopwatch on each stage. This is the profile.
-        let v1 = pipeline(
-            &agent,
-            &urls,
-            args.work,
-            fetch_sequential,
-            compute_sequential,
-        )?;
+        let (f, c): (Fetcher, Computer) = (fetch_sequential, compute_sequential);
+        let v1 = pipeline(&agent, &urls, args.work, f, c)?;
         let fetching_dominates = v1.fetch >= v1.compute;
         // Version 2: concurrency where the time went. Version 3: where it did not.
         let (dominant, other): (Version, Version) = {

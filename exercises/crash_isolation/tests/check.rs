@@ -11,10 +11,19 @@ fn pick(choices: &[u64]) -> u64 {
 
 /// Runs the jobs under the supervisor; a panic in `describe` is the supervisor crashing.
 fn run(jobs: &[String]) -> Vec<Outcome> {
+    // One run at a time: while it runs, a panic in `describe` is not printed (it is reported
+    // below, in words), and the hook that stays quiet is the whole process's.
+    let _one_at_a_time = checker::calls::serial();
     let owned = jobs.to_vec();
-    let result = checker::watchdog("the supervisor never finished", move || {
-        std::panic::catch_unwind(|| supervise(&owned))
+    let loud = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(|| {
+        checker::watchdog("the supervisor never finished", move || {
+            std::panic::catch_unwind(|| supervise(&owned))
+        })
     });
+    std::panic::set_hook(loud);
+    let result = result.unwrap_or_else(|hung| std::panic::resume_unwind(hung));
     match result {
         Ok(Ok(outcomes)) => outcomes,
         Ok(Err(e)) => panic!("the supervisor could not run the jobs: {e}"),
@@ -53,7 +62,9 @@ fn a_child_killed_by_a_signal_is_reported_and_the_others_complete() {
     assert_eq!(
         (&outcomes[0], &outcomes[2]),
         (&Ok(a.to_string()), &Ok(b.to_string())),
-        "the other jobs must still answer"
+        "the other jobs must still answer {a} and {b}: they were reported as {:?} and {:?}",
+        outcomes[0],
+        outcomes[2]
     );
 }
 
@@ -69,7 +80,10 @@ fn aborts_and_sigkills_are_named() {
         (&jobs[1], "killed by signal 9 (SIGKILL)"),
     ]) {
         let words = died(outcome, job);
-        assert_eq!(words, expected, "`{job}`");
+        assert_eq!(
+            words, expected,
+            "`{job}` was described as {words:?}, not {expected:?}"
+        );
     }
 }
 
@@ -81,11 +95,15 @@ fn exit_codes_are_reported() {
         "echo 'no panic here' >&2; exit 101".to_string(),
     ];
     let outcomes = run(&jobs);
-    assert_eq!(died(&outcomes[0], &jobs[0]), format!("exit code {code}"));
+    let (first, second) = (died(&outcomes[0], &jobs[0]), died(&outcomes[1], &jobs[1]));
     assert_eq!(
-        died(&outcomes[1], &jobs[1]),
-        "exit code 101",
-        "status 101 without a panic message on stderr is just an exit code"
+        first,
+        format!("exit code {code}"),
+        "a child that ran `exit {code}` was described as {first:?}, not \"exit code {code}\""
+    );
+    assert_eq!(
+        second, "exit code 101",
+        "status 101 without a panic message on stderr is just an exit code, not {second:?}"
     );
 }
 

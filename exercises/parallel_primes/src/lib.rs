@@ -15,7 +15,6 @@
 //! waits until all `workers` threads have made theirs, so only threads running at once get
 //! past it; the count is compared with a sieve's, for limits that change on every run.
 
-
 pub mod primes;
 use primes::is_prime;
 

@@ -15,11 +15,18 @@ fn sizes() -> (u64, u32) {
     (past_a_prime(60_000 + pid % 1000 * 53, workers), workers)
 }
 
-/// The first limit from `from` on that is one past a prime and not a multiple of `workers`.
+/// The first limit from `from` on that is one past a prime and not a multiple of `workers`
+/// (at least 3: one past an odd prime is even).
 fn past_a_prime(from: u64, workers: u32) -> u64 {
-    let prime = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+    assert!(workers >= 3);
+    let prime = |n: u64| {
+        n >= 2
+            && (2..)
+                .take_while(|d| d * d <= n)
+                .all(|d| !n.is_multiple_of(d))
+    };
     (from..)
-        .find(|&l| prime(l - 1) && l % u64::from(workers) != 0)
+        .find(|&l| prime(l - 1) && !l.is_multiple_of(u64::from(workers)))
         .unwrap()
 }
 
@@ -71,7 +78,7 @@ fn the_workers_count_at_once() {
 fn the_count_is_right() {
     let (limit, workers) = sizes();
     let others = [
-        (past_a_prime(limit + 20_011, 2), 2),
+        (past_a_prime(limit + 20_011, 6), 6),
         (past_a_prime(limit / 3, 5), 5),
     ];
     for (limit, workers) in [(limit, workers)].into_iter().chain(others) {
@@ -80,7 +87,7 @@ fn the_count_is_right() {
         assert_eq!(
             result,
             Ok(expected),
-            "below {limit} on {workers} workers there are {expected} primes"
+            "below {limit} on {workers} workers there are {expected} primes; `count_threads` returned {result:?}"
         );
         let calls = watched.calls.load(std::sync::atomic::Ordering::Relaxed);
         assert!(
@@ -98,7 +105,7 @@ fn small_limits_and_one_worker() {
         assert_eq!(
             result,
             Ok(expected),
-            "below {limit} on {workers} worker(s) there are {expected} primes"
+            "below {limit} on {workers} worker(s) there are {expected} primes; `count_threads` returned {result:?}"
         );
     }
 }

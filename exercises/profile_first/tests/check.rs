@@ -96,10 +96,11 @@ fn in_between_is_mixed() {
     let s = Duration::from_secs;
     for cpu in [3, 7] {
         let p = profile(s(10), s(cpu), None);
+        let got = verdict(&p).0;
         assert_eq!(
-            verdict(&p).0,
+            got,
             "mixed",
-            "a run that wanted the CPU exactly {}% of the time ({}) is mixed",
+            "a run that wanted the CPU exactly {}% of the time ({}) is \"mixed\", not {got:?}",
             cpu * 10,
             describe(&p)
         );
@@ -113,17 +114,30 @@ fn time_queued_for_a_core_counts_as_wanting_the_cpu() {
     // A computing run on a busy machine: on a core 40% of the time, queued for one 50%.
     let wall = rng.range(1_000, 10_000);
     let busy = profile(ms(wall), ms(wall * 4 / 10), Some(ms(wall / 2)));
+    let got = verdict(&busy).0;
     assert_eq!(
-        verdict(&busy).0,
+        got,
         "CPU-bound",
-        "a run on a busy machine ({}) wanted the CPU 90% of the time: time spent waiting for a core is not time spent waiting for I/O",
+        "a run on a busy machine ({}) wanted the CPU 90% of the time, yet it was called {got:?}: time spent waiting for a core is not time spent waiting for I/O",
         describe(&busy)
     );
     let some = profile(ms(wall), ms(wall / 10), Some(ms(wall * 3 / 10)));
-    assert_eq!(verdict(&some).0, "mixed", "{}: 40% in all", describe(&some));
+    let got = verdict(&some).0;
+    assert_eq!(
+        got,
+        "mixed",
+        "{}: 40% in all, so \"mixed\", not {got:?}",
+        describe(&some)
+    );
     // Where the queued time could not be read, the CPU time alone decides.
     let unknown = profile(ms(wall), ms(wall / 10), None);
-    assert_eq!(verdict(&unknown).0, "I/O-bound", "{}", describe(&unknown));
+    let got = verdict(&unknown).0;
+    assert_eq!(
+        got,
+        "I/O-bound",
+        "{}: 10% with nothing known queued, so \"I/O-bound\", not {got:?}",
+        describe(&unknown)
+    );
 }
 
 #[test]

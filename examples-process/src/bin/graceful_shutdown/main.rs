@@ -44,7 +44,6 @@
 
 mod worker;
 
-use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,7 +51,7 @@ use std::thread;
 
 use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
-use worker::{Answer, Job, Worker, start_worker};
+use worker::{Answer, Worker, ask, job, start_worker};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -102,6 +101,32 @@ impl Ledger {
             println!("{name}: no new jobs, finishing {in_flight} in flight");
         }
     }
+
+    /// Counts worker `n`'s answer to job `i` and says so (`stop`: the signal seen by then, 0
+    /// if none); after `interrupt_after` jobs, sends the program its own SIGINT.
+    fn record(&mut self, i: usize, a: &Answer, n: usize, stop: usize, interrupt_after: u32) {
+        // Announced before this answer is counted: it was one of the jobs in flight.
+        if stop != 0 {
+            self.announce(stop);
+            self.after_stop += 1;
+        }
+        self.answers[i].push(a.primes);
+        self.done += 1;
+        let late = if stop != 0 {
+            "  (in flight at the signal)"
+        } else {
+            ""
+        };
+        println!(
+            "job {:>3} done by worker {n}: {} primes{late}",
+            a.id, a.primes
+        );
+        if self.done == interrupt_after as usize {
+            // The program's own Ctrl-C, for a run with nobody at the keyboard.
+            println!("(sending ourselves SIGINT after {} jobs)", self.done);
+            let _ = signal_hook::low_level::raise(SIGINT);
+        }
+    }
 }
 
 /// Feeds one worker until there are no jobs left or a signal came (`signal` is its number,
@@ -114,7 +139,7 @@ fn feed(
     signal: &AtomicUsize,
     ledger: &Mutex<Ledger>,
 ) -> Result<(), String> {
-    let mut line = String::new();
+    // exercise clean_up {
     let result = loop {
         // The one place the flag stops anything: between jobs, never in the middle of one.
         // Read under the ledger's lock, with the job marked sent in the same hold, so that
@@ -131,44 +156,13 @@ fn feed(
         }
         l.sent[i] += 1;
         drop(l);
-        let id = i as u32 + 1;
-        let job = Job {
-            id,
-            start: u64::from(id - 1) * args.span,
-            end: u64::from(id) * args.span,
-        };
-        let text = serde_json::to_string(&job).map_err(|e| e.to_string())?;
-        if let Err(e) = writeln!(w.to, "{text}").and_then(|()| w.to.flush()) {
-            break Err(format!("worker {n} gone: {e}"));
-        }
-        line.clear();
-        let a = match w.from.read_line(&mut line) {
-            Ok(0) => break Err(format!("worker {n} ended with job {id} in its hands")),
-            _ => match serde_json::from_str::<Answer>(&line) {
-                Ok(a) if a.id == id => a,
-                _ => break Err(format!("worker {n} answered {line:?} to job {id}")),
-            },
+        let answer = match ask(&mut w, &job(i, args.span)) {
+            Ok(a) => a,
+            Err(e) => break Err(format!("worker {n} {e}")),
         };
         let mut l = ledger.lock().map_err(|_| "poisoned")?;
-        // Announced before this answer is counted: it was one of the jobs in flight.
         let stop = signal.load(Ordering::SeqCst);
-        if stop != 0 {
-            l.announce(stop);
-            l.after_stop += 1;
-        }
-        l.answers[i].push(a.primes);
-        l.done += 1;
-        let late = if stop != 0 {
-            "  (in flight at the signal)"
-        } else {
-            ""
-        };
-        println!("job {id:>3} done by worker {n}: {} primes{late}", a.primes);
-        if l.done == args.interrupt_after as usize {
-            // The program's own Ctrl-C, for a run with nobody at the keyboard.
-            println!("(sending ourselves SIGINT after {} jobs)", l.done);
-            let _ = signal_hook::low_level::raise(SIGINT);
-        }
+        l.record(i, &answer, n, stop, args.interrupt_after);
     };
     drop(w.to); // EOF: the worker's loop ends and it exits
     let status = w.child.wait().map_err(|e| e.to_string())?;
@@ -177,6 +171,7 @@ fn feed(
         Err(e) => Err(format!("{e} ({status})")),
         ok => ok,
     }
+    // exercise clean_up }
 }
 
 fn main() -> ExitCode {

@@ -54,6 +54,32 @@ pub fn worker() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Job `i` (numbered from 1) counts the primes in [i x span, (i + 1) x span).
+pub fn job(i: usize, span: u64) -> Job {
+    let id = i as u32 + 1;
+    Job {
+        id,
+        start: u64::from(id - 1) * span,
+        end: u64::from(id) * span,
+    }
+}
+
+/// Sends `job` to the worker and waits for its answer; the error says what went wrong.
+pub fn ask(w: &mut Worker, job: &Job) -> Result<Answer, String> {
+    let text = serde_json::to_string(job).map_err(|e| e.to_string())?;
+    writeln!(w.to, "{text}")
+        .and_then(|()| w.to.flush())
+        .map_err(|e| format!("gone: {e}"))?;
+    let mut line = String::new();
+    match w.from.read_line(&mut line) {
+        Ok(0) => Err(format!("ended with job {} in its hands", job.id)),
+        _ => match serde_json::from_str::<Answer>(&line) {
+            Ok(a) if a.id == job.id => Ok(a),
+            _ => Err(format!("answered {line:?} to job {}", job.id)),
+        },
+    }
+}
+
 pub struct Worker {
     pub child: Child,
     pub to: BufWriter<ChildStdin>,

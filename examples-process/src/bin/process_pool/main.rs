@@ -146,6 +146,11 @@ fn feed(mut w: Worker, jobs: &[Job], next: &AtomicU64) -> Result<(Vec<(usize, u6
 
 /// The pool: returns the count and the workers' peak memory, summed.
 fn count_processes(limit: u64, workers: u32, chunk: u64) -> Result<(u64, u64), String> {
+    // test witness {: each worker is told how many workers get a job, to meet them all at once
+    let busy = workers.min(limit.div_ceil(chunk) as u32);
+    let start_worker = || start_worker(busy);
+    // test witness }
+    // exercise process_pool {
     let jobs: Vec<Job> = (0..limit.div_ceil(chunk))
         .map(|i| Job {
             id: i as usize,
@@ -153,13 +158,8 @@ fn count_processes(limit: u64, workers: u32, chunk: u64) -> Result<(u64, u64), S
             end: ((i + 1) * chunk).min(limit),
         })
         .collect();
-    let busy = workers.min(jobs.len() as u32); // test witness
     let pool = (0..workers)
-        .map(|_| {
-            start_worker(
-                busy, // test witness
-            )
-        })
+        .map(|_| start_worker())
         .collect::<Result<Vec<_>, _>>()?;
     let next = AtomicU64::new(0);
     let results = Mutex::new(vec![None; jobs.len()]);
@@ -187,6 +187,7 @@ fn count_processes(limit: u64, workers: u32, chunk: u64) -> Result<(u64, u64), S
         .map(|r| r.ok_or("a job was lost"))
         .sum::<Result<u64, _>>()?;
     Ok((total, peaks))
+    // exercise process_pool }
 }
 
 fn count_rayon(limit: u64, workers: u32, chunk: u64) -> Result<u64, String> {

@@ -96,6 +96,16 @@ fn is_prime(n: u64) -> bool {
 /// The work, in chunks: publishes progress after each and stops early if cancelled.
 /// Returns the primes found, or None if cancelled.
 fn count_primes(limit: u64, shared: &Shared) -> Option<u64> {
+    // test witness {: the worker thread's second chunk waits until the front has drawn the
+    // first (the inline run has no front drawing meanwhile, so it does not wait)
+    let is_prime = |n: u64| {
+        if n == CHUNK && thread::current().name() == Some("worker") {
+            shared::witness::arrive("drawn-mid-work", 2);
+        }
+        is_prime(n)
+    };
+    // test witness }
+    // exercise background_worker {
     let mut found = 0;
     let mut start = 0;
     while start < limit {
@@ -105,15 +115,10 @@ fn count_primes(limit: u64, shared: &Shared) -> Option<u64> {
         let end = (start + CHUNK).min(limit);
         found += (start..end).filter(|&n| is_prime(n)).count() as u64;
         shared.done_below.store(end, Ordering::Relaxed);
-        // test witness {: the worker thread waits after its first chunk until the front has
-        // drawn it (the inline run has no front drawing meanwhile, so it does not wait)
-        if start == 0 && end < limit && thread::current().name() == Some("worker") {
-            shared::witness::arrive("drawn-mid-work", 2);
-        }
-        // test witness }
         start = end;
     }
     Some(found)
+    // exercise background_worker }
 }
 
 /// Set by the stdin thread when the user presses Enter.

@@ -115,6 +115,47 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
 /// The client's read and write buffers, each: see where the agent is built.
 const BUFFER: usize = 2048;
 
+/// Calls `request(0)` to `request(requests - 1)` on `threads` threads named `worker-N`, each
+/// taking the next request number until none is left; the results come back thread by
+/// thread, not in request order.
+fn on_threads<T: Send>(
+    requests: u32,
+    threads: u32,
+    request: impl Fn(u32) -> T + Sync,
+) -> Result<Vec<T>, String> {
+    // exercise threaded_fetch {
+    let (next, request) = (&AtomicU32::new(0), &request);
+    thread::scope(|s| {
+        let work = move || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= requests {
+                    return done;
+                }
+                done.push(request(i));
+            }
+        };
+        let handles = (0..threads)
+            .map(|w| {
+                thread::Builder::new()
+                    .name(format!("worker-{}", w + 1))
+                    .spawn_scoped(s, work)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("cannot start a thread: {e}"))?;
+        let mut results = Vec::new();
+        for h in handles {
+            results.extend(
+                h.join()
+                    .map_err(|_| "a request thread panicked".to_string())?,
+            );
+        }
+        Ok(results)
+    })
+    // exercise threaded_fetch }
+}
+
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
@@ -168,39 +209,8 @@ fn main() -> ExitCode {
         result
     };
 
-    // One thread per request is a pool as large as the list, so one loop serves both shapes:
-    // each thread takes the next request number until none is left.
-    let next = &AtomicU32::new(0);
-    let (results, m) = measure(|| {
-        thread::scope(|s| {
-            let work = move || {
-                let mut done = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= args.requests {
-                        return done;
-                    }
-                    done.push(request(i));
-                }
-            };
-            let handles = (0..threads)
-                .map(|w| {
-                    thread::Builder::new()
-                        .name(format!("worker-{}", w + 1))
-                        .spawn_scoped(s, work)
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("cannot start a thread: {e}"))?;
-            let mut results = Vec::new();
-            for h in handles {
-                results.extend(
-                    h.join()
-                        .map_err(|_| "a request thread panicked".to_string())?,
-                );
-            }
-            Ok::<_, String>(results)
-        })
-    });
+    // One thread per request is a pool as large as the list, so one loop serves both shapes.
+    let (results, m) = measure(|| on_threads(args.requests, threads, request));
     let results = match results {
         Ok(r) => r,
         Err(e) => {

@@ -1,0 +1,38 @@
+//! # Threaded fetch
+//!
+//! Guide: "Threading: network requests with blocking libraries". Program:
+//! examples-threads/src/bin/threaded_requests/main.rs
+//! (`cargo run -p examples-threads --bin threaded_requests`).
+//!
+//! A blocking GET parks the thread that makes it until the answer comes, so N requests made
+//! one after another take N times as long as one. `fetch_all` hands its URLs to `on_threads`,
+//! which as written makes the requests one by one on the caller's thread. Make `on_threads`
+//! call `request` for every number in `0..requests` on `threads` threads at once, each thread
+//! taking the next number nobody has taken until none is left, and return every result (in
+//! any order). `threads` may be fewer than `requests` (a pool) or as many (one per request).
+//!
+//! Check it: `cargo exercise check threaded_fetch`. The checker's loopback server holds each
+//! request until `threads` of them have arrived, which only threads waiting side by side
+//! bring about, and counts the most in flight at once; the URLs change on every run.
+
+pub mod http;
+
+/// Calls `request(0)` to `request(requests - 1)` on `threads` threads; the results in any
+/// order.
+pub fn on_threads<T: Send>(
+    requests: u32,
+    threads: u32,
+    request: impl Fn(u32) -> T + Sync,
+) -> Result<Vec<T>, String> {
+    let _ = threads; // the caller's thread only, so far
+    Ok((0..requests).map(request).collect())
+}
+
+/// Fetches every URL on `threads` threads; the answers in the order of `urls`.
+pub fn fetch_all(urls: &[String], threads: u32) -> Result<Vec<Result<String, String>>, String> {
+    let mut answers = on_threads(urls.len() as u32, threads, |i| {
+        (i, http::get(&urls[i as usize]))
+    })?;
+    answers.sort_by_key(|(i, _)| *i);
+    Ok(answers.into_iter().map(|(_, answer)| answer).collect())
+}

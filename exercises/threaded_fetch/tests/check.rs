@@ -1,0 +1,110 @@
+//! The checker of `threaded_fetch` (do not edit: `cargo exercise check` notices). The server
+//! is `checker::server`: it holds each request until its gate of N has filled, and counts the
+//! most requests it had in flight at once. Nothing here reads a clock to decide.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use checker::server::{Server, get};
+use threaded_fetch::{fetch_all, on_threads};
+
+/// A number that changes from run to run.
+fn vary(base: u32, spread: u32) -> u32 {
+    base + std::process::id() % spread
+}
+
+/// Far beyond the server's own patience, so that a run that waited there is reported as that.
+fn watched<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    checker::watchdog_after(checker::PATIENCE * 4, "the requests never all came back", f)
+}
+
+#[test]
+fn the_requests_wait_side_by_side() {
+    let n = vary(5, 4);
+    let server = Server::start(n as usize);
+    let urls: Vec<String> = (0..n).map(|i| server.delay_url(u64::from(i))).collect();
+    let answers = watched(move || fetch_all(&urls, n));
+    assert!(answers.is_ok(), "{answers:?}");
+    assert!(
+        !server.gave_up() && server.peak() >= n as usize,
+        "{n} requests on {n} threads, but the server never had more than {} in flight at once: the requests were made one after another",
+        server.peak()
+    );
+}
+
+#[test]
+fn every_url_is_fetched_once_and_answered_in_its_place() {
+    let n = vary(6, 5);
+    let server = Server::start(1);
+    // Each URL asks for its own delay, so each answer says which URL it came from.
+    let urls: Vec<String> = (0..n)
+        .map(|i| server.delay_url(u64::from(3 * i + 1)))
+        .collect();
+    let answers = watched(move || fetch_all(&urls, 3)).unwrap_or_else(|e| panic!("{e}"));
+    let expected: Vec<Result<String, String>> = (0..n)
+        .map(|i| Ok(format!("waited {} ms\n", 3 * i + 1)))
+        .collect();
+    assert_eq!(
+        answers, expected,
+        "each URL's answer, in the order of the URLs: `fetch_all` returned {answers:?}"
+    );
+    assert_eq!(
+        server.arrived(),
+        n as usize,
+        "{n} URLs, but the server got {} requests",
+        server.arrived()
+    );
+}
+
+#[test]
+fn a_pool_keeps_to_its_threads() {
+    let (n, threads) = (vary(7, 4), vary(2, 2));
+    let server = Server::start(threads as usize);
+    let url = server.delay_url(20);
+    let seen = std::sync::Arc::new(Mutex::new(HashSet::new()));
+    let results = {
+        let seen = std::sync::Arc::clone(&seen);
+        watched(move || {
+            on_threads(n, threads, |i| {
+                seen.lock().unwrap().insert(std::thread::current().id());
+                (i, get(&url).is_ok())
+            })
+        })
+    }
+    .unwrap_or_else(|e| panic!("{e}"));
+    let used = seen.lock().unwrap().len();
+    assert!(
+        used <= threads as usize,
+        "{n} requests on a pool of {threads} threads ran on {used} different threads"
+    );
+    assert!(
+        server.peak() <= threads as usize,
+        "a pool of {threads} threads had {} requests in flight at once",
+        server.peak()
+    );
+    assert!(
+        !server.gave_up(),
+        "the pool's {threads} threads never had a request in flight each at the same time"
+    );
+    let mut got: Vec<u32> = results.iter().filter(|r| r.1).map(|r| r.0).collect();
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        (0..n).collect::<Vec<_>>(),
+        "every request answered once: the requests answered were {got:?}"
+    );
+}
+
+#[test]
+fn every_number_exactly_once() {
+    for (requests, threads) in [(vary(20, 30), vary(3, 3)), (3, 5), (1, 1), (0, 2)] {
+        let results = watched(move || on_threads(requests, threads, |i| i * 10));
+        let mut got = results.unwrap_or_else(|e| panic!("{e}"));
+        got.sort_unstable();
+        assert_eq!(
+            got,
+            (0..requests).map(|i| i * 10).collect::<Vec<_>>(),
+            "{requests} requests on {threads} threads: `request` must be called once for each number; the results were {got:?}"
+        );
+    }
+}
