@@ -73,10 +73,11 @@ fn background(limit: u64, cancel: bool, hold: bool) -> Seen {
     {
         gate.wait();
     }
-    let answer =
-        checker::watchdog_after(PATIENCE * 3, "`count_primes` never returned", move || {
-            worker.join().expect("count_primes panicked")
-        });
+    let answer = checker::watchdog_after(
+        PATIENCE * if hold { 3 } else { 2 } / 2,
+        "`count_primes` never returned",
+        move || worker.join().expect("count_primes panicked"),
+    );
     Seen {
         answer,
         progress,

@@ -66,7 +66,8 @@ fn pool(
     );
     let _watching = RUN.watch(Arc::clone(&run));
     let result = checker::watchdog_after(
-        checker::PATIENCE * 3,
+        // Beyond the barrier's own patience, so that a run that waited there says so.
+        checker::PATIENCE * if at_once { 3 } else { 1 },
         "`count_processes` never returned: is a feeder waiting for a worker, or a worker for a job?",
         move || count_processes(limit, workers, chunk),
     );

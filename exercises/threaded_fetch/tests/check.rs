@@ -13,9 +13,9 @@ fn vary(base: u32, spread: u32) -> u32 {
     base + std::process::id() % spread
 }
 
-/// Far beyond the server's own patience, so that a run that waited there is reported as that.
+/// Beyond the server's own patience, so that a run that waited there is reported as that.
 fn watched<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    checker::watchdog_after(checker::PATIENCE * 4, "the requests never all came back", f)
+    checker::watchdog_after(checker::PATIENCE * 2, "the requests never all came back", f)
 }
 
 #[test]
