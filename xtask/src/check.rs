@@ -7,16 +7,14 @@
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
+
 use std::time::{Duration, Instant};
+use xtask::{Ran, Running, cargo};
 
 use crate::copy;
 use crate::programs::{self, Program};
 
 const RUN_LIMIT: Duration = Duration::from_secs(120);
-
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
 
 fn one(root: &Path, program: &Program, base: &Path, target: &Path) -> Result<String, String> {
     let dir = base.join(&program.name);
@@ -54,28 +52,8 @@ fn one(root: &Path, program: &Program, base: &Path, target: &Path) -> Result<Str
     if serves.is_some() {
         args.extend(["--port".to_string(), port.to_string()]);
     }
-    let started = Instant::now();
-    let mut child = Command::new(&exe)
-        .args(&args)
-        .current_dir(&dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let mut child = Running::spawn(Command::new(&exe).args(&args).current_dir(&dir))
         .map_err(|e| format!("{}: {e}", exe.display()))?;
-    // Read the output on threads so a chatty program never blocks on a full pipe.
-    let mut stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
-        s
-    });
     // A server runs until it is told to stop: one answer, then SIGTERM, which it must end
     // cleanly on (exit 0).
     if let Some(path) = &serves {
@@ -83,7 +61,7 @@ fn one(root: &Path, program: &Program, base: &Path, target: &Path) -> Result<Str
             if let Ok(answer) = get(port, path) {
                 break answer.starts_with("HTTP/1.1 200");
             }
-            if started.elapsed() > RUN_LIMIT || child.try_wait().ok().flatten().is_some() {
+            if child.elapsed() > RUN_LIMIT || child.exited() {
                 break false;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -92,33 +70,25 @@ fn one(root: &Path, program: &Program, base: &Path, target: &Path) -> Result<Str
             .args(["-TERM", &child.id().to_string()])
             .status();
         if !answered {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.wait(Duration::ZERO);
             return Err(format!(
                 "{} never answered GET {path} with 200",
                 program.name
             ));
         }
     }
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break Some(status);
-        }
-        if started.elapsed() > RUN_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let out = out.join().unwrap_or_default();
-    let err = err.join().unwrap_or_default();
+    let Ran {
+        status,
+        stdout: out,
+        stderr: err,
+        took,
+    } = child.wait(RUN_LIMIT);
     let shown = format!("{} {}", program.name, args.join(" "));
     match status {
         Some(s) if s.success() => Ok(format!(
             "{shown}: {} lines in {:.1} s",
             out.lines().count(),
-            started.elapsed().as_secs_f64()
+            took.as_secs_f64()
         )),
         Some(s) => Err(format!("`{shown}` exited with {s}:\n{out}\n{err}")),
         None => Err(format!("`{shown}` ran past {RUN_LIMIT:?}:\n{out}\n{err}")),

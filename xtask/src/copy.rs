@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use xtask::cargo;
 
 use crate::manifest;
 use crate::programs::Program;
@@ -266,7 +267,6 @@ pub fn write(root: &Path, copy: &Copy, dir: &Path) -> Result<(), String> {
     fs::copy(root.join("Cargo.lock"), &lock).map_err(|e| format!("Cargo.lock: {e}"))?;
     // `cargo update --workspace` drops the packages the copy does not use and keeps the
     // versions of those it does; it needs the registry index only, which a build needs anyway.
-    let cargo = || Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     let trimmed = |offline: bool| {
         let mut cmd = cargo();
         cmd.args(["update", "--workspace", "--quiet"]);

@@ -15,10 +15,11 @@ mod manifest;
 mod programs;
 mod source;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use xtask::{root, usage};
 
 #[derive(Parser)]
 #[command(about = "The suite's own tools")]
@@ -44,19 +45,6 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
-}
-
-/// The workspace root: xtask's own folder's parent.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
-}
-
-fn usage(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
 }
 
 fn main() -> ExitCode {

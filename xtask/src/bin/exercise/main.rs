@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use xtask::{root, usage};
 
 use progress::{Entry, Progress};
 use run::Outcome;
@@ -64,18 +65,6 @@ enum Cmd {
     },
     /// For maintainers: write starters and solutions from the templates and the programs.
     Generate,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the workspace")
-        .to_path_buf()
-}
-
-fn usage(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
 }
 
 fn main() -> ExitCode {

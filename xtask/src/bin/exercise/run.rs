@@ -2,8 +2,9 @@
 //! the checker's tests that failed, each named by its requirement.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use xtask::{Running, cargo};
 
 use crate::track::Exercise;
 
@@ -24,8 +25,7 @@ pub enum Outcome {
 /// building in `target/{target}` (and `target/{target}-loom` for loom): `verify` builds its
 /// copy apart, or cargo would take the copy's newer build for the learner's.
 pub fn check(root: &Path, exercises: &Path, exercise: &Exercise, target: &str) -> Outcome {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
+    let mut cmd = cargo();
     cmd.arg("test")
         .arg("--manifest-path")
         .arg(exercises.join("Cargo.toml"))
@@ -42,50 +42,17 @@ pub fn check(root: &Path, exercises: &Path, exercise: &Exercise, target: &str) -
             .arg(root.join(format!("target/{target}")))
             .env_remove("RUSTFLAGS");
     }
-    let started = Instant::now();
-    // Its own process group, so that a check stopped at the limit takes the test binary (a
-    // learner's code that spins or hangs) with it, not only cargo.
-    use std::os::unix::process::CommandExt;
-    let child = cmd
-        .process_group(0)
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
+    // Its own process group (Running), so that a check stopped at the limit takes the test
+    // binary (a learner's code that spins or hangs) with it, not only cargo.
+    let running = match Running::spawn(cmd.env("RUST_BACKTRACE", "0")) {
+        Ok(r) => r,
         Err(e) => return Outcome::Broken(format!("cannot run cargo: {e}")),
     };
-    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let out = std::thread::spawn(move || read_all(&mut out));
-    let err = std::thread::spawn(move || read_all(&mut err));
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if started.elapsed() > LIMIT => {
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .status();
-                let _ = child.kill();
-                let _ = child.wait();
-                return Outcome::Broken(format!("the check ran past {LIMIT:?} and was stopped"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Outcome::Broken(e.to_string()),
-        }
+    let ran = running.wait(LIMIT);
+    if ran.status.is_none() {
+        return Outcome::Broken(format!("the check ran past {LIMIT:?} and was stopped"));
     }
-    let (out, err) = (
-        out.join().unwrap_or_default(),
-        err.join().unwrap_or_default(),
-    );
-    read_outcome(&out, &err)
-}
-
-fn read_all(r: &mut impl std::io::Read) -> String {
-    let mut s = String::new();
-    let _ = r.read_to_string(&mut s);
-    s
+    read_outcome(&ran.stdout, &ran.stderr)
 }
 
 fn read_outcome(out: &str, err: &str) -> Outcome {
