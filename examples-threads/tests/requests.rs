@@ -86,6 +86,28 @@ fn a_hundred_threads_wait_for_a_hundred_answers_at_once() {
 }
 
 #[test]
+fn the_lean_client_waits_on_threads_the_same_way() {
+    // The lean client (std `TcpStream` and httparse) gets the same answers with the same
+    // overlap: all 20 in flight at once, each answer checked.
+    let w = Witness::new();
+    let (_, json) = wall_env(
+        &["--requests", "20", "--delay-ms", "100", "--client", "lean"],
+        THREADED,
+        &w.env(Some(20)),
+    );
+    assert_eq!(json["client"], "lean");
+    assert_eq!(json["ok"], 20);
+    assert_eq!(json["peak_in_flight"], 20, "{json}");
+    // A server that is not there: every request fails, counted, exit 1.
+    let r = run(
+        THREADED,
+        &["--requests", "2", "--client", "lean", "--url", "http://127.0.0.1:1"],
+    );
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("error: 2 of 2 requests failed"), "{}", r.stderr);
+}
+
+#[test]
 fn a_pool_runs_in_waves_of_its_size() {
     let args = ["--requests", "12", "--delay-ms", "200", "--workers", "4"];
     // Without a gate: four threads can never have more than four requests in flight.

@@ -5,14 +5,19 @@ use std::process::ExitCode;
 
 use shared::cli;
 
-use crate::Args;
+use crate::{Args, Client};
 
 /// Resident memory per request in flight, to refuse a run past the memory cap before it
-/// starts. Measured against a server in another process with the 2 KiB buffers of `BUFFER`
-/// (main.rs; BENCHMARKS.md of the suite "concurrency by example"): 31 MiB at 1,000 in flight,
-/// 256 MiB at 10,000, about 26 KiB each: 20 KiB of the thread's stack that ureq's call path
-/// touches, the rest heap.
-const MEMORY_PER_REQUEST: u64 = 32 << 10;
+/// starts. Measured against a server in another process (BENCHMARKS.md of the suite
+/// "concurrency by example"): with ureq and the 2 KiB buffers of `BUFFER` (main.rs), 31 MiB
+/// at 1,000 in flight and 256 MiB at 10,000, about 26 KiB each, 20 KiB of it the stack that
+/// ureq's calls touch; with the lean client, 13 MiB and 94 MiB, about 10 KiB each.
+fn memory_per_request(client: Client) -> u64 {
+    match client {
+        Client::Ureq => 32 << 10,
+        Client::Lean => 12 << 10,
+    }
+}
 /// The in-process server's side of each connection: a hyper connection's state and buffers.
 const MEMORY_PER_SERVED: u64 = 32 << 10;
 
@@ -25,7 +30,7 @@ pub fn check(args: &Args, threads: u32) -> Result<(), ExitCode> {
         cli::THREADS_CAP,
         "--requests or --workers",
     )?;
-    let each = MEMORY_PER_REQUEST
+    let each = memory_per_request(args.client)
         + if args.url.is_some() {
             0
         } else {

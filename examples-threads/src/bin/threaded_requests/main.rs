@@ -22,15 +22,18 @@
 //! "Threading" row: about 1 second. The GIL does not get in the way because Python releases
 //! it while a thread waits for the network; in Rust there is no GIL to release.
 //!
-//! Memory: each thread's client reads into and writes from 2 KiB buffers (`BUFFER`), sized for
-//! these small answers; ureq's defaults, 128 KiB each way, held about 285 KiB a request at
-//! 1,000 in flight, against about 27 KiB now, most of it the thread's stack that the client's
-//! call path touches (measured in BENCHMARKS.md of the suite "concurrency by example").
-//! `limits.rs` uses these figures to refuse, before any request, a run past the memory cap.
+//! Memory: what a waiting thread holds is what its client touches. `--client ureq` (the
+//! default, a kept library) reads and writes through 2 KiB buffers (`BUFFER`), sized for these
+//! small answers (ureq's defaults, 128 KiB each way, held about 285 KiB a request at 1,000 in
+//! flight); about 26 KiB a request is left, 20 KiB of it the stack that ureq's calls touch.
+//! `--client lean` (lean.rs: std `TcpStream`, a 512-byte buffer, httparse) touches 8 KiB of
+//! stack: about 10 KiB a request, 1,000 requests of 1 s in about 13 MiB, 10,000 in about
+//! 94 MiB (BENCHMARKS.md of the suite "concurrency by example"). `limits.rs` uses these figures
+//! to refuse, before any request, a run past the memory cap.
 //!
-//! Try this: `--requests 1000 --delay-ms 1000`, with and without `--workers 50`, and compare
-//! the wall time and the peak memory; set `BUFFER` to 128 * 1024 (ureq's default) and watch
-//! the peak memory of 1,000 requests grow about ninefold (31 MiB to 285 MiB here).
+//! Try this: `--requests 1000 --delay-ms 1000`, with `--workers 50`, then with `--client
+//! lean`, and compare the wall time and the peak memory; set `BUFFER` to 128 * 1024 (ureq's
+//! default) and watch the peak memory of 1,000 requests grow about ninefold.
 //!
 //! Copy it out: `cargo xtask copy-out threaded_requests DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, fixture, format, measure, record), with:
@@ -39,6 +42,7 @@
 //! [dependencies]
 //! clap = { version = "4.6", features = ["derive"] }
 //! http-body-util = "0.1.5"
+//! httparse = "1.10"
 //! hyper = { version = "1.12", default-features = false, features = ["http1", "server"] }
 //! hyper-util = { version = "0.1.21", default-features = false, features = ["tokio"] }
 //! nix = { version = "0.32", default-features = false, features = ["process", "resource", "signal"] }
@@ -50,6 +54,7 @@
 //! ureq = { version = "3.5", default-features = false }
 //! ```
 
+mod lean;
 mod limits;
 
 use std::process::ExitCode;
@@ -77,9 +82,19 @@ struct Args {
     /// A server that answers GET {url}/delay/{ms} (default: one started in this process).
     #[arg(long, value_parser = parse_base_url)]
     url: Option<String>,
+    /// The blocking client: ureq (a kept library), or `lean` (std `TcpStream` and httparse).
+    #[arg(long, value_enum, default_value_t = Client::Ureq)]
+    client: Client,
     /// Print one JSON object with the measurements instead of the report.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Client {
+    Ureq,
+    Lean,
 }
 
 fn parse_base_url(s: &str) -> Result<String, String> {
@@ -92,6 +107,7 @@ fn parse_base_url(s: &str) -> Result<String, String> {
 #[derive(Serialize)]
 struct Row {
     approach: &'static str,
+    client: Client,
     requests: u32,
     delay_ms: u64,
     workers: u32,
@@ -175,10 +191,9 @@ fn main() -> ExitCode {
         },
     };
     let url = format!("{base}/delay/{}", args.delay_ms);
+    let timeout = Duration::from_millis(args.delay_ms) + Duration::from_secs(10);
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(
-            Duration::from_millis(args.delay_ms) + Duration::from_secs(10),
-        ))
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .max_idle_connections(threads as usize)
         .max_idle_connections_per_host(threads as usize)
@@ -193,7 +208,10 @@ fn main() -> ExitCode {
     // One request, with its report line; called from many threads at once.
     let request = |i: u32| {
         let start = Instant::now();
-        let result = get(&agent, &url);
+        let result = match args.client {
+            Client::Ureq => get(&agent, &url),
+            Client::Lean => lean::get(&url, timeout),
+        };
         if !args.json {
             let me = thread::current();
             let name = me.name().unwrap_or("?");
@@ -225,6 +243,7 @@ fn main() -> ExitCode {
     if args.json {
         print_json(&Row {
             approach: "threads",
+            client: args.client,
             requests: args.requests,
             delay_ms: args.delay_ms,
             workers: threads,
