@@ -101,10 +101,21 @@ fn the_lean_client_waits_on_threads_the_same_way() {
     // A server that is not there: every request fails, counted, exit 1.
     let r = run(
         THREADED,
-        &["--requests", "2", "--client", "lean", "--url", "http://127.0.0.1:1"],
+        &[
+            "--requests",
+            "2",
+            "--client",
+            "lean",
+            "--url",
+            "http://127.0.0.1:1",
+        ],
     );
     assert_eq!(r.code, Some(1));
-    assert!(r.stderr.contains("error: 2 of 2 requests failed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: 2 of 2 requests failed"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
