@@ -28,7 +28,7 @@
 //! flight); about 26 KiB a request is left, 20 KiB of it the stack that ureq's calls touch.
 //! `--client lean` (lean.rs: std `TcpStream`, a 512-byte buffer, httparse) touches 8 KiB of
 //! stack: about 10 KiB a request, 1,000 requests of 1 s in about 13 MiB, 10,000 in about
-//! 94 MiB (BENCHMARKS.md of the suite "concurrency by example"). `limits.rs` uses these figures
+//! 97 MiB (BENCHMARKS.md of the suite "concurrency by example"). `limits.rs` uses these figures
 //! to refuse, before any request, a run past the memory cap.
 //!
 //! Try this: `--requests 1000 --delay-ms 1000`, with `--workers 50`, then with `--client
