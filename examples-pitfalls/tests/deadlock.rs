@@ -27,6 +27,13 @@ fn the_demo_deadlocks_and_is_detected_every_run() {
             "{}",
             r.stdout
         );
+        // Before the report, each clerk said what it holds and what it asks for.
+        for said in [
+            "  alice: holds account A, asks for account B",
+            "  bob: holds account B, asks for account A",
+        ] {
+            assert!(r.stdout.contains(said), "{said}\n{}", r.stdout);
+        }
         // Both sides of the cycle, each naming the lock it holds, the one it wants, and who
         // holds that one.
         for side in [

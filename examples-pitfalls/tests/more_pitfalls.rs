@@ -82,6 +82,10 @@ fn the_philosophers_deadlock_every_run_and_are_detected() {
         );
         for me in 0..5 {
             let next = (me + 1) % 5;
+            // Each held its left fork before reaching right, and said so...
+            let said = format!("  philosopher {me} holds fork {me}, reaches for fork {next}");
+            assert!(r.stdout.contains(&said), "{said}\n{}", r.stdout);
+            // ...and the detector's report names the circle.
             let line = format!(
                 "philosopher {me} holds fork {me} and waits for fork {next}, held by philosopher {next}"
             );

@@ -46,6 +46,10 @@ fn select_drops_a_half_received_pair_and_the_buffer_does_not() {
     assert!(racy[2].parse::<u32>().unwrap() > 0, "{racy:?}");
     assert_eq!(fixed[1..3], ["40", "0"]);
     assert_eq!(racy[3], fixed[3], "both consumers saw the same ticks");
+    // The first lost numbers are listed: as many as were lost, six at most.
+    let lost: usize = racy[2].parse().unwrap();
+    let listed = racy[4].split(", ").count();
+    assert_eq!(listed, lost.min(6), "{racy:?}");
     assert_refused(CANCELLATION_SAFETY, &["--messages", "1"]);
 }
 
@@ -200,6 +204,8 @@ fn the_refused_races_are_shown_with_the_compilers_words() {
     ] {
         assert!(r.stdout.contains(headline), "{headline}\n{}", r.stdout);
     }
+    // Each case ends with its fix.
+    assert_eq!(r.stdout.matches("\n   fix: ").count(), 3, "{}", r.stdout);
     let full = run(COMPILE_TIME_SAFETY, &["--full"]);
     assert!(
         full.stdout

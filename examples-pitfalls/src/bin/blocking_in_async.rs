@@ -16,7 +16,7 @@
 //! four jobs: a blocking sleep and a CPU loop run inside the async task (not one tick while the
 //! job runs, worst lateness about `--block-ms`), and the same two through `spawn_blocking`
 //! (about one tick per `--period-ms` while the job runs, lateness of a few milliseconds: more
-//! when the CPU loop and the runtime's thread have to share a busy core).
+//! on a busy machine, or when the CPU loop and the runtime's thread have to share a core).
 //!
 //! Python: `time.sleep(1)` or `requests.get(url)` inside an `async def` stalls the whole
 //! asyncio event loop; the fix is `await asyncio.to_thread(time.sleep, 1)` or
@@ -25,8 +25,8 @@
 //! Try this: build the runtime with `new_multi_thread().worker_threads(2)` (the heartbeat keeps
 //! ticking on a worker while the job blocks elsewhere: more threads hide the bug until as
 //! many tasks block as there are workers); `--block-ms 1000` (the inline jobs' lateness grows
-//! with the job, the pool's stays at a few milliseconds). For waiting, as opposed to working,
-//! the right fix is no blocking at all: `tokio::time::sleep(..).await`.
+//! with the job, the pool's does not). For waiting, as opposed to working, the right fix is
+//! no blocking at all: `tokio::time::sleep(..).await`.
 //!
 //! Copy it out: `cargo xtask copy-out blocking_in_async DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -187,8 +187,13 @@ fn main() -> ExitCode {
         (Job::SleepOnBlockingPool, "spawn_blocking(sleep)"),
         (Job::CpuOnBlockingPool, "spawn_blocking(CPU loop)"),
     ];
+    // Read from the runtime, so that the line stays true after the first "Try this".
+    let flavor = match runtime.handle().runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::CurrentThread => "a single-threaded",
+        _ => "a multi-threaded",
+    };
     println!(
-        "a heartbeat due every {} on a single-threaded runtime, while another task runs a {} job:",
+        "a heartbeat due every {} on {flavor} runtime, while another task runs a {} job:",
         fmt_duration(period),
         fmt_duration(block)
     );

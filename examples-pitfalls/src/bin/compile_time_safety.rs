@@ -1,15 +1,17 @@
-//! Compile-time safety: the data races Rust refuses to build, with the compiler's own words.
+//! Compile-time safety: the thread-safety bugs Rust refuses to build, in the compiler's words.
 //!
 //! The guide's challenges start with race conditions. A data race (two threads touching the
 //! same memory at once, at least one writing, with no synchronisation) cannot be written in
 //! safe Rust: the type system tracks which values may cross threads (`Send`), which may be
 //! shared between them (`Sync`), and that a mutable borrow is unique. This program shows three
-//! attempts and what the compiler said to each. The cases are real files, and the messages
-//! are the `.stderr` files beside them: in the suite "concurrency by example" they live in
-//! `examples-pitfalls/tests/compile_fail/`, where a trybuild test checks them against a real
-//! compilation on every test run (a copy of this program carries them in `src/included/`).
-//! Logic races built from safe parts still compile: the suite's `race_condition`,
-//! `check_then_act` and `async_race` show them.
+//! attempts and what the compiler said to each: two data races, and a lock's guard that could
+//! be released on a thread other than the one that took it (not a data race, but something
+//! some platforms' locks, POSIX's among them, do not allow: std's guard is not `Send`). The
+//! cases are real files, and the messages are the `.stderr` files beside them: in the suite
+//! "concurrency by example" they live in `examples-pitfalls/tests/compile_fail/`, where a
+//! trybuild test checks them against a real compilation on every test run (a copy of this
+//! program carries them in `src/included/`). Logic races built from safe parts still compile:
+//! the suite's `race_condition`, `check_then_act` and `async_race` show them.
 //!
 //! Run:
 //!   cargo run -p examples-pitfalls --bin compile_time_safety
@@ -46,7 +48,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 #[derive(Parser, Debug)]
-#[command(about = "Three data races that do not compile, with the compiler's messages")]
+#[command(about = "Three thread-safety bugs that do not compile, with the compiler's messages")]
 struct Args {
     /// Print the whole compiler output for each case, not just its headline.
     #[arg(long)]
@@ -103,7 +105,7 @@ fn main() -> ExitCode {
         println!("   fix: {}\n", case.fix);
     }
     println!(
-        "{} data races refused at compile time; the suite \"concurrency by example\" checks in its tests/compile_fail.rs that each still fails to build with these messages",
+        "{} thread-safety bugs (two data races, a guard sent to another thread) refused at compile time; the suite \"concurrency by example\" checks in its tests/compile_fail.rs that each still fails to build with these messages",
         CASES.len()
     );
     ExitCode::SUCCESS

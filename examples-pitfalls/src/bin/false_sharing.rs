@@ -22,8 +22,9 @@
 //! says which happened, from the two times.
 //!
 //! Python: no equivalent to see: interpreter overhead hides cache effects, and the GIL keeps
-//! two threads from writing at the same instant. NumPy arrays written by processes sharing
-//! memory can show it.
+//! two threads from writing at the same instant (a free-threaded 3.13t lets them, but each
+//! write still costs many interpreted steps). NumPy arrays written by processes sharing memory
+//! can show it.
 //!
 //! Try this: `--threads 1` (no slowdown: one core keeps the line); replace `CachePadded` with
 //! a `#[repr(align(64))]` wrapper of your own (the table shows the new spacing and lines).
@@ -62,21 +63,29 @@ struct Args {
     increments: u64,
 }
 
-/// Each thread increments `counters[i]`, its own; returns the time taken.
-fn run(counters: &[&AtomicU64], increments: u64) -> Duration {
+/// Each thread increments `counters[i]`, its own; returns the time taken, or an error if a
+/// thread panicked.
+fn run(counters: &[&AtomicU64], increments: u64) -> Result<Duration, String> {
     let start = Instant::now();
     thread::scope(|s| {
-        for &counter in counters {
-            s.spawn(move || {
-                for _ in 0..increments {
-                    // Relaxed: the counter is this thread's alone; the cost measured is the
-                    // cache line moving between cores, not the ordering.
-                    counter.fetch_add(1, Ordering::Relaxed);
-                }
-            });
+        let handles: Vec<_> = counters
+            .iter()
+            .map(|&counter| {
+                s.spawn(move || {
+                    for _ in 0..increments {
+                        // Relaxed: the counter is this thread's alone; the cost measured is
+                        // the cache line moving between cores, not the ordering.
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join()
+                .map_err(|_| "a counting thread panicked".to_string())?;
         }
-    });
-    start.elapsed()
+        Ok(start.elapsed())
+    })
 }
 
 /// How many distinct 64-byte cache lines the counters (in address order) sit on.
@@ -131,8 +140,14 @@ fn main() -> ExitCode {
         args.increments
     );
     let gap = |a: &AtomicU64, b: &AtomicU64| address(b).abs_diff(address(a));
-    let packed_time = run(&packed, args.increments);
-    let padded_time = run(&padded, args.increments);
+    let (packed_time, padded_time) =
+        match (run(&packed, args.increments), run(&padded, args.increments)) {
+            (Ok(packed), Ok(padded)) => (packed, padded),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
 
     let mut table = Table::new(["layout", "bytes between counters", "cache lines", "time"]);
     for (name, spacing, lines, time) in [

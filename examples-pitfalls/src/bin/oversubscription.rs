@@ -15,10 +15,10 @@
 //! You will see: how many threads were alive at once (one per core in the pool, all 1,000 in
 //! the other run); the 1,000 threads no faster than the pool, and often slower (starting them
 //! and switching between them costs, and the cores were busy either way: the verdict line
-//! says which, from the two times); many times more involuntary context switches with 1,000
-//! threads, and a higher peak memory; the same prime count. For waiting rather than
-//! computing, many threads do help: `threaded_requests`, in the suite "concurrency by
-//! example", shows it.
+//! says which, from the two times); usually many times more involuntary context switches with
+//! 1,000 threads (counted, and up to the scheduler), and a higher peak memory; the same prime
+//! count. For waiting rather than computing, many threads do help: `threaded_requests`, in the
+//! suite "concurrency by example", shows it.
 //!
 //! Python: `ThreadPoolExecutor(max_workers=1000)` for CPU work is no faster than one thread
 //! under the GIL, and pays for the switching; `ProcessPoolExecutor(max_workers=1000)` pays for

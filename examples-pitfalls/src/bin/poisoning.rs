@@ -75,6 +75,22 @@ impl Accounts {
     }
 }
 
+/// Runs `transfer` on a thread named "transfer"; returns whether it panicked (the lesson needs
+/// it to), or the error that kept the thread from starting.
+fn crash_in_a_thread(transfer: impl FnOnce() + Send) -> std::io::Result<bool> {
+    thread::scope(|s| {
+        let t = thread::Builder::new()
+            .name("transfer".into())
+            .spawn_scoped(s, transfer)?;
+        Ok(t.join().is_err())
+    })
+}
+
+fn cannot_start(e: std::io::Error) -> ExitCode {
+    eprintln!("error: cannot start the transfer thread: {e}");
+    ExitCode::FAILURE
+}
+
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
@@ -90,14 +106,12 @@ fn main() -> ExitCode {
 
     // std::sync::Mutex
     let accounts = Mutex::new(fresh);
-    let crashed = thread::scope(|s| {
-        let t = thread::Builder::new()
-            .name("transfer".into())
-            .spawn_scoped(s, || {
-                accounts.lock().unwrap().transfer_that_fails(args.amount);
-            });
-        t.map(|t| t.join().is_err()).unwrap_or(false)
-    });
+    let crashed = match crash_in_a_thread(|| {
+        accounts.lock().unwrap().transfer_that_fails(args.amount);
+    }) {
+        Ok(crashed) => crashed,
+        Err(e) => return cannot_start(e),
+    };
     println!("std Mutex: the transfer thread panicked while holding the lock: {crashed}");
     println!("  poisoned: {}", accounts.is_poisoned());
     // lock() now returns Err; the guard is still inside it, for whoever can repair the data.
@@ -129,14 +143,10 @@ fn main() -> ExitCode {
 
     // parking_lot::Mutex: the same panic, and no poisoning.
     let accounts = parking_lot::Mutex::new(fresh);
-    let crashed = thread::scope(|s| {
-        let t = thread::Builder::new()
-            .name("transfer".into())
-            .spawn_scoped(s, || {
-                accounts.lock().transfer_that_fails(args.amount);
-            });
-        t.map(|t| t.join().is_err()).unwrap_or(false)
-    });
+    let crashed = match crash_in_a_thread(|| accounts.lock().transfer_that_fails(args.amount)) {
+        Ok(crashed) => crashed,
+        Err(e) => return cannot_start(e),
+    };
     let guard = accounts.lock(); // no Result: it just works
     println!("parking_lot Mutex: the transfer thread panicked while holding the lock: {crashed}");
     println!(

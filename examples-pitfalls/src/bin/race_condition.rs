@@ -99,40 +99,56 @@ fn locked_increment(counter: &Mutex<u64>) {
 
 /// Two threads, one increment each, with the steps ordered by barriers so that both read
 /// before either writes. Returns the final counter (2 would be right).
-fn forced_interleaving() -> u64 {
+fn forced_interleaving() -> Result<u64, String> {
     let counter = AtomicU64::new(0);
     let (both_loaded, b_stored) = (Barrier::new(2), Barrier::new(2));
     thread::scope(|s| {
-        s.spawn(|| {
+        let a = s.spawn(|| {
             let seen = counter.load(Ordering::Relaxed); // A loads 0
             both_loaded.wait();
             b_stored.wait();
             counter.store(seen + 1, Ordering::Relaxed); // A stores 1, over B's 1
         });
-        s.spawn(|| {
+        let b = s.spawn(|| {
             let seen = counter.load(Ordering::Relaxed); // B loads 0
             both_loaded.wait();
             counter.store(seen + 1, Ordering::Relaxed); // B stores 1
             b_stored.wait();
         });
-    });
-    counter.load(Ordering::Relaxed)
+        // Joined here, so that a panic is reported as an error rather than ending the scope.
+        a.join()
+            .and(b.join())
+            .map_err(|_| "a thread of the forced interleaving panicked".to_string())
+    })?;
+    Ok(counter.load(Ordering::Relaxed))
 }
 
-/// One trial: `threads` threads, started together, each calling `increment` `n` times. (A
-/// panic in one of them ends the scope, and the program, with its message.)
-fn trial(threads: u32, n: u64, increment: &(dyn Fn() + Sync)) {
-    let start = Barrier::new(threads as usize);
+/// One trial: `--threads` threads, started together, each calling `increment`
+/// `--increments` times on `counter`; returns its final value, or an error if a thread panicked.
+fn trial<C: Sync>(
+    args: &Args,
+    counter: C,
+    increment: fn(&C),
+    read: fn(&C) -> u64,
+) -> Result<u64, String> {
+    let start = Barrier::new(args.threads as usize);
     thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                start.wait();
-                for _ in 0..n {
-                    increment();
-                }
-            });
+        let handles: Vec<_> = (0..args.threads)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    for _ in 0..args.increments {
+                        increment(&counter);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join()
+                .map_err(|_| "an incrementing thread panicked".to_string())?;
         }
-    });
+        Ok(read(&counter))
+    })
 }
 
 fn main() -> ExitCode {
@@ -145,7 +161,13 @@ fn main() -> ExitCode {
     }
     let expected = u64::from(args.threads) * args.increments;
 
-    let forced = forced_interleaving();
+    let forced = match forced_interleaving() {
+        Ok(forced) => forced,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("1. forced interleaving, two threads, one increment each:");
     println!("   A loads 0; B loads 0; B stores 1; A stores 1 -> counter {forced}, expected 2");
 
@@ -170,28 +192,21 @@ fn main() -> ExitCode {
         let mut losses = Vec::new();
         let start = std::time::Instant::now();
         for _ in 0..args.trials {
+            let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
             let final_value = match name {
-                "load + store (racy)" => {
-                    let counter = AtomicU64::new(0);
-                    trial(args.threads, args.increments, &|| racy_increment(&counter));
-                    counter.load(Ordering::Relaxed)
-                }
-                "fetch_add" => {
-                    let counter = AtomicU64::new(0);
-                    trial(args.threads, args.increments, &|| {
-                        atomic_increment(&counter)
-                    });
-                    counter.load(Ordering::Relaxed)
-                }
-                _ => {
-                    let counter = Mutex::new(0);
-                    trial(args.threads, args.increments, &|| {
-                        locked_increment(&counter)
-                    });
-                    *counter.lock().unwrap()
-                }
+                "load + store (racy)" => trial(&args, AtomicU64::new(0), racy_increment, load),
+                "fetch_add" => trial(&args, AtomicU64::new(0), atomic_increment, load),
+                _ => trial(&args, Mutex::new(0), locked_increment, |m| {
+                    *m.lock().unwrap()
+                }),
             };
-            losses.push(expected - final_value);
+            match final_value {
+                Ok(value) => losses.push(expected - value),
+                Err(e) => {
+                    eprintln!("error: {name}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
         }
         let elapsed = start.elapsed();
         losses.sort_unstable();

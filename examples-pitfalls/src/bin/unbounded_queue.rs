@@ -23,8 +23,12 @@
 //! Python: `queue.Queue()` (unbounded) against `queue.Queue(maxsize=16)`, whose `put` blocks
 //! when full; `asyncio.Queue(maxsize=...)` likewise.
 //!
-//! Try this: make the consumer faster than the producer (hash only the first byte) and watch
-//! the unbounded backlog stay small: the danger is a rate mismatch, not the channel itself.
+//! Try this: slow the producer below the consumer's pace (a
+//! `thread::sleep(Duration::from_micros(100))` before each message) and run `--messages 2000`:
+//! the unbounded backlog stays at a message or two, and its memory flat: the danger is a rate
+//! mismatch, not the channel itself. (A consumer that hashes only the first byte is not
+//! enough: the producer still fills 4 KiB a message, and on two busy cores its backlog still
+//! reached thousands.)
 //!
 //! Copy it out: `cargo xtask copy-out unbounded_queue DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, table), with:

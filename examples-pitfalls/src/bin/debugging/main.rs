@@ -21,17 +21,17 @@
 //! You will see: a log of two named threads in which both read balance 0 before either writes,
 //! so one deposit is lost; the fixed version's log with both deposits; a log of three async
 //! tasks whose events carry their span (`order{id=2}`) whichever worker thread ran them; and a
-//! stress-loop table: the racy code fails in few plain trials (often none), in nearly every
-//! trial with a yield in the window, and the fix in none.
+//! stress-loop table: the racy code fails in some plain trials (how many is up to the
+//! scheduler, and may be none), in most trials with a yield in the window, and the fix in none.
 //!
 //! Python: `logging` with `%(threadName)s` in the format, `asyncio` debug mode
 //! (`PYTHONASYNCIODEBUG=1`), and a loop around a test; Python has no loom.
 //!
 //! Try this: change `Level::INFO` to `Level::DEBUG` and run `--part stress --trials 1
-//! --increments 5` (every racy increment is logged, with its thread); remove the `yield_now`
-//! from `racy_increment` (in `stress.rs`) and see the widened row fail as rarely as the plain
-//! one; in the suite "concurrency by example", run the loom command that part 3 prints and
-//! watch it find the lost update every time.
+//! --increments 5` (every racy increment is logged, with its thread's id: the stress threads
+//! have no names); remove the `yield_now` from `racy_increment` (in `stress.rs`) and see the
+//! widened row fail as rarely as the plain one; in the suite "concurrency by example", run the
+//! loom command that part 3 prints and watch it find the lost update every time.
 //!
 //! Copy it out: `cargo xtask copy-out debugging DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -103,60 +103,99 @@ fn main() -> ExitCode {
         .with_writer(std::io::stdout)
         .init();
 
+    match run_parts(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The parts `--part` asks for, in order; a thread or task that fails stops the run.
+fn run_parts(args: &Args) -> Result<(), String> {
     let run = |p: Part| args.part == p || args.part == Part::All;
     if run(Part::Trace) {
-        traced_race();
+        traced_race()?;
     }
-    if run(Part::Tasks) && !traced_tasks() {
-        return ExitCode::FAILURE;
+    if run(Part::Tasks) {
+        traced_tasks()?;
     }
     if run(Part::Stress) {
-        stress::stress(&args);
+        stress::stress(args)?;
     }
-    ExitCode::SUCCESS
+    Ok(())
+}
+
+/// Starts `deposit` on a thread named `name` in scope `s`; an error if it cannot start.
+fn teller<'scope>(
+    s: &'scope thread::Scope<'scope, '_>,
+    name: &str,
+    deposit: impl FnOnce() + Send + 'scope,
+) -> Result<thread::ScopedJoinHandle<'scope, ()>, String> {
+    thread::Builder::new()
+        .name(name.into())
+        .spawn_scoped(s, deposit)
+        .map_err(|e| format!("cannot start {name}: {e}"))
+}
+
+/// Joins the tellers, so that a panic is reported as an error rather than ending the scope.
+fn join_all(tellers: Vec<thread::ScopedJoinHandle<'_, ()>>) -> Result<(), String> {
+    for t in tellers {
+        t.join()
+            .map_err(|_| "a teller's thread panicked".to_string())?;
+    }
+    Ok(())
 }
 
 /// Part 1: two named threads deposit 10 each with load + store. A barrier between the read and
 /// the write makes both read before either writes, so the log shows the lost update every time.
-fn traced_race() {
+fn traced_race() -> Result<(), String> {
     println!("== 1. a lost update, logged with thread names");
     let balance = AtomicU64::new(0);
     let barrier = Barrier::new(2);
     thread::scope(|s| {
+        let mut tellers = Vec::new();
         for name in ["teller-a", "teller-b"] {
             let (balance, barrier) = (&balance, &barrier);
-            thread::Builder::new()
-                .name(name.into())
-                .spawn_scoped(s, move || {
-                    let _span = info_span!("deposit", amount = 10).entered();
-                    let seen = balance.load(Ordering::SeqCst);
-                    info!(balance = seen, "read");
-                    barrier.wait(); // both have read: the interleaving that loses an update
-                    balance.store(seen + 10, Ordering::SeqCst);
-                    info!(balance = seen + 10, "wrote");
-                })
-                .expect("spawn a thread");
+            let deposit = move || {
+                let _span = info_span!("deposit", amount = 10).entered();
+                let seen = balance.load(Ordering::SeqCst);
+                info!(balance = seen, "read");
+                barrier.wait(); // both have read: the interleaving that loses an update
+                balance.store(seen + 10, Ordering::SeqCst);
+                info!(balance = seen + 10, "wrote");
+            };
+            match teller(s, name, deposit) {
+                Ok(t) => tellers.push(t),
+                // The first teller would wait at the barrier for ever: stop here, saying why.
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::exit(1);
+                }
+            }
         }
-    });
+        join_all(tellers)
+    })?;
     let racy = balance.load(Ordering::SeqCst);
     println!("balance {racy}, expected 20: both tellers read 0 before either wrote\n");
 
     println!("== 1b. the fix, fetch_add, logged the same way");
     let balance = AtomicU64::new(0);
     thread::scope(|s| {
+        let mut tellers = Vec::new();
         for name in ["teller-a", "teller-b"] {
             let balance = &balance;
-            thread::Builder::new()
-                .name(name.into())
-                .spawn_scoped(s, move || {
-                    let _span = info_span!("deposit", amount = 10).entered();
-                    deposit(balance, 10);
-                })
-                .expect("spawn a thread");
+            tellers.push(teller(s, name, move || {
+                let _span = info_span!("deposit", amount = 10).entered();
+                deposit(balance, 10);
+            })?);
         }
-    });
+        join_all(tellers)
+    })?;
     let fixed = balance.load(Ordering::SeqCst);
     println!("balance {fixed}, expected 20: each teller saw the other's deposit or none\n");
+    Ok(())
 }
 
 /// The fix: read and write are one indivisible step, and the log says what that step saw.
@@ -171,7 +210,7 @@ fn deposit(balance: &AtomicU64, amount: u64) -> (u64, u64) {
 
 /// Part 2: three tasks on a two-worker runtime, each in its own span. Every event carries the
 /// task's span, so a task's story can be read even when it moves between worker threads.
-fn traced_tasks() -> bool {
+fn traced_tasks() -> Result<(), String> {
     println!("== 2. async tasks, each in a span, on named worker threads");
     let next = AtomicUsize::new(0);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -179,10 +218,7 @@ fn traced_tasks() -> bool {
         .thread_name_fn(move || format!("worker-{}", next.fetch_add(1, Ordering::Relaxed)))
         .enable_time()
         .build();
-    let Ok(runtime) = runtime else {
-        eprintln!("error: cannot start the tokio runtime");
-        return false;
-    };
+    let runtime = runtime.map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
     // Each task notes the worker thread it ran on at each step.
     let threads = runtime.block_on(async {
         let mut handles = Vec::new();
@@ -203,10 +239,10 @@ fn traced_tasks() -> bool {
         }
         let mut threads = Vec::new();
         for h in handles {
-            threads.extend(h.await.ok());
+            threads.push(h.await.map_err(|e| format!("a task failed: {e}"))?);
         }
-        threads
-    });
+        Ok::<_, String>(threads)
+    })?;
     let moved = threads
         .iter()
         .filter(|ran_on| ran_on.iter().any(|t| *t != ran_on[0]))
@@ -215,10 +251,7 @@ fn traced_tasks() -> bool {
         "{} of 3 tasks finished, {moved} of them moved between worker threads; every line names its task\n",
         threads.len()
     );
-    if threads.len() != 3 {
-        eprintln!("error: {} of 3 tasks failed", 3 - threads.len());
-    }
-    threads.len() == 3
+    Ok(())
 }
 
 fn thread_name() -> String {

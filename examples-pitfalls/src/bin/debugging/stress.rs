@@ -32,25 +32,30 @@ fn fixed_increment(counter: &AtomicU64, widen: bool) {
 
 type Increment = fn(&AtomicU64, bool);
 
-/// One stress trial: two threads released together by a barrier; returns the lost updates.
-fn trial(increment: Increment, widen: bool, n: u64) -> u64 {
+/// One stress trial: two threads released together by a barrier; returns the lost updates,
+/// or an error if a thread panicked.
+fn trial(increment: Increment, widen: bool, n: u64) -> Result<u64, String> {
     let counter = AtomicU64::new(0);
     let barrier = Barrier::new(2);
     thread::scope(|s| {
-        for _ in 0..2 {
+        let handles = [(); 2].map(|()| {
             s.spawn(|| {
                 barrier.wait();
                 for _ in 0..n {
                     increment(&counter, widen);
                 }
-            });
+            })
+        });
+        for h in handles {
+            h.join()
+                .map_err(|_| "a stress thread panicked".to_string())?;
         }
-    });
-    2 * n - counter.load(Ordering::SeqCst)
+        Ok(2 * n - counter.load(Ordering::SeqCst))
+    })
 }
 
 /// Part 3: the stress loop, the everyday test for concurrent code.
-pub fn stress(args: &Args) {
+pub fn stress(args: &Args) -> Result<(), String> {
     println!(
         "== 3. stress loop: {} trials of 2 threads x {} increments",
         args.trials, args.increments
@@ -66,7 +71,7 @@ pub fn stress(args: &Args) {
         let start = Instant::now();
         let (mut fails, mut first) = (0, None);
         for t in 1..=args.trials {
-            if trial(increment, widen, args.increments) > 0 {
+            if trial(increment, widen, args.increments)? > 0 {
                 fails += 1;
                 first.get_or_insert(t);
             }
@@ -87,4 +92,5 @@ pub fn stress(args: &Args) {
     println!(
         "  in the suite \"concurrency by example\", in its examples-pitfalls folder: RUSTFLAGS=\"--cfg pitfalls_loom\" cargo test --bins --release --target-dir target/loom -- loom_"
     );
+    Ok(())
 }

@@ -12,11 +12,13 @@
 //!   cargo run -p examples-pitfalls --bin starvation
 //!   cargo run -p examples-pitfalls --bin starvation -- --readers 8 --duration-ms 1000
 //!
-//! You will see: with the reader-preferring lock, hundreds of reads let in ahead of the waiting
-//! writer, which waits about the whole `--duration-ms` and completes one or two writes; with
-//! parking_lot's, none (or a read already on its way in), a wait of about one read and a write
-//! every 10 ms or so; as many reads either way. Then the policy step by step: a reader inside,
-//! the writer waiting, a new reader let in ahead (simple) or made to wait (fair).
+//! You will see: with the reader-preferring lock, usually hundreds of reads let in ahead of the
+//! waiting writer, which waits about the whole `--duration-ms` and completes one or two writes
+//! (how many is up to the scheduler: readers that leave a gap let the writer in); with
+//! parking_lot's, none (or a read already on its way in), a longest wait of about one read
+//! (more on a busy machine, which can be slow to wake the writer) and a write every 10 ms or
+//! so; as many reads either way. Then the policy step by step, the same on every run: a reader
+//! inside, the writer waiting, a new reader let in ahead (simple) or made to wait (fair).
 //!
 //! Python: the standard library has no readers-writer lock; the usual hand-written one built
 //! from a `threading.Condition` and a reader count is exactly the reader-preferring kind, with
@@ -24,8 +26,9 @@
 //!
 //! Try this: `--readers 1` (the count drops to zero between reads, so the writer gets in now
 //! and then, but the reader, straight back, often beats the woken writer to the lock); make
-//! `admits_a_reader` refuse new readers while `writers_waiting > 0` (writer-preferring: no
-//! read overtakes the writer, and now a stream of writers could starve the readers).
+//! `admits_a_reader` refuse new readers while `writers_waiting > 0` (writer-preferring: reads
+//! stop overtaking the writer, bar one already on its way in, and now a stream of writers
+//! could starve the readers).
 //!
 //! Copy it out: `cargo xtask copy-out starvation DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -169,23 +172,25 @@ fn run(lock: &Lock, args: &Args) -> Result<Run, String> {
     let (reads, overtakes, writes) = (&AtomicU64::new(0), &AtomicU64::new(0), &AtomicU64::new(0));
     let hold = Duration::from_millis(args.hold_ms);
     thread::scope(|s| {
-        for i in 0..args.readers {
-            s.spawn(move || {
-                // Stagger the readers so that their reads overlap instead of lining up.
-                thread::sleep(hold * i / args.readers);
-                while reading.load(Ordering::Relaxed) {
-                    // A read that starts after the writer asked and gets in before that write is
-                    // done has overtaken the writer: counted, not timed.
-                    let writes_before = writes.load(Ordering::SeqCst);
-                    let writer_asked = asking.load(Ordering::SeqCst);
-                    lock.with_read(|| thread::sleep(hold));
-                    if writer_asked && writes.load(Ordering::SeqCst) == writes_before {
-                        overtakes.fetch_add(1, Ordering::Relaxed);
+        let readers: Vec<_> = (0..args.readers)
+            .map(|i| {
+                s.spawn(move || {
+                    // Stagger the readers so that their reads overlap instead of lining up.
+                    thread::sleep(hold * i / args.readers);
+                    while reading.load(Ordering::Relaxed) {
+                        // A read that starts after the writer asked and gets in before that
+                        // write is done has overtaken the writer: counted, not timed.
+                        let writes_before = writes.load(Ordering::SeqCst);
+                        let writer_asked = asking.load(Ordering::SeqCst);
+                        lock.with_read(|| thread::sleep(hold));
+                        if writer_asked && writes.load(Ordering::SeqCst) == writes_before {
+                            overtakes.fetch_add(1, Ordering::Relaxed);
+                        }
+                        reads.fetch_add(1, Ordering::Relaxed);
                     }
-                    reads.fetch_add(1, Ordering::Relaxed);
-                }
-            });
-        }
+                })
+            })
+            .collect();
         let writer = s.spawn(move || {
             thread::sleep(Duration::from_millis(20)); // let the stream of readers start
             let mut waits = Vec::new();
@@ -206,6 +211,11 @@ fn run(lock: &Lock, args: &Args) -> Result<Run, String> {
         let waits = writer
             .join()
             .map_err(|_| "the writer's thread panicked".to_string())?;
+        for reader in readers {
+            reader
+                .join()
+                .map_err(|_| "a reader's thread panicked".to_string())?;
+        }
         Ok(Run {
             reads: reads.load(Ordering::Relaxed),
             writes: waits.len() as u32,
