@@ -270,10 +270,28 @@ fn every_channel_kind_delivers_what_it_promises() {
     let waited = common::number_after(mpsc, "waited for room ");
     assert!(waited > 0, "backpressure: {mpsc}");
     assert!(r.stdout.contains("oneshot: asked for 12 squared, got 144"));
-    let slow = r.line("broadcast: subscriber slow received");
-    let skipped: u64 = slow.rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(skipped > 0, "{slow}");
-    assert!(r.line("watch: 200 updates sent").ends_with("ended on 200"));
+    // The slow subscriber reads only after all 200 were sent: the channel (capacity 8) holds
+    // the newest 8, and it is told of the 192 before them.
+    assert!(
+        r.stdout
+            .contains("broadcast: subscriber slow received 8, was told it skipped 192")
+    );
+    for fast in ["fast-1", "fast-2"] {
+        let line = r.line(&format!("broadcast: subscriber {fast} received "));
+        let got = common::number_after(line, "received ");
+        assert_eq!(got + common::number_after(line, "skipped "), 200, "{line}");
+    }
+    // The reader runs only between the writer's 20 bursts of ten (one task, join!): at most
+    // one wake a burst, and the last value always.
+    let watch = r.line("watch: 200 updates sent");
+    assert!(watch.ends_with("ended on 200"), "{watch}");
+    assert!(common::number_after(watch, "woke ") <= 20, "{watch}");
+    // broadcast rounds its capacity up to a power of two: 10 holds 16.
+    let r = run(ASYNC_CHANNELS, &["--capacity", "10"]);
+    assert!(
+        r.stdout
+            .contains("subscriber slow received 16, was told it skipped 184")
+    );
     assert!(
         r.stdout
             .contains("flume: a blocking thread sent 200 messages to an async task, sum 20100")

@@ -14,15 +14,20 @@
 //!   cargo run -p examples-async --bin async_channels -- --messages 1000 --capacity 4
 //!
 //! You will see: how often the mpsc producer had to wait for room, and the sum received; a
-//! request answered through a oneshot; three broadcast subscribers, the slow one lagging and
-//! told how many it skipped; a watch receiver that saw only some of the updates but always
-//! the last; and a thread's messages arriving in an async task through flume, all checked.
+//! request answered through a oneshot; three broadcast subscribers, two that keep up and a
+//! slow one that reads only after everything was sent: it gets the last messages the channel
+//! still holds (8 of 200 with the defaults) and is told how many it skipped; a watch reader,
+//! slower than its writer, that wakes far fewer times than there were updates but always
+//! ends on the last; and a thread's messages arriving in an async task through flume, all
+//! checked.
 //!
 //! Python: `asyncio.Queue(maxsize=n)` for mpsc, an `asyncio.Future` for oneshot; there is no
 //! built-in broadcast or watch; `janus` or `loop.call_soon_threadsafe` for the bridge.
 //!
 //! Try this: `--capacity 1000`, more than `--messages`: the mpsc producer never waits (the
-//! channel holds the backlog instead) and the slow broadcast subscriber lags no more.
+//! channel holds the backlog instead) and the slow broadcast subscriber misses nothing;
+//! `--capacity 10`: broadcast rounds its capacity up to a power of two, so the slow one gets
+//! 16.
 //!
 //! Copy it out: `cargo xtask copy-out async_channels DIR` writes it as a crate of its own (with
 //! `src/support/`: cli), with:
@@ -38,10 +43,11 @@
 //! ```
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 #[derive(Parser, Debug)]
@@ -148,7 +154,11 @@ async fn oneshot_reply() -> bool {
     tokio::spawn(async move {
         let _ = reply_to.send(request * request);
     });
-    let answer = reply.await.unwrap_or(0); // no reply (the task panicked): a failed check
+    // No reply at all (the task panicked before sending) is a failed check, never a 0.
+    let Ok(answer) = reply.await else {
+        println!("oneshot: asked for {request} squared, got no reply: the replier dropped it");
+        return false;
+    };
     println!("oneshot: asked for {request} squared, got {answer}");
     answer == 144
 }
@@ -156,19 +166,23 @@ async fn oneshot_reply() -> bool {
 /// broadcast: every subscriber sees every message, unless it falls behind the buffer.
 async fn broadcast_all(args: &Args) -> bool {
     let (tx, _) = broadcast::channel::<u64>(args.capacity as usize);
+    // The slow subscriber is busy elsewhere until everything is sent: by then the channel
+    // holds only the newest messages, and it is told how many it missed.
+    let all_sent = Arc::new(Notify::new());
     let mut subscribers = Vec::new();
-    for (name, delay_us) in [("fast-1", 0u64), ("fast-2", 0), ("slow", 2_000)] {
+    for name in ["fast-1", "fast-2", "slow"] {
         let mut rx = tx.subscribe();
+        let busy = (name == "slow").then(|| Arc::clone(&all_sent));
         subscribers.push(tokio::spawn(async move {
+            if let Some(sent) = busy {
+                sent.notified().await;
+            }
             let (mut got, mut skipped) = (0u64, 0u64);
             loop {
                 match rx.recv().await {
                     Ok(_) => got += 1,
                     Err(broadcast::error::RecvError::Lagged(n)) => skipped += n,
                     Err(broadcast::error::RecvError::Closed) => break (name, got, skipped),
-                }
-                if delay_us > 0 {
-                    tokio::time::sleep(Duration::from_micros(delay_us)).await;
                 }
             }
         }));
@@ -181,6 +195,7 @@ async fn broadcast_all(args: &Args) -> bool {
         }
     }
     drop(tx);
+    all_sent.notify_one(); // stored if the slow one is not waiting yet: no lost wake-up
     let mut accounted = true;
     for s in subscribers {
         // A subscriber that panicked has accounted for nothing.
@@ -197,29 +212,32 @@ async fn broadcast_all(args: &Args) -> bool {
 /// watch: only the latest value is kept; a slow reader sees fewer updates, never a stale end.
 async fn watch_latest(args: &Args) -> bool {
     let (tx, mut rx) = watch::channel(0u64);
-    let reader = tokio::spawn(async move {
+    let n = args.messages;
+    // The writer sends in bursts of ten, pausing after each.
+    let write = async move {
+        for i in 1..=n {
+            let _ = tx.send(i);
+            if i % 10 == 0 {
+                tokio::time::sleep(Duration::from_micros(200)).await;
+            }
+        }
+    }; // `tx` is dropped here: the reader's `changed` then ends
+    let read = async move {
         let mut seen = 0;
         while rx.changed().await.is_ok() {
             seen += 1;
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         (seen, *rx.borrow())
-    });
-    for i in 1..=args.messages {
-        let _ = tx.send(i);
-        if i % 10 == 0 {
-            tokio::time::sleep(Duration::from_micros(200)).await;
-        }
-    }
-    drop(tx);
-    let Ok((seen, last)) = reader.await else {
-        return false; // the reader panicked
     };
+    // One task runs both (join!, no spawn), so the reader looks only between the writer's
+    // bursts: at most one wake a burst, and always the burst's last value.
+    let ((), (seen, last)) = tokio::join!(write, read);
     println!(
-        "watch: {} updates sent, the reader woke {seen} times and ended on {last}",
+        "watch: {} updates sent, the reader woke {seen} time(s) and ended on {last}",
         args.messages
     );
-    last == args.messages && seen <= args.messages
+    last == args.messages && seen <= args.messages.div_ceil(10)
 }
 
 /// flume: a blocking thread sends with plain `send`, an async task receives with `recv_async`.

@@ -4,11 +4,11 @@
 //! lesson for SQLite: its driver (rusqlite) is blocking, so async code must hand each query
 //! to a thread (`spawn_blocking`) or it stalls the runtime; and a connection runs one query
 //! at a time, so the concurrency you get is the number of connections, not the number of
-//! tasks. The program builds a database of `--rows` orders in a temporary file (WAL mode, so
-//! readers run side by side), then runs `--queries` aggregate queries three ways: one after
-//! another on one connection; as concurrent tasks sharing one connection behind a lock; and as
-//! concurrent tasks drawing from a pool of `--pool` connections. Every way gets the same
-//! answers.
+//! tasks. It builds a database of `--rows` orders in a temporary file (SQLite lets many
+//! connections read at once; WAL mode also lets them read while one writes), then runs
+//! `--queries` aggregate queries three ways: one after another on one connection; as
+//! concurrent tasks sharing one connection behind a lock; and as concurrent tasks drawing
+//! from a pool of `--pool` connections. Every way gets the same answers.
 //!
 //! Run:
 //!   cargo run --release -p examples-async --bin async_database

@@ -15,17 +15,22 @@
 //!
 //! You will see: a table with the prime count (equal in every row), the job's time, the
 //! heartbeat's ticks, the ticks while the job ran (none at all inline: the job held the only
-//! thread) and the worst lateness: about the job's whole time inline, about a millisecond
-//! with `spawn_blocking` or rayon. A job that panics on its pool is reported, and the exit
-//! status is then 1.
+//! thread; about one per 10 ms of the job offloaded) and the worst lateness: about the job's
+//! whole time inline, about a millisecond with `spawn_blocking` or rayon on an idle machine
+//! (tens of milliseconds when other programs share the cores, still far less than the job).
+//! A debug build counts many times slower (seconds per way): it says so first, and reports
+//! each way as it finishes. A job that panics on its pool is reported, and the exit status is
+//! then 1.
 //!
 //! Python: the same trap with asyncio (a CPU loop in a coroutine blocks the event loop), and
 //! the same fix, `await loop.run_in_executor(pool, cpu_function)`, with a
-//! `ProcessPoolExecutor` because of the GIL.
+//! `ProcessPoolExecutor` because of the GIL (a thread pool is enough on free-threaded 3.13t).
 //!
-//! Try this: use a multi-threaded runtime and the inline heartbeat recovers on 2 cores but
-//! fails again with as many inline jobs, spawned as tasks, as worker threads; put `tokio::task::yield_now()`
-//! inside the prime loop every 10,000 numbers (cooperative, but slower).
+//! Try this: build a multi-threaded runtime instead: the inline job no longer stalls the
+//! heartbeat, which another worker thread runs, until you spawn as many inline jobs as there
+//! are worker threads; make the prime count an `async fn` that calls
+//! `tokio::task::yield_now().await` every 10,000 numbers, and the heartbeat is late by at
+//! most one such chunk (cooperative: the job itself shares the thread).
 //!
 //! Copy it out: `cargo xtask copy-out cpu_in_async DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -188,6 +193,11 @@ fn main() -> ExitCode {
         "worst lateness",
     ]);
     let (mut late, mut failed, mut counts) = (Vec::new(), Vec::new(), BTreeSet::new());
+    // Unoptimized, the count takes seconds per way: say so, and show progress on stderr.
+    let debug = cfg!(debug_assertions);
+    if debug {
+        eprintln!("note: a debug build counts primes many times slower than `--release`");
+    }
     for mode in modes {
         let ticks = Arc::new(AtomicU32::new(0));
         let (primes, took, during, worst) = runtime.block_on(async {
@@ -207,6 +217,9 @@ fn main() -> ExitCode {
             Mode::SpawnBlocking => "spawn_blocking",
             Mode::Rayon => "rayon + oneshot",
         };
+        if debug {
+            eprintln!("  {name}: done in {}", fmt_duration(took));
+        }
         let worst = worst.unwrap_or_else(|e| {
             failed.push(format!("{name}: the heartbeat failed: {e}"));
             Duration::ZERO

@@ -20,8 +20,10 @@
 //! exception as a value (without it, the first exception is raised in the caller while the
 //! other tasks run on; an `asyncio.TaskGroup` cancels them); `try/finally` for the cleanup.
 //!
-//! Try this: add `panic = "abort"` to the release profile and the first panic kills the
-//! whole process; call `.unwrap()` on a `JoinError` in `main` and one bug ends everything.
+//! Try this: set `panic = "abort"` in the profile you build with (`[profile.dev]` in the
+//! workspace's Cargo.toml for the commands above) and the first panic kills the whole process;
+//! `.unwrap()` the `JoinError` in `join_every` instead of matching it, and one bug ends
+//! everything.
 //!
 //! Copy it out: `cargo xtask copy-out task_errors DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, fixture, table), with:
@@ -167,15 +169,47 @@ fn main() -> ExitCode {
     }
     print!("{table}");
     let count = |what: &str| outcomes.iter().filter(|(_, o, _)| o == what).count();
+    // The lesson holds when every task ended as planned: the missing orders with a 404, the
+    // buggy one with a panic, every other with its order. Anything else failed for real.
+    let unplanned: Vec<String> = outcomes
+        .iter()
+        .filter(|(id, outcome, _)| *outcome != planned(*id, &args))
+        .map(|(id, outcome, detail)| format!("task {id} {outcome}: {detail}"))
+        .collect();
     println!(
-        "{} tasks: {} ok, {} errors, {} panicked; every task was joined, the others were unharmed; cleanup ran {} times",
+        "{} tasks: {} ok, {} errors, {} panicked; every task was joined{}; cleanup ran {} times",
         outcomes.len(),
         count("ok"),
         count("error"),
         count("panicked"),
+        if unplanned.is_empty() {
+            ", the others were unharmed"
+        } else {
+            ""
+        },
         cleaned.load(Ordering::SeqCst)
     );
+    if !unplanned.is_empty() || outcomes.len() != args.tasks as usize {
+        let (n, all) = (unplanned.len(), args.tasks);
+        eprintln!(
+            "error: {n} of {all} tasks did not end as planned: {}",
+            unplanned.join("; ")
+        );
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
+}
+
+/// How task `id` is meant to end: a missing order is a 404 (before any bug can strike), the
+/// buggy task panics, every other fetches its order.
+fn planned(id: u32, args: &Args) -> &'static str {
+    if id.is_multiple_of(args.missing_every) {
+        "error"
+    } else if id == args.panic_at {
+        "panicked"
+    } else {
+        "ok"
+    }
 }
 
 /// Every task's outcome, in the order the tasks finish: its number, "ok", "error" or

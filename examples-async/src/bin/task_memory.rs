@@ -14,11 +14,11 @@
 //!   cargo run --release -p examples-async --bin task_memory -- --tasks 1000000 --state-bytes 1024
 //!
 //! You will see: the size of one task's future, the resident memory per task (a few hundred
-//! bytes plus the state), the spawn time per task (well under a microsecond in release), and
-//! that every task woke and finished. Runs that would need more than 2 GiB are refused.
+//! bytes plus the state), the spawn time per task (about a microsecond or less in release),
+//! and that every task woke and finished. Runs that would need more than 2 GiB are refused.
 //!
-//! Python: `asyncio.create_task(event.wait())` 100,000 times; each coroutine and Task object
-//! costs about 1-2 KiB there.
+//! Python: `asyncio.create_task(event.wait())` 100,000 times; each Task, its coroutine and
+//! the future it waits on cost about 0.9 KiB resident there (CPython 3.12 and 3.13).
 //!
 //! Try this: `--state-bytes 16384` and the memory per task follows the state; run this with
 //! `--tasks 10000` and `thread_memory` with `--threads 10000` and compare the two per-item
@@ -50,7 +50,8 @@ struct Args {
     /// How many tasks wait at once.
     #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=5_000_000))]
     tasks: u32,
-    /// Bytes of local state each task keeps across its `.await` (an array in the future).
+    /// Bytes of local state each task keeps across its `.await` (an array in the future),
+    /// rounded up to 0, 64, 256, 1024, 4096, 16384 or 65536.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(0..=65_536))]
     state_bytes: u32,
 }
@@ -144,9 +145,9 @@ fn main() -> ExitCode {
         o.finished,
         args.tasks
     );
-    if o.finished != args.tasks as usize {
+    if let Some(e) = &o.first_failure {
         let failed = args.tasks as usize - o.finished;
-        eprintln!("error: {failed} of {} tasks failed (panicked)", args.tasks);
+        eprintln!("error: {failed} of {} tasks failed; first: {e}", args.tasks);
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
@@ -159,6 +160,8 @@ struct Outcome {
     spawn: std::time::Duration,
     join: std::time::Duration,
     finished: usize,
+    /// Why the first task that did not finish failed (it panicked).
+    first_failure: Option<String>,
 }
 
 async fn run<const N: usize>(tasks: u32) -> Option<Outcome> {
@@ -184,9 +187,12 @@ async fn run<const N: usize>(tasks: u32) -> Option<Outcome> {
     let rss_after = proc_status_kib("VmRSS")?;
     let start = Instant::now();
     go.notify_waiters();
-    let mut finished = 0;
+    let (mut finished, mut first_failure) = (0, None);
     for h in handles {
-        finished += usize::from(h.await.is_ok());
+        match h.await {
+            Ok(_) => finished += 1,
+            Err(e) => first_failure = first_failure.or(Some(e.to_string())),
+        }
     }
     Some(Outcome {
         future_bytes,
@@ -195,5 +201,6 @@ async fn run<const N: usize>(tasks: u32) -> Option<Outcome> {
         spawn,
         join: start.elapsed(),
         finished,
+        first_failure,
     })
 }

@@ -11,7 +11,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::{Outcome, error_chain};
+use crate::Outcome;
+use crate::tokio_reqwest::error_chain;
 
 /// smol: an executor of our own, run on one thread per core; the I/O reactor is smol's.
 pub fn on_smol(addr: SocketAddr, url: &str, n: usize) -> Result<Vec<Outcome>, String> {
@@ -106,8 +107,18 @@ where
     Ok(status)
 }
 
+/// One request, timed. A panic inside it (a bug) becomes a failed request that says so, as a
+/// tokio `JoinError` does in the reqwest version, rather than unwinding through `block_on`.
 async fn timed(request: impl Future<Output = Result<u16, BoxError>>) -> Outcome {
+    use futures::FutureExt;
     let start = Instant::now();
-    let result = request.await.map_err(|e| error_chain(e.as_ref()));
+    let result = match std::panic::AssertUnwindSafe(request).catch_unwind().await {
+        Ok(result) => result.map_err(|e| error_chain(e.as_ref())),
+        Err(panic) => {
+            let message = (panic.downcast_ref::<&str>().copied())
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str));
+            Err(format!("the task panicked: {}", message.unwrap_or("?")))
+        }
+    };
     (result, start.elapsed())
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{Outcome, error_chain};
+use crate::Outcome;
 
 /// `n` GETs of `url`, each a task of its own, all spawned before any is awaited.
 pub fn requests(url: &str, n: usize) -> Result<Vec<Outcome>, String> {
@@ -46,4 +46,16 @@ async fn fetch(client: reqwest::Client, url: String) -> Outcome {
     .await
     .map_err(|e| error_chain(&e));
     (result, start.elapsed())
+}
+
+/// An error with its causes: reqwest's top-level message is "error sending request", and the
+/// cause says why (hyper's errors nest the same way).
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }

@@ -3,8 +3,8 @@
 //! Tasks are cheap, so it is tempting to spawn one per job and let them all run. But each job
 //! in flight holds real resources: a connection, a buffer, a slot on the server. Here every
 //! job fetches a page from a loopback server and holds a `--buffer-kib` buffer for it while
-//! it waits. Unbounded, all `--jobs` are in flight at once: fastest, and peak memory grows
-//! with the job count. Three ways to keep at most `--limit` in flight: a `Semaphore` (every
+//! it waits. Unbounded, every job starts at once: fastest, and peak memory grows with the
+//! number in flight. Three ways to keep at most `--limit` in flight: a `Semaphore` (every
 //! task is spawned, but waits for a permit before it starts work), a `JoinSet` topped up as
 //! tasks finish (a task exists only when there is room), and `buffer_unordered` on a stream
 //! (the same idea with no spawning at all). Each variant runs in a fresh copy of this program,
@@ -15,9 +15,10 @@
 //!   cargo run --release -p examples-async --bin bounded_concurrency -- --jobs 5000 --limit 500
 //!
 //! You will see: a table with, per variant, the most jobs in flight at once, the time, and the
-//! peak memory: unbounded has all jobs in flight (the server's own count agrees) and the
-//! highest peak; the bounded ones never exceed the limit, take at least jobs / limit x delay,
-//! and peak far lower.
+//! peak memory: unbounded has by far the most in flight (all of them, unless the first answers
+//! come back before the last jobs have started; the server's own count is printed beside it)
+//! and the highest peak; the bounded ones never exceed the limit, take at least jobs / limit x
+//! delay, and peak far lower.
 //!
 //! Python: `asyncio.Semaphore(limit)` around the body of each coroutine, the usual way to
 //! bound `asyncio.gather`.
@@ -198,8 +199,9 @@ fn main() -> ExitCode {
         .map(|r| r.wall_s)
         .fold(f64::INFINITY, f64::min);
     println!(
-        "unbounded: {} in flight (the server saw up to {} at once), peak {} in {}; bounded to {}: peak at most {}, in {} or more",
+        "unbounded: {} of {} in flight at once (the server saw up to {}), peak {} in {}; bounded to {}: peak at most {}, in {} or more",
         unbounded.max_in_flight,
+        args.jobs,
         fixture.peak_in_flight(),
         fmt_kib(unbounded.peak_rss_kib),
         fmt_duration(Duration::from_secs_f64(unbounded.wall_s)),

@@ -39,16 +39,33 @@ async fn job(
     gauge.max.fetch_max(now, Ordering::SeqCst);
     let mut buffer = vec![0u8; buffer_kib as usize * 1024]; // touched: really resident
     buffer.iter_mut().step_by(4096).for_each(|b| *b = 1);
-    let ok = match client.get(&*url).send().await {
-        Ok(r) => r
+    let fetched = async {
+        let body = client
+            .get(&*url)
+            .send()
+            .await?
+            .error_for_status()?
             .bytes()
-            .await
-            .map(|body| buffer.extend_from_slice(&body))
-            .is_ok(),
-        Err(_) => false,
+            .await?;
+        buffer.extend_from_slice(&body);
+        Ok::<_, reqwest::Error>(())
     };
+    let result = fetched.await;
     gauge.now.fetch_sub(1, Ordering::SeqCst);
-    ok && !buffer.is_empty()
+    if let Err(e) = &result {
+        say_first_failure(e);
+    }
+    result.is_ok()
+}
+
+/// The first job that fails says why on stderr (the parent prints how many failed); the
+/// others only count, so that a server that is down gives one line, not thousands.
+fn say_first_failure(e: &reqwest::Error) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        let cause = std::error::Error::source(e).map(|c| format!(": {c}"));
+        eprintln!("a job failed: {e}{}", cause.unwrap_or_default());
+    });
 }
 
 /// Runs every job the `variant` way: how many succeeded, and the most in flight at once.

@@ -23,7 +23,9 @@
 //! connection is likewise aiohttp's buffers and objects, not the coroutine.
 //!
 //! Try this: change `READ_BUFFER` in clients.rs to 8192 (hyper's size) and watch the lean
-//! client's heap per connection grow by about 7.5 KiB; `--requests 20000` on the lean client.
+//! client's heap per connection grow by about 7.5 KiB; `--client lean --requests 10000`: the
+//! figures per connection stay about what they were at 2,000 (runs past the open-file limit,
+//! 20,000 on the machine this suite was measured on, are refused).
 //!
 //! Copy it out: `cargo xtask copy-out connection_memory DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, fixture, format, measure, table), with:

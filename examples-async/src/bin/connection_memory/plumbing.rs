@@ -170,8 +170,9 @@ pub fn print(reports: &[Report], args: &Args) {
         ]);
     }
     print!("{table}");
+    // Heap counts bytes allocated; RSS, pages written: a buffer never filled is heap, not RSS.
     println!(
-        "\nThe heap one connection holds at the peak, by allocation size (counted, not guessed):"
+        "\nThe heap one connection holds at the peak, by allocation size (counted, not guessed; heap / conn can exceed RSS / conn: an allocated buffer's unwritten pages are not resident):"
     );
     for r in reports {
         let top: Vec<String> = r
@@ -199,7 +200,7 @@ pub fn print(reports: &[Report], args: &Args) {
         .map(|r| r.kernel_tcp_kib_per_connection)
         .fold(0.0, f64::max);
     println!(
-        "  the kernel holds {kernel:.1} KiB a connection (both ends' sockets and TCP buffers; the sockets only where /proc/slabinfo is readable), in no process's RSS"
+        "  the kernel holds {kernel:.1} KiB a connection (both ends' sockets and TCP buffers, read machine-wide, so other programs' connections count too; the sockets only where /proc/slabinfo is readable), in no process's RSS"
     );
     if let (Some(lean), Some(heaviest)) = (
         reports.iter().find(|r| r.client == "lean"),

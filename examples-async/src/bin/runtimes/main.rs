@@ -21,7 +21,8 @@
 //! async-std to smol port.
 //!
 //! Python: asyncio is built in and has one event loop; uvloop is the faster drop-in
-//! replacement, trio and curio are the alternatives with their own APIs.
+//! replacement for that loop, and trio the main alternative, with its own API (anyio runs the
+//! same code on either).
 //!
 //! Try this: `SMOL_THREADS=2` gives smol's global executor a second thread; `--messages
 //! 1000000` makes the switching cost dominate.
@@ -51,7 +52,7 @@ use serde::{Deserialize, Serialize};
 use shared::{Table, fmt_duration, fmt_kib, measure};
 
 mod workload;
-use workload::{MOST_ASLEEP, Workload};
+use workload::{MOST_ASLEEP, ROUND_TRIPS, WOKE, Workload};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -87,6 +88,7 @@ struct Row {
     most_asleep: u32,
     woke: u32,
     ping_pong: Duration,
+    round_trips: u32,
     cpu: Duration,
     peak_rss_kib: u64,
 }
@@ -113,17 +115,25 @@ fn main() -> ExitCode {
             messages: args.messages,
         };
         workload::witness_sleepers(args.tasks); // test witness
-        let ((woke, sleepers, ping_pong), m) = measure(|| match runtime {
+        let (phases, m) = measure(|| match runtime {
             Runtime::Tokio => workload::on_tokio(&w),
             Runtime::Smol => workload::on_smol(&w),
             Runtime::AsyncStd => workload::on_async_std(&w),
         });
+        let (sleepers, ping_pong) = match phases {
+            Ok(phases) => phases,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let row = Row {
             runtime,
             sleepers,
             most_asleep: MOST_ASLEEP.load(Ordering::SeqCst),
-            woke,
+            woke: WOKE.load(Ordering::SeqCst),
             ping_pong,
+            round_trips: ROUND_TRIPS.load(Ordering::SeqCst),
             cpu: m.cpu(),
             peak_rss_kib: m.peak_rss_kib,
         };
@@ -158,11 +168,22 @@ fn main() -> ExitCode {
         let row = output
             .ok()
             .and_then(|o| serde_json::from_slice::<Row>(&o.stdout).ok());
-        // A sleeper that never woke (it panicked) is a failed run, not a shorter row.
-        let Some(row) = row.filter(|r| r.woke == args.tasks) else {
+        let Some(row) = row else {
             eprintln!("error: the {} run failed", name(runtime));
             return ExitCode::FAILURE;
         };
+        // A sleeper that never woke, or a round trip not made (a task that panicked), is a
+        // failed run, not a shorter row.
+        if row.woke < args.tasks || row.round_trips < args.messages {
+            let (woke, trips) = (row.woke, row.round_trips);
+            eprintln!(
+                "error: {}: {woke} of {} sleepers woke, {trips} of {} round trips made",
+                name(runtime),
+                args.tasks,
+                args.messages
+            );
+            return ExitCode::FAILURE;
+        }
         let label = if runtime == Runtime::AsyncStd {
             "async-std (discontinued)".to_string()
         } else {

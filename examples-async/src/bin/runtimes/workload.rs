@@ -13,12 +13,15 @@ pub struct Workload {
     pub messages: u32,
 }
 
-/// What each runtime's run returns: tasks that woke, and the two phases' times.
-pub type Phases = (u32, Duration, Duration);
+/// What each runtime's run returns: the two phases' times (the counts are below).
+pub type Phases = (Duration, Duration);
 
-/// Sleepers asleep now, and the most at once (each runtime runs in a process of its own).
+/// Sleepers asleep now, the most at once, those that woke, and ping-pong round trips done
+/// (each runtime runs in a process of its own): counted, not assumed.
 static ASLEEP: AtomicU32 = AtomicU32::new(0);
 pub static MOST_ASLEEP: AtomicU32 = AtomicU32::new(0);
+pub static WOKE: AtomicU32 = AtomicU32::new(0);
+pub static ROUND_TRIPS: AtomicU32 = AtomicU32::new(0);
 
 /// One sleeper, counted from before its sleep until it wakes.
 async fn sleeper(sleep: impl Future) {
@@ -30,6 +33,7 @@ async fn sleeper(sleep: impl Future) {
     // test witness }
     sleep.await;
     ASLEEP.fetch_sub(1, Ordering::SeqCst);
+    WOKE.fetch_add(1, Ordering::SeqCst);
 }
 
 // test witness {: "all asleep at once" made certain under the tests
@@ -45,19 +49,18 @@ pub fn witness_sleepers(n: u32) {
 }
 // test witness }
 
-pub fn on_tokio(w: &Workload) -> Phases {
+pub fn on_tokio(w: &Workload) -> Result<Phases, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .expect("tokio starts");
-    runtime.block_on(async {
+        .map_err(|e| format!("cannot start tokio: {e}"))?;
+    Ok(runtime.block_on(async {
         let start = Instant::now();
         let tasks: Vec<_> = (0..w.tasks)
             .map(|_| tokio::spawn(sleeper(tokio::time::sleep(w.delay))))
             .collect();
-        let mut woke = 0;
         for t in tasks {
-            woke += u32::from(t.await.is_ok());
+            let _ = t.await; // a sleeper that panicked never counts itself in WOKE
         }
         let sleepers = start.elapsed();
         let start = Instant::now();
@@ -72,14 +75,16 @@ pub fn on_tokio(w: &Workload) -> Phases {
         let messages = w.messages;
         let pinger = tokio::spawn(async move {
             for i in 0..messages {
-                let _ = ping_tx.send(i).await;
-                let _ = pong_rx.recv().await;
+                if ping_tx.send(i).await.is_err() || pong_rx.recv().await.is_none() {
+                    break; // the echo is gone: the round trips done so far are counted
+                }
+                ROUND_TRIPS.fetch_add(1, Ordering::Relaxed);
             }
         });
         let _ = pinger.await;
         let _ = echo.await;
-        (woke, sleepers, start.elapsed())
-    })
+        (sleepers, start.elapsed())
+    }))
 }
 
 /// The ping-pong's two sides for smol and async-std (their channels are the same crate).
@@ -91,21 +96,22 @@ async fn echo(ping: smol::channel::Receiver<u32>, pong: smol::channel::Sender<u3
 
 async fn ping(ping: smol::channel::Sender<u32>, pong: smol::channel::Receiver<u32>, n: u32) {
     for i in 0..n {
-        let _ = ping.send(i).await;
-        let _ = pong.recv().await;
+        if ping.send(i).await.is_err() || pong.recv().await.is_err() {
+            break; // the echo is gone: the round trips done so far are counted
+        }
+        ROUND_TRIPS.fetch_add(1, Ordering::Relaxed);
     }
 }
 
-pub fn on_smol(w: &Workload) -> Phases {
+pub fn on_smol(w: &Workload) -> Result<Phases, String> {
     // smol::spawn: the global executor (SMOL_THREADS threads, default 1) plus the reactor.
-    smol::block_on(async {
+    Ok(smol::block_on(async {
         let start = Instant::now();
         let tasks: Vec<_> = (0..w.tasks)
             .map(|_| smol::spawn(sleeper(smol::Timer::after(w.delay))))
             .collect();
-        let woke = tasks.len() as u32; // a sleeper's panic would resume here, in `t.await`
         for t in tasks {
-            t.await;
+            t.await; // a sleeper's panic would resume here
         }
         let sleepers = start.elapsed();
         let start = Instant::now();
@@ -116,21 +122,20 @@ pub fn on_smol(w: &Workload) -> Phases {
         let pinger = smol::spawn(ping(ping_tx, pong_rx, w.messages));
         pinger.await;
         echo.await;
-        (woke, sleepers, start.elapsed())
-    })
+        (sleepers, start.elapsed())
+    }))
 }
 
 /// DISCONTINUED upstream. The smol version above is this one with the names changed (see the
 /// port printed by `main`); async-std's channels are smol's `async-channel` already.
-pub fn on_async_std(w: &Workload) -> Phases {
-    async_std::task::block_on(async {
+pub fn on_async_std(w: &Workload) -> Result<Phases, String> {
+    Ok(async_std::task::block_on(async {
         let start = Instant::now();
         let tasks: Vec<_> = (0..w.tasks)
             .map(|_| async_std::task::spawn(sleeper(async_std::task::sleep(w.delay))))
             .collect();
-        let woke = tasks.len() as u32; // a sleeper's panic would resume here, in `t.await`
         for t in tasks {
-            t.await;
+            t.await; // a sleeper's panic would resume here
         }
         let sleepers = start.elapsed();
         let start = Instant::now();
@@ -141,6 +146,6 @@ pub fn on_async_std(w: &Workload) -> Phases {
         let pinger = async_std::task::spawn(ping(ping_tx, pong_rx, w.messages));
         pinger.await;
         echo.await;
-        (woke, sleepers, start.elapsed())
-    })
+        (sleepers, start.elapsed())
+    }))
 }

@@ -15,17 +15,19 @@
 //!     (then press Ctrl-C)
 //!
 //! You will see: a 1 s request abandoned after 200 ms; select! returning the fast mirror after
-//! about 100 ms; an aborted task whose cleanup still ran; four workers stopping within about a
-//! millisecond of the token's cancel; and a shutdown report in which accepted = finished,
-//! lost 0. Jobs abandoned after `--drain-ms` are counted, and then the exit status is 1.
+//! about 100 ms; an aborted task whose cleanup still ran; four workers each stopping as soon
+//! as the token is cancelled, in the middle of its sleep (how soon is printed); and a shutdown
+//! report in which accepted = finished, lost 0. A part that does not show what it should (a
+//! request that fails, a task that is not cancelled) is an error, and so are jobs abandoned
+//! after `--drain-ms`: they are counted, and then the exit status is 1.
 //!
 //! Python: `asyncio.wait_for(coro, timeout)`, `asyncio.wait(..., return_when=FIRST_COMPLETED)`,
 //! `task.cancel()` with `try/finally`, an `asyncio.Event` as the stop flag, and
 //! `loop.add_signal_handler(SIGINT, ...)` for shutdown.
 //!
 //! Try this: give the shutdown's jobs longer than `--drain-ms` (`--job-ms 2000 --drain-ms
-//! 500`) and see the jobs it had to abandon counted; swap the `select!` branches' delays and
-//! the other mirror wins.
+//! 500`) and see the jobs it had to abandon counted; swap the two delays in `MIRRORS` and the
+//! other branch of the `select!` wins.
 //!
 //! Copy it out: `cargo xtask copy-out timeouts DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, fixture, format), with:
@@ -110,17 +112,25 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         let client = reqwest::Client::new();
         let run = |p: Part| args.part == p || args.part == Part::All;
-        if run(Part::Timeout) {
-            timeout(&client, &fixture).await;
-        }
-        if run(Part::Select) {
-            select(&client, &fixture).await;
-        }
-        if run(Part::Abort) {
-            abort().await;
-        }
-        if run(Part::Token) {
-            token().await;
+        // Each part says whether it showed what it teaches; the first that did not ends the run.
+        let shown = async {
+            if run(Part::Timeout) {
+                timeout(&client, &fixture).await?;
+            }
+            if run(Part::Select) {
+                select(&client, &fixture).await?;
+            }
+            if run(Part::Abort) {
+                abort().await?;
+            }
+            if run(Part::Token) {
+                token().await?;
+            }
+            Ok::<_, String>(())
+        };
+        if let Err(e) = shown.await {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
         }
         if run(Part::Shutdown) {
             return shutdown::run(&args).await;
@@ -130,18 +140,23 @@ fn main() -> ExitCode {
 }
 
 /// 1. `timeout`: the request is a future; after 200 ms it is dropped, mid-wait.
-async fn timeout(client: &reqwest::Client, fixture: &Fixture) {
+async fn timeout(client: &reqwest::Client, fixture: &Fixture) -> Result<(), String> {
     println!("== 1. timeout: a 1 s request, given 200 ms");
     let start = Instant::now();
     let url = fixture.delay_url(Duration::from_secs(1));
     match within(Duration::from_millis(200), get(client, url)).await {
-        Ok(body) => println!("answered: {body:?}"),
         Err(e) if e.kind() == io::ErrorKind::TimedOut => println!(
             "timed out after {}: the request was dropped, not awaited",
             fmt_duration(start.elapsed())
         ),
-        Err(e) => println!("failed: {e}"),
+        Ok(body) => {
+            return Err(format!(
+                "timeout: a 1 s request answered in 200 ms: {body:?}"
+            ));
+        }
+        Err(e) => return Err(format!("timeout: the request failed before its time: {e}")),
     }
+    Ok(())
 }
 
 /// `work`, given `limit`: unfinished by then, it is dropped (cancelled where it waits) and the
@@ -161,20 +176,27 @@ where
     // exercise timeout }
 }
 
+/// How long each of the two mirrors takes to answer, in ms: the first is the first branch.
+const MIRRORS: [u64; 2] = [100, 800];
+
 /// 2. `select!`: two mirrors, first answer wins, the loser is dropped.
-async fn select(client: &reqwest::Client, fixture: &Fixture) {
-    println!("== 2. select!: the same page from a 100 ms mirror and an 800 ms mirror");
+async fn select(client: &reqwest::Client, fixture: &Fixture) -> Result<(), String> {
+    let [a, b] = MIRRORS;
+    println!("== 2. select!: the same page from two mirrors, of {a} ms and {b} ms");
     let start = Instant::now();
-    let fast = get(client, fixture.delay_url(Duration::from_millis(100)));
-    let slow = get(client, fixture.delay_url(Duration::from_millis(800)));
-    let winner = tokio::select! {
-        r = fast => format!("the 100 ms mirror ({:?})", r.map(|b| b.trim().to_string())),
-        r = slow => format!("the 800 ms mirror ({:?})", r.map(|b| b.trim().to_string())),
+    let first = get(client, fixture.delay_url(Duration::from_millis(a)));
+    let second = get(client, fixture.delay_url(Duration::from_millis(b)));
+    let (winner, answer) = tokio::select! {
+        r = first => (a, r),
+        r = second => (b, r),
     };
+    let body = answer.map_err(|e| format!("select!: the {winner} ms mirror failed: {e}"))?;
     println!(
-        "select! returned {winner} after {}; the other request was dropped",
+        "select! returned the {winner} ms mirror ({:?}) after {}; the other request was dropped",
+        body.trim(),
         fmt_duration(start.elapsed())
     );
+    Ok(())
 }
 
 // exercise cancel_cleanup {
@@ -200,27 +222,34 @@ async fn upload(cleaned: Arc<AtomicU64>, reached_end: Arc<AtomicU64>) {
 }
 
 /// 3. `abort`: a spawned task is cancelled at its next `.await`; its destructors run.
-async fn abort() {
+async fn abort() -> Result<(), String> {
     println!("== 3. abort: cancelling a spawned task that holds a resource");
     let cleaned = Arc::new(AtomicU64::new(0));
     let reached_end = Arc::new(AtomicU64::new(0));
     let task = tokio::spawn(upload(Arc::clone(&cleaned), Arc::clone(&reached_end)));
     tokio::time::sleep(Duration::from_millis(50)).await;
     task.abort();
-    let result = task.await;
-    println!(
-        "task result: {}; cleanup ran {} time(s); the code after the await ran {} time(s)",
-        match result {
-            Err(e) if e.is_cancelled() => "cancelled".to_string(),
-            other => format!("{other:?}"),
-        },
+    let cancelled = matches!(task.await, Err(e) if e.is_cancelled());
+    let (cleaned, ended) = (
         cleaned.load(Ordering::SeqCst),
-        reached_end.load(Ordering::SeqCst)
+        reached_end.load(Ordering::SeqCst),
     );
+    println!(
+        "task result: {}; cleanup ran {cleaned} time(s); the code after the await ran {ended} time(s)",
+        if cancelled {
+            "cancelled"
+        } else {
+            "not cancelled"
+        },
+    );
+    if !cancelled || cleaned != 1 || ended != 0 {
+        return Err("abort: the task was not cancelled at its await, cleanup once".into());
+    }
+    Ok(())
 }
 
 /// 4. `CancellationToken`: one signal, many workers, each stopping where it waits.
-async fn token() {
+async fn token() -> Result<(), String> {
     println!("== 4. CancellationToken: four workers, cancelled after 300 ms");
     let token = CancellationToken::new();
     let workers: Vec<_> = (0..4u64)
@@ -241,11 +270,14 @@ async fn token() {
     let cancelled_at = Instant::now();
     token.cancel();
     for w in workers {
-        if let Ok((id, rounds, stopped)) = w.await {
-            println!(
-                "worker {id}: {rounds} rounds, stopped {} after the cancel",
-                fmt_duration(stopped.saturating_duration_since(cancelled_at))
-            );
-        }
+        // A worker that panicked never stopped at the token: say so, never skip it.
+        let (id, rounds, stopped) = w
+            .await
+            .map_err(|e| format!("token: a worker failed: {e}"))?;
+        println!(
+            "worker {id}: {rounds} rounds, stopped {} after the cancel",
+            fmt_duration(stopped.saturating_duration_since(cancelled_at))
+        );
     }
+    Ok(())
 }

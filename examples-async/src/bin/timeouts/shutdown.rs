@@ -85,5 +85,10 @@ pub async fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
+    if finished < accepted {
+        // Drained, yet not finished: a job ended without its work (it panicked).
+        eprintln!("error: {} of {accepted} jobs failed", accepted - finished);
+        return ExitCode::FAILURE;
+    }
     ExitCode::SUCCESS
 }
