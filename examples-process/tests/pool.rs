@@ -27,7 +27,8 @@ fn the_pool_matches_the_sequential_count() {
     assert!(w.count("rayon-2") >= 2, "{:?}", w.dir);
     // The pool's memory counts every worker's own peak on top of the parent's, and the
     // memory line says what the table shows.
-    assert!(kib(pool[5]) > kib(rayon[5]), "{pool:?} vs {rayon:?}");
+    // This process and two workers, each a whole program: about three times rayon's one.
+    assert!(kib(pool[5]) > 2.0 * kib(rayon[5]), "{pool:?} vs {rayon:?}");
     let memory = r.line("memory: ");
     assert!(
         memory.contains(pool[5]) && memory.contains(rayon[5]),

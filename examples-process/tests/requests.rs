@@ -38,6 +38,11 @@ fn workers_wait_side_by_side() {
         );
         assert_eq!(j["delay_ms"], 400);
     }
+    // The memory totals cover the parent and every worker.
+    assert_eq!(
+        (wide["processes"].as_u64(), narrow["processes"].as_u64()),
+        (Some(9), Some(3))
+    );
     // Every worker process was alive at once, and the server saw as many requests waiting
     // side by side as there are workers: all eight, or two (each worker makes its requests
     // in turn, so never more than two).

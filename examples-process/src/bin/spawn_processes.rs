@@ -21,10 +21,11 @@
 //! `multiprocessing.Process(target=f).start()` / `.join()`; with the "spawn" start method (the
 //! default on macOS and Windows) that runs Python again, as this program runs itself.
 //!
-//! Try this: `--children 50`: spawning costs about a millisecond each, waiting costs nothing;
-//! in `all_at_once`, replace the `wait` loop with `std::thread::sleep(Duration::from_secs(30))`
-//! and run `ps -o pid,stat,cmd --ppid PID` meanwhile: once their sleep ends, the children
-//! show as `Z` (`<defunct>`), zombies that nobody waited for.
+//! Try this: `--children 50`: all at once still takes about one sleep, plus about a
+//! millisecond per spawn, while one after another takes 50 sleeps (15 s); in `all_at_once`,
+//! replace the `wait` loop with `std::thread::sleep(Duration::from_secs(30))` and run
+//! `ps -o pid,stat,cmd --ppid PID` (PID: the parent's) meanwhile: once their sleep ends, the
+//! children show as `Z` (`<defunct>`), zombies that nobody waited for.
 //!
 //! Copy it out: `cargo xtask copy-out spawn_processes DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:

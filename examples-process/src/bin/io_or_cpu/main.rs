@@ -29,9 +29,11 @@
 //! Python: `time.perf_counter()` against `time.process_time()`, or `cProfile`, before picking
 //! asyncio, threads or multiprocessing.
 //!
-//! Try this: `-- cargo build` in a fresh project (rustc on every core: more CPU time than
-//! wall time, CPU-bound); `-- curl -s http://example.com` (I/O-bound); `-- gzip -k` on a big
-//! file that was just read (cached: compressing, CPU-bound).
+//! Try this: `-- cargo build` in a project with dependencies, from clean, on an idle machine
+//! (rustc on every core: more CPU time than wall time, CPU-bound; a busy machine can make it
+//! read mixed, as its rustc processes' time queued for a core is not counted); `-- curl -s
+//! http://example.com` (I/O-bound); `-- gzip -k` on a big file that was just read (cached:
+//! compressing, CPU-bound).
 //!
 //! Copy it out: `cargo xtask copy-out io_or_cpu DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, fixture, format, measure, table), with:

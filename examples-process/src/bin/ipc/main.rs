@@ -24,7 +24,8 @@
 //! all three; then a line saying whether shared memory streamed faster than the faster byte
 //! stream in this run.
 //!
-//! Python: `multiprocessing.Pipe`, `Queue` (a pipe plus pickling), `socket.AF_UNIX`, and
+//! Python: `multiprocessing.Pipe` (on Unix a socket pair by default, the Unix socket row;
+//! `Pipe(duplex=False)` is an OS pipe), `Queue` (a pipe plus pickling), `socket.AF_UNIX`, and
 //! `multiprocessing.shared_memory.SharedMemory`: the guide's "inter-process communication".
 //!
 //! On a virtual machine the round trips can be bimodal: a few microseconds when the other

@@ -151,11 +151,11 @@ pub fn supervise(args: &Args) -> Result<Ledger, String> {
         for slot in slots.iter_mut().filter(|s| s.busy.is_none()) {
             let Some(job) = queue.pop_front() else { break };
             ledger.attempts[job.id as usize - 1] += 1;
-            let Ok(line) = serde_json::to_string(&job) else {
-                continue;
-            };
             // If the write fails the worker is dead: its EOF event comes and the job is retried.
-            let _ = writeln!(slot.to, "{line}").and_then(|()| slot.to.flush());
+            let _ = serde_json::to_writer(&mut slot.to, &job)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(slot.to))
+                .and_then(|()| slot.to.flush());
             slot.busy = Some((job, Instant::now() + timeout));
         }
         let next_deadline = slots.iter().filter_map(|s| s.busy.map(|b| b.1)).min();

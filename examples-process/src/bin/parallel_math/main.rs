@@ -13,10 +13,11 @@
 //!   cargo run --release -p examples-process --bin parallel_math
 //!   cargo run --release -p examples-process --bin parallel_math -- --samples 1000000000 --workers 1,2,4
 //!
-//! You will see: pi estimated twice (Monte Carlo to about 4 digits, the integral to about 12),
-//! the same digits in every row, wall times that drop with the worker count up to the number
-//! of cores, for threads and processes alike, and for each its fastest row with a verdict
-//! from the measured speedup (`2.0x faster on 2 workers: the parallel speedup shows`).
+//! You will see: pi estimated twice (Monte Carlo to about 4 digits, the integral to about 14:
+//! its error is printed), the same digits in every row, wall times that drop with the worker
+//! count up to the number of cores, for threads and processes alike, and for each its fastest
+//! row with a verdict from the measured speedup (`2.0x faster on 2 workers: the parallel
+//! speedup shows`).
 //!
 //! Python: `multiprocessing.Pool(w).map(estimate_pi, seeds)`, the guide's "mathematical
 //! calculations" and "scientific computing" use cases; `random.seed(chunk)` per chunk for

@@ -14,20 +14,24 @@
 //! its siblings (the program's code, the C library). So two more figures for processes, from
 //! `/proc/PID/smaps_rollup` while all N wait: its private pages (no other process maps them:
 //! what one more process adds) and its PSS (its private pages plus its share of each shared
-//! page, split between the processes that map it). RSS counts pages in use, not the kernel's
-//! own bookkeeping (a task_struct, page tables: a few KiB more per thread or process). Each
-//! process runs `shared::cli::setup` first, whose thread waiting for signals is a few tens of
-//! KiB of its figures.
+//! page, split between the processes that map it). RSS counts the pages a process maps, not
+//! the kernel's own memory for each unit: a kernel stack (16 KiB on x86-64) and a task_struct
+//! (about 6 KiB on this kernel) per thread or process, and page tables per process: for a
+//! thread, more than its RSS. Each process runs `shared::cli::setup` first, whose thread
+//! waiting for signals is a part of its figures (about as much as one thread in the table).
 //!
 //! Run:
 //!   cargo run --release -p examples-process --bin process_memory
 //!   cargo run --release -p examples-process --bin process_memory -- --count 250
 //!   cargo run --release -p examples-process --bin process_memory -- --json
 //!
-//! You will see: in a release build, a process spawned and joined in about a millisecond,
-//! holding a few MiB resident, of which a couple of hundred KiB are its own (private; its PSS
-//! is a little more); a thread in about ten microseconds and about 10 KiB; a task in well
-//! under a microsecond and under 1 KiB: at each step, ten to a hundred times apart.
+//! You will see: in a release build, a process spawned and joined in a millisecond or two,
+//! holding a few MiB resident, of which a couple of hundred KiB are its own (private; its
+//! PSS is a little more); a thread in 10 to 30 microseconds and about 10 KiB; a task in
+//! under a microsecond and under 1 KiB. Each step down is ten to a hundred times cheaper in
+//! time, and several to tens of times cheaper in the memory a unit holds of its own (for a
+//! process, its private pages); a process's whole RSS is a few hundred times a thread's. The
+//! times grow on a busy machine; the memory does not.
 //!
 //! Python: `multiprocessing.Process(target=wait).start()` against `threading.Thread` against
 //! `asyncio.create_task`; a Python process also carries the interpreter (a bare CPython 3.11

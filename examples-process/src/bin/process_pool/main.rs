@@ -9,7 +9,8 @@
 //! threads. In Rust, threads already run CPU work in parallel (the rayon row shows it, and
 //! `parallel_cpu` in the suite "concurrency by example" is about nothing else), so the
 //! honest comparison is the cost: a process pool pays for process starts, pipes,
-//! serialisation and a copy of the program's memory per worker, for the isolation it buys.
+//! serialisation and a whole program's worth of memory per worker (its own heap, stacks and
+//! data; only pages such as the code are shared), for the isolation it buys.
 //!
 //! Run:
 //!   cargo run --release -p examples-process --bin process_pool
@@ -18,16 +19,16 @@
 //!
 //! You will see: the same count from all three (148933 below 2,000,000); for processes and
 //! rayon a verdict from the measured speedup (`1.9x faster on 2 workers: the parallel speedup
-//! shows`), and the pool's memory several times rayon's: the "RSS high-water" column is each
-//! process's peak resident memory (VmHWM), this one's plus, for the pool, every worker's own,
-//! added up (pages they share, such as the program's code, counted in each).
+//! shows`), and the pool's memory about three times rayon's: the "RSS high-water" column is
+//! each process's peak resident memory (VmHWM), this one's plus, for the pool, every worker's
+//! own, added up (pages they share, such as the program's code, counted in each).
 //!
 //! Python: `with multiprocessing.Pool(w) as pool: sum(pool.map(count_primes, chunks))`.
 //!
-//! Try this: `--chunk 1000000` (two big jobs: the worker with the smaller numbers finishes
-//! first and waits for the other); `--chunk 100` (20,000 tiny jobs: the pool's CPU time, its
-//! workers' included, grows to twice the loop's or more: the pipes and JSON cost as much as
-//! the work).
+//! Try this: `--chunk 1000000` (two big jobs: the worker with the smaller numbers, which are
+//! quicker to test, finishes first and then waits for the other, so the speedup stays well
+//! short of 2x); `--chunk 100` (20,000 tiny jobs: the pool's CPU time, its workers' included,
+//! grows to about twice the loop's: the pipes and JSON cost as much as the work).
 //!
 //! Copy it out: `cargo xtask copy-out process_pool DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, record, table), with:
@@ -124,7 +125,15 @@ fn feed(mut w: Worker, jobs: &[Job], next: &AtomicU64) -> Result<(Vec<(usize, u6
             .and_then(|_| w.to.flush())
             .map_err(|e| format!("worker gone: {e}"))?;
         line.clear();
-        w.from.read_line(&mut line).map_err(|e| e.to_string())?;
+        if w.from.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            // Its stdout closed with the job unanswered: it died (a panic, a signal).
+            let status = w.child.wait().map_err(|e| e.to_string())?;
+            return Err(format!(
+                "worker {} ended with {status} on job {}",
+                w.child.id(),
+                job.id
+            ));
+        }
         match serde_json::from_str(&line) {
             Ok(Reply::Answer { id, primes }) => answers.push((id, primes)),
             _ => return Err(format!("worker answered {line:?}")),
@@ -197,15 +206,20 @@ fn count_rayon(limit: u64, workers: u32, chunk: u64) -> Result<u64, String> {
         .map_err(|e| e.to_string())?;
     let jobs = limit.div_ceil(chunk);
     let busy = workers.min(jobs as u32); // test witness
-    Ok(pool.install(|| {
-        (0..jobs)
-            .into_par_iter()
-            .map(|i| {
-                shared::witness::arrive(&format!("rayon-{busy}"), busy as usize); // test witness: every busy thread inside at once
-                count(i * chunk, ((i + 1) * chunk).min(limit))
-            })
-            .sum()
+    // rayon hands a panic on one of its threads back to the caller of `install`: caught here,
+    // it fails this approach with a message (exit status 1), as a dead worker process does.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pool.install(|| {
+            (0..jobs)
+                .into_par_iter()
+                .map(|i| {
+                    shared::witness::arrive(&format!("rayon-{busy}"), busy as usize); // test witness: every busy thread inside at once
+                    count(i * chunk, ((i + 1) * chunk).min(limit))
+                })
+                .sum()
+        })
     }))
+    .map_err(|_| "a rayon thread panicked".to_string())
 }
 
 fn main() -> ExitCode {

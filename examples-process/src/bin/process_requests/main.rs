@@ -14,7 +14,10 @@
 //! machine held. PSS (proportional set size, from `/proc/PID/smaps_rollup`, read by each
 //! process at the end of its work) splits each shared page between the processes that map
 //! it, so added up it comes close to what they use together; a worker's private pages are
-//! what it alone adds.
+//! what it alone adds. With `--json`: `peak_rss_kib` is the first total (every process's peak
+//! RSS added up; the key that every program of the suite prints, which `compare` reads),
+//! `pss_kib` the second (PSS added up), `workers_private_kib` the workers' private pages added
+//! up, and `processes` how many processes the totals cover (this one and its workers).
 //!
 //! Run:
 //!   cargo run --release -p examples-process --bin process_requests
@@ -98,6 +101,8 @@ struct Row {
     delay_ms: u64,
     workers: u32,
     ok: u32,
+    /// The processes whose memory the totals below add up: this one and its workers.
+    processes: u32,
     /// The most requests the loopback server had in flight at once (none with --url).
     #[serde(skip_serializing_if = "Option::is_none")]
     peak_in_flight: Option<u64>,
@@ -171,6 +176,7 @@ fn main() -> ExitCode {
             delay_ms: args.delay_ms,
             workers,
             ok,
+            processes: workers + 1,
             peak_in_flight,
             pss_kib: pss,
             workers_private_kib: private,

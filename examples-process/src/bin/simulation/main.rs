@@ -21,7 +21,8 @@
 //! You will see: the heat creeping down from the hot edge (the temperature at rows 1 to 32
 //! down the middle) and the total heat; a table of the sequential loop and both process
 //! versions with wall time, CPU time and speedup, every final grid `identical`; a verdict per
-//! version computed from those times (on two idle cores both come near 2x; on a busy machine
+//! version computed from those times (on two idle cores both come near 2x, and can pass it:
+//! each worker's half of the grid fits the caches better than the whole; on a busy machine
 //! the verdict says the speedup did not show); and how many bytes crossed between processes
 //! per step in each version.
 //!
