@@ -208,7 +208,10 @@ pub fn assert_verdict(line: &str, ratio: f64, workers: u32) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let ideal = f64::from(workers.min(cores));
     let bar = shared::SHOWN * ideal;
-    if ideal < 2.0 {
+    if line.contains("more than the") {
+        // A slowed baseline (or a cache effect) is named, not credited to parallelism.
+        assert!(ratio > 1.1 * ideal.max(1.0) - 0.05, "{ratio}: {line}");
+    } else if ideal < 2.0 {
         assert!(line.contains("no speedup is possible"), "{line}");
     } else if line.contains("the parallel speedup shows") {
         assert!(ratio >= bar - 0.05, "{ratio}: {line}");

@@ -71,6 +71,15 @@ pub const SHOWN: f64 = 0.7;
 pub fn speedup_verdict(base: Duration, new: Duration, workers: u32, cores: u32) -> String {
     let ideal = workers.min(cores).max(1);
     let ratio = fmt_ratio(base, new);
+    if beyond_ideal(base, new, ideal) {
+        // Parallelism alone cannot do this: say so rather than credit it.
+        return format!(
+            "{ratio} on {workers} worker(s) and {cores} core(s), more than the {ideal}x that \
+             parallelism alone can give: the sequential run was slower for another reason \
+             (another program on the machine, or caches: a worker's share of the data can fit \
+             where the whole did not); run again before trusting it"
+        );
+    }
     if ideal == 1 {
         return format!(
             "{ratio} on {workers} worker(s) and {cores} core(s): no speedup is possible"
@@ -87,6 +96,11 @@ pub fn speedup_verdict(base: Duration, new: Duration, workers: u32, cores: u32) 
     }
 }
 
+/// Whether `new` beats `base` by more than a tenth past the ideal speedup.
+fn beyond_ideal(base: Duration, new: Duration, ideal: u32) -> bool {
+    new.is_zero() || base.as_secs_f64() / new.as_secs_f64() > 1.1 * f64::from(ideal)
+}
+
 /// Whether `new` is at least [`SHOWN`] of the ideal speedup over `base`.
 pub fn speedup_shows(base: Duration, new: Duration, workers: u32, cores: u32) -> bool {
     let ideal = f64::from(workers.min(cores).max(1));
@@ -96,6 +110,16 @@ pub fn speedup_shows(base: Duration, new: Duration, workers: u32, cores: u32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verdicts_follow_the_figures() {
+        let ms = Duration::from_millis;
+        assert!(speedup_verdict(ms(200), ms(100), 2, 2).contains("2.0x faster on 2 workers"));
+        assert!(speedup_verdict(ms(120), ms(100), 2, 2).starts_with("only 1.2x on 2 workers"));
+        assert!(speedup_verdict(ms(100), ms(100), 1, 2).contains("no speedup is possible"));
+        assert!(speedup_verdict(ms(460), ms(100), 2, 2).contains("more than the 2x"));
+        assert!(speedup_verdict(ms(130), ms(100), 1, 2).contains("more than the 1x"));
+    }
 
     #[test]
     fn faster_only_when_it_was() {
