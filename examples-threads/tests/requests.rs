@@ -95,7 +95,7 @@ fn the_lean_client_waits_on_threads_the_same_way() {
         THREADED,
         &w.env(Some(20)),
     );
-    assert_eq!(json["client"], "lean");
+    assert_eq!(json["http_client"], "lean");
     assert_eq!(json["ok"], 20);
     assert_eq!(json["peak_in_flight"], 20, "{json}");
     // A server that is not there: every request fails, counted, exit 1.

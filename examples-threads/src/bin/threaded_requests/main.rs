@@ -107,7 +107,8 @@ fn parse_base_url(s: &str) -> Result<String, String> {
 #[derive(Serialize)]
 struct Row {
     approach: &'static str,
-    client: Client,
+    /// Which blocking client (`client` alone names an approach in `compare`'s rows).
+    http_client: Client,
     requests: u32,
     delay_ms: u64,
     workers: u32,
@@ -243,7 +244,7 @@ fn main() -> ExitCode {
     if args.json {
         print_json(&Row {
             approach: "threads",
-            client: args.client,
+            http_client: args.client,
             requests: args.requests,
             delay_ms: args.delay_ms,
             workers: threads,
