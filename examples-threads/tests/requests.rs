@@ -154,6 +154,12 @@ fn the_report_names_the_threads_and_the_ratio() {
         "the server had at most 2 requests in flight at once"
     );
     let r = run(SEQUENTIAL, &["--requests", "2", "--delay-ms", "10"]);
+    // It says how long it will take before the first wait, then one line per request.
+    assert_eq!(
+        r.stdout.lines().next(),
+        Some("making 2 requests of 10.0 ms one after another: about 20.0 ms in all")
+    );
+    r.line("request   2: 200 in ");
     assert!(
         r.line("2 requests of 10.0 ms one after another")
             .contains("2 ok")

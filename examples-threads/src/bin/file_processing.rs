@@ -19,7 +19,8 @@
 //! a table with the time and MiB/s of each pass, "results identical" with the totals, and a
 //! verdict on the pool's speedup decided from this run's times: at most the number of cores
 //! (or of workers, if fewer), and less when the machine is busy or the files too few to show
-//! it.
+//! it (more only when the sequential pass was slower for another reason, and the verdict then
+//! says so).
 //!
 //! Python: `ThreadPoolExecutor().map(process_file, paths)` over `pathlib.Path.rglob("*.txt")`;
 //! for pure-Python counting the GIL would keep this on one core, which is why the guide sends
@@ -28,7 +29,8 @@
 //! Try this: `--workers 1` (no gain); make `process` sleep 1 ms per file, standing in for a
 //! slow disk, and run with `--kib-per-file 4 --workers 32`: the sleeps overlap, 32 at a time,
 //! and the pool wins by far more than the core count, because a thread that waits needs no
-//! core (the verdict still measures against the cores, so it calls that speedup shown).
+//! core (the verdict, written for computing, says that is more than parallelism alone can
+//! give, so the sequential pass was slower for another reason: here, waiting on each file).
 //!
 //! Copy it out: `cargo xtask copy-out file_processing DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:

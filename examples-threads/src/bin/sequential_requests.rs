@@ -11,11 +11,11 @@
 //!   cargo run -p examples-threads --bin sequential_requests -- --requests 5 --delay-ms 200
 //!   cargo run -p examples-threads --bin sequential_requests -- --json
 //!
-//! You will see: one line per request, each taking about `--delay-ms`, then the total: about
-//! N x D (10 requests of 1 s: about 10 s), with CPU time near zero, since the program spends
-//! its time waiting, and the loopback server's count of requests in flight at once: 1. That
-//! waiting is what threads and async tasks overlap (`threaded_requests` and `async_requests`
-//! in that suite).
+//! You will see: how long the run will take, one line per request as it ends, each taking
+//! about `--delay-ms`, then the total: about N x D (10 requests of 1 s: about 10 s), with CPU
+//! time near zero, since the program spends its time waiting, and the loopback server's count
+//! of requests in flight at once: 1. That waiting is what threads and async tasks overlap
+//! (`threaded_requests` and `async_requests` in that suite).
 //!
 //! Python: `for url in urls: requests.get(url)`, the guide's "Sequential (No Concurrency)"
 //! row: 10 x 1 second = 10 seconds.
@@ -120,6 +120,16 @@ fn main() -> ExitCode {
         .build()
         .into();
 
+    let estimate = Duration::from_millis(args.delay_ms) * args.requests;
+    if !args.json {
+        // The defaults take about 10 s: say so before the first wait.
+        println!(
+            "making {} requests of {} one after another: about {} in all",
+            args.requests,
+            fmt_duration(Duration::from_millis(args.delay_ms)),
+            fmt_duration(estimate)
+        );
+    }
     let (results, m) = measure(|| {
         (0..args.requests)
             .map(|i| {
@@ -169,9 +179,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     if !args.json {
-        let estimate = Duration::from_millis(args.delay_ms) * args.requests;
         println!(
-            "{} requests of {} one after another: {} (N x D = {}), cpu {}, {ok} ok",
+            "{} requests of {} one after another: wall {} (N x D = {}), cpu {}, {ok} ok",
             args.requests,
             fmt_duration(Duration::from_millis(args.delay_ms)),
             fmt_duration(m.wall),

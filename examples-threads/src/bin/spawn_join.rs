@@ -129,7 +129,10 @@ fn main() -> ExitCode {
     let numbers: Vec<u64> = (0..1000).collect();
     let handle = thread::spawn(move || numbers.iter().sum::<u64>());
     // `numbers` is gone from here: using it now would not compile.
-    let sum = handle.join().expect("this closure cannot panic");
+    let Ok(sum) = handle.join() else {
+        eprintln!("error: the move scene's thread panicked");
+        return ExitCode::FAILURE;
+    };
     println!("move: the thread took ownership of 1000 numbers and returned their sum {sum}");
     if sum != 499_500 {
         wrong.push("move");
@@ -139,7 +142,18 @@ fn main() -> ExitCode {
     let named = thread::Builder::new()
         .name("loader-1".into())
         .spawn(|| thread::current().name().map(str::to_string));
-    let name = named.ok().and_then(|h| h.join().ok()).flatten();
+    // Builder::spawn returns an io::Result: the OS may refuse a thread (too many, no memory).
+    let name = match named.map(|h| h.join()) {
+        Ok(Ok(name)) => name,
+        Ok(Err(_)) => {
+            eprintln!("error: the named scene's thread panicked");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the named thread: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     println!("named: the thread calls itself {name:?}");
     if name.as_deref() != Some("loader-1") {
         wrong.push("named");
@@ -149,13 +163,24 @@ fn main() -> ExitCode {
     // so the borrow cannot outlive the data. No Arc, no clone, no move.
     let data: Vec<u64> = (1..=1_000_000).collect();
     let chunk = data.len().div_ceil(args.threads as usize);
-    let total: u64 = thread::scope(|s| {
+    let sums: Vec<thread::Result<u64>> = thread::scope(|s| {
         let handles: Vec<_> = data
             .chunks(chunk)
             .map(|part| s.spawn(move || part.iter().sum::<u64>()))
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
+        // Join every handle and keep each outcome: a panicked thread is an Err here, to be
+        // reported, not a second panic in main (which `join().unwrap()` would make it).
+        handles.into_iter().map(|h| h.join()).collect()
     });
+    let panicked = sums.iter().filter(|r| r.is_err()).count();
+    if panicked > 0 {
+        eprintln!(
+            "error: {panicked} of {} thread(s) of the scope scene panicked",
+            sums.len()
+        );
+        return ExitCode::FAILURE;
+    }
+    let total: u64 = sums.into_iter().flatten().sum();
     let expected: u64 = data.iter().sum();
     println!(
         "scope: {} thread(s) summed borrowed chunks of a local Vec: {total} (one thread: {expected})",
@@ -169,13 +194,21 @@ fn main() -> ExitCode {
     let handle = thread::Builder::new()
         .name("doomed".into())
         .spawn(|| -> u64 { panic!("disk on fire") });
-    let outcome = handle.map(|h| h.join());
-    let message = match &outcome {
+    let message = match handle.map(|h| h.join()) {
+        // The payload is what panic! was given: a &str for a literal, a String for format!.
         Ok(Err(payload)) => payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a non-string payload".into()),
-        _ => String::new(),
+        Ok(Ok(_)) => {
+            eprintln!("error: the doomed thread returned instead of panicking");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("error: cannot start the doomed thread: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     println!("panic: the thread panicked with {message:?}; join returned Err and main goes on");
     if message != "disk on fire" {
@@ -206,7 +239,10 @@ fn main() -> ExitCode {
                 }
             )
         }
-        Ok(Err(_)) => wrong.push("stack"),
+        Ok(Err(_)) => {
+            eprintln!("error: the stack scene's thread panicked");
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
             eprintln!(
                 "error: cannot start a thread with a {} MiB stack: {e}",

@@ -122,12 +122,12 @@ fn fetch_concurrent(agent: &ureq::Agent, urls: &[String]) -> Result<Vec<String>,
                 })
             })
             .collect();
-        handles
+        // Join every thread before looking at any result: stopping at the first error would
+        // leave the rest to the scope, which panics if one of them panicked.
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        joined
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err("a fetch thread panicked".into()))
-            })
+            .map(|r| r.unwrap_or_else(|_| Err("a fetch thread panicked".into())))
             .collect()
     })
 }

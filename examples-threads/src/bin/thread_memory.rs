@@ -266,7 +266,8 @@ fn main() -> ExitCode {
         fmt_kib(high.stack_kib),
         fmt_kib(low.stack_kib),
         fmt_kib(more_space.max(0.0) as u64),
-        more_rss,
+        // A difference that rounds to zero is printed +0.0, not -0.0.
+        if more_rss.abs() < 0.05 { 0.0 } else { more_rss },
     );
     ExitCode::SUCCESS
 }

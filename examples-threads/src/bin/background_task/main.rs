@@ -26,8 +26,9 @@
 //! for the GIL, up to the 5 ms switch interval, each time it wakes to draw; here the two run
 //! on two cores at once.
 //!
-//! Try this: `--frame-ms 5`, and watch the threaded gaps stay near 5 ms; make the worker
-//! check the cancel flag only at the end, and see a cancel take as long as the whole job.
+//! Try this: `--frame-ms 5`: the threaded gaps stay near 5 ms on an idle machine (a busy one
+//! may wake the sleeping front late); make the worker check the cancel flag only at the end,
+//! and see a cancel take as long as the whole job.
 //!
 //! Copy it out: `cargo xtask copy-out background_task DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:

@@ -3,8 +3,9 @@
 //! The guide's advice is to prefer message passing over shared memory. Four scenes: a
 //! fan-out/fan-in pipeline (a producer, `--workers` workers, a collector) on each library, with
 //! the answer checked (`pipelines.rs`); backpressure, where a bounded channel holds a fast
-//! producer to a slow consumer's pace and an unbounded one lets the backlog grow; crossbeam's
-//! `select!` waiting on two channels and a timeout at once; and a throughput table.
+//! producer to a slow consumer's pace and an unbounded one lets the backlog grow
+//! (`backpressure.rs`); crossbeam's `select!` waiting on two channels and a timeout at once;
+//! and a throughput table.
 //!
 //! Run:
 //!   cargo run --release -p examples-threads --bin channels
@@ -36,14 +37,15 @@
 //! tempfile = "3.27"
 //! ```
 
+mod backpressure;
 mod pipelines;
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use backpressure::backlog;
 use clap::Parser;
 use crossbeam::channel as cb;
 use pipelines::{pipeline_crossbeam, pipeline_flume, pipeline_std, work};
@@ -65,53 +67,9 @@ struct Args {
     capacity: u32,
 }
 
-/// A producer that never waits and a consumer that takes 100 us per message: returns the
-/// largest backlog (sent but not yet received) seen, and the producer's time to send all.
-fn backlog(
-    sender: cb::Sender<u64>,
-    receiver: cb::Receiver<u64>,
-    messages: u64,
-) -> (usize, Duration) {
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let max_seen = Arc::new(AtomicUsize::new(0));
-    let producer = {
-        let (in_flight, max_seen) = (Arc::clone(&in_flight), Arc::clone(&max_seen));
-        thread::spawn(move || {
-            let start = Instant::now();
-            for x in 0..messages {
-                // Count before sending: a bounded send blocks here while the channel is full.
-                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                max_seen.fetch_max(now, Ordering::SeqCst);
-                if sender.send(x).is_err() {
-                    break;
-                }
-            }
-            let took = start.elapsed();
-            // test witness {: unbounded, every message sent before the first is received
-            if sender.capacity().is_none() {
-                shared::witness::arrive("unbounded-all-sent", 2);
-            }
-            // test witness }
-            // Hang up: the consumer's loop ends once it has drained the channel.
-            drop(sender);
-            took
-        })
-    };
-    // test witness {: unbounded, the consumer waits for the producer to finish
-    if receiver.capacity().is_none() {
-        shared::witness::arrive("unbounded-all-sent", 2);
-    }
-    // test witness }
-    for _ in receiver.iter() {
-        in_flight.fetch_sub(1, Ordering::SeqCst);
-        thread::sleep(Duration::from_micros(100));
-    }
-    let sent_in = producer.join().unwrap();
-    (max_seen.load(Ordering::SeqCst), sent_in)
-}
-
-/// Messages per second from one producer to one consumer, and how many arrived.
-fn throughput(messages: u64, run: impl FnOnce(u64) -> u64) -> (f64, u64) {
+/// Messages per second from one producer to one consumer, and how many arrived (None if the
+/// producer panicked).
+fn throughput(messages: u64, run: impl FnOnce(u64) -> Option<u64>) -> (f64, Option<u64>) {
     let start = Instant::now();
     let received = run(messages);
     (messages as f64 / start.elapsed().as_secs_f64(), received)
@@ -124,8 +82,8 @@ macro_rules! one_to_one {
             let producer =
                 thread::spawn(move || (0..n).try_for_each(|x| $tx.send(x).map_err(drop)));
             let count = $rx.iter().count() as u64;
-            let _ = producer.join();
-            count
+            // A panicked producer is reported as one, not counted as lost messages.
+            producer.join().ok().map(|_| count)
         }
     };
 }
@@ -163,7 +121,7 @@ fn main() -> ExitCode {
 
     println!("1. fan-out/fan-in: 1 producer -> {workers} workers -> 1 collector, {n} messages");
     let mut table = Table::new(["library", "sum", "correct", "wall"]);
-    let mut all_right = true;
+    let mut wrong = Vec::new();
     for (name, pipeline) in [
         ("std mpsc", pipeline_std as fn(u64, u32) -> u64),
         ("crossbeam", pipeline_crossbeam),
@@ -171,7 +129,9 @@ fn main() -> ExitCode {
     ] {
         let start = Instant::now();
         let sum = pipeline(n, workers);
-        all_right &= sum == expected;
+        if sum != expected {
+            wrong.push(name);
+        }
         let ok = if sum == expected { "yes" } else { "NO" };
         table.row([
             name.into(),
@@ -186,13 +146,15 @@ fn main() -> ExitCode {
     println!(
         "\n2. backpressure: a producer that never waits, a consumer at 100 us per message, {few} messages"
     );
-    let (bounded_max, bounded_time) = {
-        let (tx, rx) = cb::bounded(args.capacity as usize);
-        backlog(tx, rx, few)
-    };
-    let (unbounded_max, unbounded_time) = {
-        let (tx, rx) = cb::unbounded();
-        backlog(tx, rx, few)
+    let (bounded, unbounded) = (cb::bounded(args.capacity as usize), cb::unbounded());
+    let backlogs = backlog(bounded.0, bounded.1, few)
+        .and_then(|b| backlog(unbounded.0, unbounded.1, few).map(|u| (b, u)));
+    let ((bounded_max, bounded_time), (unbounded_max, unbounded_time)) = match backlogs {
+        Ok(figures) => figures,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     let mut table = Table::new(["channel", "largest backlog", "producer done after"]);
     table.row([
@@ -207,7 +169,7 @@ fn main() -> ExitCode {
     ]);
     print!("{table}");
     println!(
-        "backlog: bounded {bounded_max} (capacity {}, plus one message being sent and one being received), unbounded {unbounded_max}",
+        "backlog: bounded {bounded_max} (at most its capacity {} + the message being sent + the one being received), unbounded {unbounded_max}",
         args.capacity
     );
 
@@ -252,7 +214,7 @@ fn main() -> ExitCode {
     println!("\n4. throughput: 1 producer -> 1 consumer, {n} messages");
     let cap = 1024;
     let mut table = Table::new(["channel", "messages/s"]);
-    let runs: [(&str, (f64, u64)); 6] = [
+    let runs: [(&str, (f64, Option<u64>)); 6] = [
         (
             "std mpsc unbounded",
             throughput(n, one_to_one!(tx, rx, mpsc::channel::<u64>())),
@@ -281,18 +243,25 @@ fn main() -> ExitCode {
     let mut lost = Vec::new();
     for (name, (rate, received)) in runs {
         table.row([name.to_string(), format!("{:.2} M", rate / 1e6)]);
-        if received != n {
-            lost.push(format!("{name} delivered {received} of {n}"));
+        match received {
+            Some(received) if received == n => {}
+            Some(received) => lost.push(format!("{name} delivered {received} of {n}")),
+            None => lost.push(format!("{name}: the producer panicked")),
         }
     }
     print!("{table}");
 
-    if !all_right {
-        eprintln!("error: a pipeline's sum is wrong (expected {expected})");
+    if !wrong.is_empty() {
+        // A worker that panicked (its message is above) sends no result for its message.
+        eprintln!(
+            "error: wrong sum from the {} pipeline(s), expected {expected}: a worker panicked \
+             or a message was lost",
+            wrong.join(", ")
+        );
         return ExitCode::FAILURE;
     }
     if !lost.is_empty() {
-        eprintln!("error: messages lost: {}", lost.join(", "));
+        eprintln!("error: throughput runs failed: {}", lost.join(", "));
         return ExitCode::FAILURE;
     }
     println!("\nall three pipelines summed {n} messages to {expected}");

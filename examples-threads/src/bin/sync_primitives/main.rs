@@ -5,8 +5,9 @@
 //! consumed exactly once); a Barrier (no thread starts phase 2 before all finish phase 1);
 //! OnceLock (an expensive initialisation runs once however many threads ask at once);
 //! thread_local! (each thread's counter is its own); and a counting semaphore from a Mutex and
-//! a Condvar (`semaphore.rs`; never more than `--permits` threads inside at once). std has no
-//! semaphore: this is how one works; tokio's `Semaphore` is the library version for async code.
+//! a Condvar (`semaphore.rs`; never more than `--permits` threads inside at once, each thread
+//! asking three times). std has no semaphore: this is how one works; tokio's `Semaphore` is
+//! the library version for async code.
 //!
 //! Run:
 //!   cargo run -p examples-threads --bin sync_primitives
@@ -20,10 +21,12 @@
 //! module-level value guarded by a lock for one-time setup, `threading.local()`, and
 //! `threading.Semaphore(n)`.
 //!
-//! Try this: in `Semaphore::acquire`, replace `while *permits == 0` with `if`: a spurious
-//! wake-up, or a thread that takes the freed permit first, can then let too many threads in
-//! (Condvar waits must re-check); wait on the Barrier only in some threads and see the others
-//! wait forever (Ctrl-C ends it).
+//! Try this: in `Semaphore::acquire`, replace `while *permits == 0` with `if`: a thread that
+//! gives its permit back and asks again at once can take it before the thread it woke, which
+//! then goes in with no permit left (Condvar waits must re-check): in a release build more than
+//! `--permits` threads get in and the program says so (exit 1); in a debug build the count
+//! underflows, that thread panics and poisons the lock, and threads still waiting are never
+//! woken (Ctrl-C ends it). Wait on the Barrier only in some threads: the others wait for ever.
 //!
 //! Copy it out: `cargo xtask copy-out sync_primitives DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format), with:
@@ -72,15 +75,23 @@ thread_local! {
     static MY_COUNT: Cell<u64> = const { Cell::new(0) };
 }
 
+/// Joins every thread of a scene. None once it has said how many panicked (the panic hook has
+/// printed each one's message): main then exits 1, where `join().unwrap()` would panic again.
+fn join_all<T>(scene: &str, handles: Vec<thread::ScopedJoinHandle<'_, T>>) -> Option<Vec<T>> {
+    let results: Vec<thread::Result<T>> = handles.into_iter().map(|h| h.join()).collect();
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    if failed > 0 {
+        eprintln!("error: {failed} thread(s) of the {scene} scene panicked");
+        return None;
+    }
+    Some(results.into_iter().flatten().collect())
+}
+
 /// Refuses, before any work, a run past the caps in `cli` or where a scene cannot show.
 fn check(args: &Args) -> Result<(), ExitCode> {
     use shared::cli;
-    cli::cap_count(
-        "threads",
-        u128::from(args.threads),
-        cli::THREADS_CAP,
-        "--threads",
-    )?;
+    let threads = u128::from(args.threads);
+    cli::cap_count("threads", threads, cli::THREADS_CAP, "--threads")?;
     if args.permits >= args.threads {
         return Err(cli::usage_error(format!(
             "with {} permits for {} threads nobody ever waits at the semaphore: use fewer \
@@ -106,16 +117,18 @@ fn main() -> ExitCode {
     let consumers = (n - producers).max(1);
     let consumed = AtomicUsize::new(0);
     let sum = Mutex::new(0u64);
-    thread::scope(|s| {
-        for _ in 0..consumers {
-            s.spawn(|| {
-                // `None` is the signal to stop: one is sent per consumer below.
-                while let Some(i) = queue.pop() {
-                    consumed.fetch_add(1, Ordering::Relaxed);
-                    *sum.lock().unwrap() += i;
-                }
-            });
-        }
+    let joined = thread::scope(|s| {
+        let consuming: Vec<_> = (0..consumers)
+            .map(|_| {
+                s.spawn(|| {
+                    // `None` is the signal to stop: one is sent per consumer below.
+                    while let Some(i) = queue.pop() {
+                        consumed.fetch_add(1, Ordering::Relaxed);
+                        *sum.lock().unwrap() += i;
+                    }
+                })
+            })
+            .collect();
         let producing: Vec<_> = (0..u64::from(producers))
             .map(|p| {
                 let queue = &queue;
@@ -127,10 +140,14 @@ fn main() -> ExitCode {
                 })
             })
             .collect();
-        producing.into_iter().for_each(|h| h.join().unwrap());
+        let produced = join_all("Condvar queue", producing);
         // The queue is first in, first out: these stop signals come after every item.
         (0..consumers).for_each(|_| queue.push(None));
+        produced.and(join_all("Condvar queue", consuming))
     });
+    if joined.is_none() {
+        return ExitCode::FAILURE;
+    }
     let (sum, expected) = (sum.into_inner().unwrap(), args.items * (args.items + 1) / 2);
     println!(
         "Condvar queue: {producers} producers, {consumers} consumers, {} items consumed once each (sum {sum}, expected {expected})",
@@ -144,18 +161,24 @@ fn main() -> ExitCode {
     let barrier = Barrier::new(n as usize);
     let ticket = AtomicUsize::new(0);
     let (last_phase1, first_phase2) = (AtomicUsize::new(0), AtomicUsize::new(usize::MAX));
-    thread::scope(|s| {
-        for i in 0..n {
-            let (barrier, ticket) = (&barrier, &ticket);
-            let (last_phase1, first_phase2) = (&last_phase1, &first_phase2);
-            s.spawn(move || {
-                thread::sleep(Duration::from_millis(u64::from(i % 4) * 5)); // uneven phase 1
-                last_phase1.fetch_max(ticket.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
-                barrier.wait();
-                first_phase2.fetch_min(ticket.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
-            });
-        }
+    let joined = thread::scope(|s| {
+        let handles = (0..n)
+            .map(|i| {
+                let (barrier, ticket) = (&barrier, &ticket);
+                let (last_phase1, first_phase2) = (&last_phase1, &first_phase2);
+                s.spawn(move || {
+                    thread::sleep(Duration::from_millis(u64::from(i % 4) * 5)); // uneven phase 1
+                    last_phase1.fetch_max(ticket.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
+                    barrier.wait();
+                    first_phase2.fetch_min(ticket.fetch_add(1, Ordering::SeqCst), Ordering::SeqCst);
+                })
+            })
+            .collect();
+        join_all("Barrier", handles)
     });
+    if joined.is_none() {
+        return ExitCode::FAILURE;
+    }
     let (last1, first2) = (last_phase1.into_inner(), first_phase2.into_inner());
     println!(
         "Barrier: {n} threads; the last phase-1 step was #{last1}, the first phase-2 step #{first2}"
@@ -170,7 +193,7 @@ fn main() -> ExitCode {
     let inits = AtomicUsize::new(0);
     let together = Barrier::new(n as usize);
     let start = Instant::now();
-    let seen: Vec<String> = thread::scope(|s| {
+    let Some(seen) = thread::scope(|s| {
         let handles: Vec<_> = (0..n)
             .map(|_| {
                 s.spawn(|| {
@@ -179,14 +202,16 @@ fn main() -> ExitCode {
                         .get_or_init(|| {
                             inits.fetch_add(1, Ordering::SeqCst);
                             thread::sleep(Duration::from_millis(50)); // "read a config file"
-                            "workers=8".to_string()
+                            "log_level=info".to_string()
                         })
                         .clone()
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+        join_all("OnceLock", handles)
+    }) else {
+        return ExitCode::FAILURE;
+    };
     let inits = inits.into_inner();
     println!(
         "OnceLock: {n} threads asked at once, the initialiser ran {inits} time(s), all saw {:?}, in {}",
@@ -198,7 +223,7 @@ fn main() -> ExitCode {
     }
 
     // 4. thread_local!: thread i adds 1 to its own counter (i + 1) x 100 times.
-    let counts: Vec<u64> = thread::scope(|s| {
+    let Some(counts) = thread::scope(|s| {
         let handles: Vec<_> = (0..u64::from(n))
             .map(|i| {
                 s.spawn(move || {
@@ -209,8 +234,10 @@ fn main() -> ExitCode {
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
+        join_all("thread_local!", handles)
+    }) else {
+        return ExitCode::FAILURE;
+    };
     let private = counts
         .iter()
         .enumerate()
@@ -225,29 +252,39 @@ fn main() -> ExitCode {
         failures.push("thread_local!");
     }
 
-    // 5. Semaphore: every thread wants in for 20 ms; at most `permits` at a time.
+    // 5. Semaphore: every thread wants in for 10 ms, TURNS times; at most `permits` at a time.
+    // Asking again at once, a thread may take a freed permit before the one it woke.
+    const TURNS: u32 = 3;
     let semaphore = Semaphore::new(args.permits);
     let (inside, most_inside) = (AtomicUsize::new(0), AtomicUsize::new(0));
     let full = args.permits.min(n) as usize; // test witness
     let start = Instant::now();
-    thread::scope(|s| {
-        for _ in 0..n {
-            s.spawn(|| {
-                let _permit = semaphore.acquire();
-                let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
-                most_inside.fetch_max(now, Ordering::SeqCst);
-                shared::witness::arrive(&format!("semaphore-{full}"), full); // test witness: every permit in use at once
-                thread::sleep(Duration::from_millis(20));
-                inside.fetch_sub(1, Ordering::SeqCst);
-            });
-        }
+    let joined = thread::scope(|s| {
+        let handles = (0..n)
+            .map(|_| {
+                s.spawn(|| {
+                    for _ in 0..TURNS {
+                        let _permit = semaphore.acquire();
+                        let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                        most_inside.fetch_max(now, Ordering::SeqCst);
+                        shared::witness::arrive(&format!("semaphore-{full}"), full); // test witness: every permit in use at once
+                        thread::sleep(Duration::from_millis(10));
+                        inside.fetch_sub(1, Ordering::SeqCst);
+                    } // the permit goes back here, at the end of each turn
+                })
+            })
+            .collect();
+        join_all("Semaphore", handles)
     });
+    if joined.is_none() {
+        return ExitCode::FAILURE;
+    }
     let most = most_inside.into_inner();
     println!(
-        "Semaphore: {n} threads, {} permits, at most {most} inside at once, all done in {} (about {} rounds of 20 ms)",
+        "Semaphore: {n} threads x {TURNS} turns, {} permits, at most {most} inside at once, all done in {} (about {} rounds of 10 ms)",
         args.permits,
         fmt_duration(start.elapsed()),
-        n.div_ceil(args.permits)
+        (n * TURNS).div_ceil(args.permits)
     );
     if most > args.permits as usize {
         failures.push("Semaphore");

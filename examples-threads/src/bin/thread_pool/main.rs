@@ -14,19 +14,21 @@
 //!   cargo run --release -p examples-threads --bin thread_pool -- --limit 3000000 --workers 2 --chunk 100
 //!
 //! You will see: the same total from the sequential loop and the four pools, their times, how
-//! many batches of tasks the idle deque workers stole from the busy one, and for each pool a
-//! verdict decided from this run's times: its speedup over the sequential loop, which can
-//! reach its thread count or the core count, whichever is smaller, and whether it did (a busy
-//! machine, or tasks too many and small or too few, hides it).
+//! many batches of tasks the deque workers stole from their peers, and for each pool a verdict
+//! decided from this run's times: its speedup over the sequential loop, which can reach its
+//! thread count or the core count, whichever is smaller, and whether it did (a busy machine,
+//! or tasks too many and small or too few, hides it; a sequential loop slowed for another
+//! reason makes it look larger than the cores allow, and the verdict says so).
 //!
 //! Python: `concurrent.futures.ThreadPoolExecutor(max_workers=w)` and `executor.submit(f)`;
 //! for CPU work like this, `ProcessPoolExecutor`, because of the GIL (see `no_gil`, in the
 //! same suite).
 //!
-//! Try this: `--chunk 1` (scheduling overhead dominates: every number is a task, and in
-//! `MiniPool` a boxed closure sent through a channel) and `--chunk 1000000` (too few tasks:
-//! one worker gets all the work); in `MiniPool`, let workers hold the receiver's lock while
-//! running a job and see the pool become sequential.
+//! Try this: `--chunk 1` (every number is a task: the cost per task shows, most in
+//! `MiniPool`, which boxes a closure and sends it through a channel for each, and can fall
+//! below the sequential loop) and `--chunk 1000000` (too few tasks: one worker gets all the
+//! work); in `MiniPool`, let workers hold the receiver's lock while running a job and see the
+//! pool become sequential.
 //!
 //! Copy it out: `cargo xtask copy-out thread_pool DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -208,7 +210,7 @@ fn run(limit: u64, chunk: u64, workers: u32, cores: u32) -> Result<ExitCode, Str
     }
     print!("{table}");
     println!(
-        "work stealing: worker 0 started with every task; the others stole {steals} batch(es) from their peers"
+        "work stealing: worker 0 started with every task; the workers then stole {steals} batch(es) from their peers"
     );
     if rows.iter().any(|(_, (total, ..))| *total != expected) {
         eprintln!("error: a pool got a different total from the sequential loop ({expected})");

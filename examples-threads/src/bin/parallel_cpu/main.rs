@@ -9,13 +9,16 @@
 //! Run:
 //!   cargo run --release -p examples-threads --bin parallel_cpu
 //!   cargo run --release -p examples-threads --bin parallel_cpu -- --limit 10000000 --workers 2
-//!   cargo run --release -p examples-threads --bin parallel_cpu -- --mode rayon --json
+//!   cargo run --release -p examples-threads --bin parallel_cpu -- --mode rayon --json --runs 5
 //!
 //! You will see: the same count (148933 below 2,000,000) from all three, then the wall and CPU
-//! time of each: the parallel CPU time about equal to the sequential one (the same work,
-//! spread over cores), and for threads and rayon a verdict decided from this run's times: the
-//! speedup over the sequential loop, which can reach the number of workers or of cores,
-//! whichever is smaller, and whether it did (a busy machine or a small `--limit` hides it).
+//! time of each, run `--runs` times (3): the wall time is the runs' median, as another process
+//! can slow any one run (CPU time is the last run's); the parallel CPU time about equal to the
+//! sequential one (the same work, spread over cores), and for threads and rayon a verdict
+//! decided from these medians: the speedup over the sequential loop, which can reach the
+//! number of workers or of cores, whichever is smaller, and whether it did (a busy machine or
+//! a small `--limit` hides it; a sequential loop slowed for another reason makes it look
+//! larger than the cores allow, and the verdict says so).
 //!
 //! Python: `multiprocessing.Pool().map(count_primes, chunks)`, because
 //! `ThreadPoolExecutor` would run the chunks one at a time under the GIL (see `no_gil` in the
@@ -44,12 +47,14 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
+mod runs;
+
 use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
 use serde::Serialize;
-use shared::{
-    Measurement, Record, Table, fmt_duration, fmt_ratio, measure, print_json, speedup_verdict,
-};
+use shared::{Record, print_json};
+
+use runs::Run;
 
 #[derive(Parser, Debug)]
 #[command(about = "Count primes below a limit: sequential, std threads, rayon")]
@@ -66,6 +71,9 @@ struct Args {
     /// Print one JSON object per approach instead of the report.
     #[arg(long)]
     json: bool,
+    /// Time each approach this many times and compare the medians of their wall times.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    runs: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -91,6 +99,8 @@ struct Row {
     workers: u32,
     limit: u64,
     primes: u64,
+    /// The wall time is the median of this many runs.
+    runs: u32,
     #[serde(flatten)]
     measured: Record,
 }
@@ -211,20 +221,21 @@ fn main() -> ExitCode {
     let modes = args.mode.map_or(all, |mode| vec![mode]);
     if !args.json {
         println!(
-            "counting the primes below {} on {workers} worker(s), {cores} core(s)",
-            args.limit
+            "counting the primes below {} on {workers} worker(s), {cores} core(s); each approach \
+             timed {} time(s), compared by the median wall time",
+            args.limit, args.runs
         );
     }
 
-    let mut runs: Vec<(Mode, u32, u64, Measurement)> = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
     for mode in modes {
-        let (primes, m) = measure(|| match mode {
+        let measured = runs::timed(args.runs, || match mode {
             Mode::Sequential => Ok(count_sequential(args.limit)),
             Mode::Threads => count_threads(args.limit, workers),
             Mode::Rayon => count_rayon(args.limit, workers),
         });
-        let primes = match primes {
-            Ok(p) => p,
+        let (primes, m, walls) = match measured {
+            Ok(t) => t,
             Err(e) => {
                 eprintln!("error: {} failed: {e}", mode.name());
                 return ExitCode::FAILURE;
@@ -237,10 +248,17 @@ fn main() -> ExitCode {
                 workers: used,
                 limit: args.limit,
                 primes,
+                runs: args.runs,
                 measured: Record::from(&m),
             });
         }
-        runs.push((mode, used, primes, m));
+        runs.push(Run {
+            name: mode.name(),
+            workers: used,
+            primes,
+            m,
+            walls,
+        });
     }
 
     // The answer must be right, not just the same everywhere.
@@ -248,13 +266,14 @@ fn main() -> ExitCode {
         .iter()
         .find(|(l, _)| *l == args.limit)
         .map(|(_, p)| *p);
-    for (mode, _, primes, _) in &runs {
-        if expected.is_some_and(|e| e != *primes) || *primes != runs[0].2 {
+    for run in &runs {
+        if expected.is_some_and(|e| e != run.primes) || run.primes != runs[0].primes {
             eprintln!(
-                "error: {} counted {primes} primes below {}, expected {}",
-                mode.name(),
+                "error: {} counted {} primes below {}, expected {}",
+                run.name,
+                run.primes,
                 args.limit,
-                expected.unwrap_or(runs[0].2)
+                expected.unwrap_or(runs[0].primes)
             );
             return ExitCode::FAILURE;
         }
@@ -263,38 +282,6 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    let base = runs
-        .iter()
-        .find(|r| r.0 == Mode::Sequential)
-        .map(|r| r.3.wall);
-    let mut table = Table::new(["approach", "workers", "primes", "wall", "cpu", "speedup"]);
-    for (mode, used, primes, m) in &runs {
-        table.row([
-            mode.name().to_string(),
-            used.to_string(),
-            primes.to_string(),
-            fmt_duration(m.wall),
-            fmt_duration(m.cpu()),
-            base.map_or("-".into(), |b| fmt_ratio(b, m.wall)),
-        ]);
-    }
-    print!("{table}");
-    let checked = expected.map_or("", |_| ", checked against the known count");
-    println!(
-        "primes below {}: {}{checked}; {} on {workers} worker(s), {cores} core(s)",
-        args.limit,
-        runs[0].2,
-        runs.iter()
-            .map(|(mode, _, _, m)| format!("{} {}", mode.name(), fmt_duration(m.wall)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    // The verdicts come from this run's times, so a busy machine is named, not hidden.
-    for (mode, used, _, m) in runs.iter().filter(|r| r.0 != Mode::Sequential) {
-        if let Some(base) = base {
-            let verdict = speedup_verdict(base, m.wall, *used, cores);
-            println!("{}: {verdict}", mode.name());
-        }
-    }
+    runs::report(&runs, args.limit, expected.is_some(), workers, cores);
     ExitCode::SUCCESS
 }

@@ -1,0 +1,90 @@
+//! The report of `no_gil`: one JSON object per run, or the table of times and speedups over
+//! the first row, a summary of the last row, and the verdict on the CPU speedup without the
+//! GIL, decided from this run's times.
+
+use std::thread;
+use std::time::Duration;
+
+use serde::Serialize;
+use shared::{Table, fmt_duration, print_json, speedup_verdict};
+
+/// One (work, GIL or not) column: its wall times and the most threads mid-chunk at once, one
+/// per thread count, in the order of `--threads`.
+pub type Column = (&'static str, bool, Vec<Duration>, Vec<u64>);
+
+#[derive(Serialize)]
+struct Row {
+    work: &'static str,
+    gil: bool,
+    threads: u32,
+    wall_s: f64,
+    speedup: f64,
+    /// CPU work only: the most threads that were in the middle of a chunk at the same moment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    most_computing: Option<u64>,
+}
+
+/// How many times faster row `i` is than the first row.
+fn speedup(times: &[Duration], i: usize) -> f64 {
+    times[0].as_secs_f64() / times[i].as_secs_f64()
+}
+
+pub fn json(threads: &[u32], columns: &[Column]) {
+    for (work, gil, times, most) in columns {
+        for (i, &threads) in threads.iter().enumerate() {
+            print_json(&Row {
+                work,
+                gil: *gil,
+                threads,
+                wall_s: times[i].as_secs_f64(),
+                speedup: speedup(times, i),
+                most_computing: (*work == "cpu").then_some(most[i]),
+            });
+        }
+    }
+}
+
+fn heading(work: &str, gil: bool) -> String {
+    format!("{work} {}", if gil { "GIL" } else { "no GIL" })
+}
+
+pub fn table(threads: &[u32], columns: &[Column]) {
+    let mut headers = vec!["threads".to_string()];
+    headers.extend(columns.iter().map(|(w, g, _, _)| heading(w, *g)));
+    let mut table = Table::new(headers);
+    for (i, count) in threads.iter().enumerate() {
+        let mut row = vec![count.to_string()];
+        for (_, _, times, _) in columns {
+            row.push(format!(
+                "{} {:.1}x",
+                fmt_duration(times[i]),
+                speedup(times, i)
+            ));
+        }
+        table.row(row);
+    }
+    print!("{table}");
+    let last = threads.len() - 1;
+    let summary: Vec<String> = columns
+        .iter()
+        .map(|(w, g, times, _)| format!("{} {:.1}x", heading(w, *g), speedup(times, last)))
+        .collect();
+    let most: Vec<String> = columns
+        .iter()
+        .filter(|(w, ..)| *w == "cpu")
+        .map(|(w, g, _, most)| format!("{} {}", heading(w, *g), most[last]))
+        .collect();
+    let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    println!(
+        "on {} threads: {} ({cores} cores here); most threads mid-chunk at once: {}",
+        threads[last],
+        summary.join(", "),
+        most.join(", ")
+    );
+    // Without the GIL, the CPU column is a parallel speedup: judge it from this run's times.
+    let plain = columns.iter().find(|(w, g, ..)| *w == "cpu" && !*g);
+    if let (Some((_, _, times, _)), 1) = (plain, threads[0]) {
+        let verdict = speedup_verdict(times[0], times[last], threads[last], cores);
+        println!("cpu no GIL, 1 -> {} threads: {verdict}", threads[last]);
+    }
+}

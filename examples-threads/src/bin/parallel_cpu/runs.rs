@@ -1,0 +1,109 @@
+//! Several runs of each approach, and the verdict from their medians: one run says little on
+//! a shared machine, where another process can slow any one of them.
+
+use std::time::Duration;
+
+use shared::{Measurement, Table, fmt_duration, fmt_ratio, measure, speedup_verdict};
+
+/// The typical run: the middle time once sorted (the mean of the middle two for an even
+/// count), None if there are none. One run slowed by another process moves a mean, not this.
+pub fn median(samples: &[Duration]) -> Option<Duration> {
+    // exercise measure_and_decide {
+    let mut sorted = samples.to_vec();
+    sorted.sort_unstable();
+    let mid = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[mid]),
+        _ => Some((sorted[mid - 1] + sorted[mid]) / 2),
+    }
+    // exercise measure_and_decide }
+}
+
+/// The verdict on the parallel version (on `workers` threads, `cores` cores) against the
+/// sequential one, from the medians of their wall times; None if either has none.
+pub fn decide(
+    sequential: &[Duration],
+    parallel: &[Duration],
+    workers: u32,
+    cores: u32,
+) -> Option<String> {
+    // exercise measure_and_decide_verdict {
+    Some(speedup_verdict(
+        median(sequential)?,
+        median(parallel)?,
+        workers,
+        cores,
+    ))
+    // exercise measure_and_decide_verdict }
+}
+
+/// `count` measured `runs` times, every run's count the same: the count, the last run's
+/// measurement with the median of the wall times (the work's own CPU time varies little from
+/// run to run), and every run's wall time.
+pub fn timed(
+    runs: u32,
+    count: impl Fn() -> Result<u64, String>,
+) -> Result<(u64, Measurement, Vec<Duration>), String> {
+    let (mut walls, mut last) = (Vec::new(), None);
+    for _ in 0..runs {
+        let (primes, m) = measure(&count);
+        let primes = primes?;
+        if let Some((before, _)) = last.filter(|(before, _)| *before != primes) {
+            return Err(format!("one run counted {before} primes, another {primes}"));
+        }
+        walls.push(m.wall);
+        last = Some((primes, m));
+    }
+    let (primes, mut m) = last.ok_or("no run")?;
+    m.wall = median(&walls).ok_or("no run")?;
+    Ok((primes, m, walls))
+}
+
+/// One approach's runs.
+pub struct Run {
+    pub name: &'static str,
+    pub workers: u32,
+    pub primes: u64,
+    /// The last run's measurement, with the median wall time.
+    pub m: Measurement,
+    pub walls: Vec<Duration>,
+}
+
+/// The table, the summary, and a verdict per parallel approach against the sequential one.
+pub fn report(runs: &[Run], limit: u64, checked: bool, workers: u32, cores: u32) {
+    let sequential = runs.iter().find(|r| r.name == "sequential");
+    let mut table = Table::new(["approach", "workers", "primes", "wall", "cpu", "speedup"]);
+    for run in runs {
+        table.row([
+            run.name.to_string(),
+            run.workers.to_string(),
+            run.primes.to_string(),
+            fmt_duration(run.m.wall),
+            fmt_duration(run.m.cpu()),
+            sequential.map_or("-".into(), |s| fmt_ratio(s.m.wall, run.m.wall)),
+        ]);
+    }
+    print!("{table}");
+    let checked = if checked {
+        ", checked against the known count"
+    } else {
+        ""
+    };
+    println!(
+        "primes below {limit}: {}{checked}; {} on {workers} worker(s), {cores} core(s)",
+        runs[0].primes,
+        runs.iter()
+            .map(|r| format!("{} {}", r.name, fmt_duration(r.m.wall)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    // The verdicts come from this run's times, so a busy machine is named, not hidden.
+    for run in runs.iter().filter(|r| r.name != "sequential") {
+        if let Some(verdict) =
+            sequential.and_then(|s| decide(&s.walls, &run.walls, run.workers, cores))
+        {
+            println!("{}: {verdict}", run.name);
+        }
+    }
+}
