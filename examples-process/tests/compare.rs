@@ -152,6 +152,12 @@ fn every_approach_reports_and_the_processes_run_side_by_side() {
     assert!(r.line("cpu: primes below 50000").contains("memory from"));
     check_scenario_line(&r, "io", "2 requests of 50 ms");
     check_scenario_line(&r, "cpu", "primes below 50000");
+    // The guide's decision for each scenario (`choose.rs`), beside the fastest it measured.
+    let io =
+        r.line("io: the guide picks threads for 2 requests at once; its fastest here: threads ");
+    assert!(io.contains("; the fastest of all: "), "{io}");
+    let cpu = r.line("cpu: the guide picks parallel for CPU-bound work on ");
+    assert!(cpu.contains("; the fastest of all: "), "{cpu}");
     // The cost of one unit: a process holds more than a thread, and a thread more than a
     // task; the gaps are tens of times wide. The spawn times are figures to read, not assert.
     let (p, t, a) = (r.row("process"), r.row("thread"), r.row("async task"));

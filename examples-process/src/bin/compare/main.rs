@@ -34,8 +34,9 @@
 //! dominate), and one process per request holds the most. For the CPU scenario, threads,
 //! rayon and processes each faster than sequential by up to the number of cores, which is
 //! where Rust parts from Python's GIL. A line per scenario sums it up from the figures above
-//! it. Then one unit: a process costs many times a thread's time and memory, and a thread
-//! many times a task's; the last line gives the ratios measured. With `--sweep`: the async
+//! it, and another gives the guide's pick for it (`choose.rs`) beside the fastest measured.
+//! Then one unit: a process costs many times a thread's time and memory, and a thread many
+//! times a task's; the last line gives the ratios measured. With `--sweep`: the async
 //! runtimes stay within a small multiple of one delay up to 10,000 requests; the lean client
 //! holds a fraction of their memory (its buffers, not the runtime, set the cost); threads
 //! hold more memory per request than tasks; processes queue past 256 requests.
@@ -49,6 +50,7 @@
 //! Copy it out: not this one; it builds and runs the suite's other programs and compares their figures; copy those.
 
 mod charts;
+mod choose;
 mod siblings;
 mod sweep;
 mod table;

@@ -107,6 +107,10 @@ pub fn report(rows: &[Row], scenarios: &[(&str, String)]) {
             heaviest.map_or(String::new(), |r| fmt_kib(r.peak_rss_kib)),
             heaviest.map_or("", |r| r.approach.as_str()),
         );
+        // What the guide would have picked, beside what was fastest here.
+        if let Some(line) = crate::choose::pick_line(scenario, &these) {
+            println!("{line}");
+        }
     }
 }
 
