@@ -1,8 +1,9 @@
 //! # Measure and decide
 //!
 //! Guide: "Performance comparison" and "Best practices: 4. Measure performance". Program:
-//! examples-threads/src/bin/parallel_cpu.rs, whose verdict line comes from
-//! `shared::speedup_verdict` (`cargo run --release -p examples-threads --bin parallel_cpu`).
+//! examples-threads/src/bin/parallel_cpu/runs.rs, which times each version `--runs` times (3 by
+//! default) and compares their medians, with the verdict of `shared::speedup_verdict`
+//! (`cargo run --release -p examples-threads --bin parallel_cpu -- --runs 5`).
 //!
 //! One timing of each version says little on a shared machine: another process can slow any
 //! run. Time each version several times and compare typical runs. Write `median` (the middle

@@ -13,7 +13,9 @@
 //!
 //! Check it: `cargo exercise check threaded_fetch`. The checker's loopback server holds each
 //! request until `threads` of them have arrived, which only threads waiting side by side
-//! bring about, and counts the most in flight at once; the URLs change on every run.
+//! bring about, and counts the most in flight at once; the URLs change on every run. It also
+//! makes request 0 wait until every other number has been asked for, which threads with a
+//! fixed share each never do.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;

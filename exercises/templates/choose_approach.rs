@@ -2,7 +2,8 @@
 //!
 //! Guide: "When to use each approach" and "Best practices: 2. Choose the right tool". Program:
 //! examples-process/src/bin/compare/ (`cargo run --release -p examples-process --bin compare`),
-//! which measures every approach on the guide's two scenarios.
+//! which measures every approach on the guide's two scenarios and prints, for each, the
+//! guide's pick beside the fastest measured (its `choose.rs`).
 //!
 //! Encode the guide's decision in `choose`: CPU-bound work needs every core (`Parallel`:
 //! multiprocessing in Python; rayon or threads in Rust, processes where a crash must stay
@@ -47,14 +48,7 @@ pub enum Approach {
 
 /// The guide's choice for `task`.
 pub fn choose(task: &Task) -> Approach {
-    // solution {
-    match task.bound {
-        Bound::Cpu => Approach::Parallel,
-        Bound::Io if task.blocking_only => Approach::Threads,
-        Bound::Io if task.at_once >= 1_000 => Approach::Async,
-        Bound::Io => Approach::Threads,
-    }
-    // solution }
+    // region: examples-process/src/bin/compare/choose.rs choose_approach
     // starter {
     // | // Async for everything: it is the fashionable one.
     // | let _ = task;

@@ -1,8 +1,9 @@
 //! # Measure and decide
 //!
 //! Guide: "Performance comparison" and "Best practices: 4. Measure performance". Program:
-//! examples-threads/src/bin/parallel_cpu.rs, whose verdict line comes from
-//! `shared::speedup_verdict` (`cargo run --release -p examples-threads --bin parallel_cpu`).
+//! examples-threads/src/bin/parallel_cpu/runs.rs, which times each version `--runs` times (3 by
+//! default) and compares their medians, with the verdict of `shared::speedup_verdict`
+//! (`cargo run --release -p examples-threads --bin parallel_cpu -- --runs 5`).
 //!
 //! One timing of each version says little on a shared machine: another process can slow any
 //! run. Time each version several times and compare typical runs. Write `median` (the middle
@@ -22,16 +23,7 @@ use verdict::speedup_verdict;
 /// The middle sample once sorted (the mean of the middle two for an even count); None if
 /// there are none.
 pub fn median(samples: &[Duration]) -> Option<Duration> {
-    // solution {
-    let mut sorted = samples.to_vec();
-    sorted.sort_unstable();
-    let mid = sorted.len() / 2;
-    match sorted.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(sorted[mid]),
-        _ => Some((sorted[mid - 1] + sorted[mid]) / 2),
-    }
-    // solution }
+    // region: examples-threads/src/bin/parallel_cpu/runs.rs measure_and_decide
     // starter {
     // | // The mean: one run slowed by another process drags it far from a typical run.
     // | let total: Duration = samples.iter().sum();
@@ -47,14 +39,7 @@ pub fn decide(
     workers: u32,
     cores: u32,
 ) -> Option<String> {
-    // solution {
-    Some(speedup_verdict(
-        median(sequential)?,
-        median(parallel)?,
-        workers,
-        cores,
-    ))
-    // solution }
+    // region: examples-threads/src/bin/parallel_cpu/runs.rs measure_and_decide_verdict
     // starter {
     // | let (base, new) = (sequential.first()?, parallel.first()?); // one sample each
     // | Some(speedup_verdict(*base, *new, workers, cores))

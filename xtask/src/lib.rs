@@ -1,5 +1,8 @@
 //! What both of xtask's binaries (`cargo xtask`, `cargo exercise`) need: where the workspace
-//! is, how to say "bad arguments", how to call cargo, and how to run a child with a time limit.
+//! is, how to say "bad arguments", how to call cargo, and how to run a child with a time limit;
+//! and the edits on a program's text (`source`) that copy-out and the exercises' regions share.
+
+pub mod source;
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;

@@ -13,13 +13,12 @@ mod copy;
 mod headers;
 mod manifest;
 mod programs;
-mod source;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use xtask::{root, usage};
+use xtask::{root, source, usage};
 
 #[derive(Parser)]
 #[command(about = "The suite's own tools")]

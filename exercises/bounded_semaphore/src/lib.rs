@@ -13,8 +13,9 @@
 //! fewer. Keep the signature.
 //!
 //! Check it: `cargo exercise check bounded_semaphore`. The checker's jobs stay in flight until
-//! it lets them finish, a few at a time, on a single thread with tokio's paused clock: between
-//! two steps every task has run as far as it can, so the count of jobs in flight is exact.
+//! it lets them finish, one at a time and not in the order they started, on a single thread
+//! with tokio's paused clock: between two steps every task has run as far as it can, so the
+//! count of jobs in flight is exact. Whichever job finishes, a waiting one must take its place.
 
 use std::sync::Arc;
 

@@ -1,28 +1,51 @@
 //! The checker of `bounded_semaphore` (do not edit: `cargo exercise check` notices). Every
 //! test runs on one thread with tokio's paused clock. The checker's jobs stay in flight until
-//! it releases them; between two steps it sleeps one (virtual) millisecond, which the clock
-//! reaches only once every task has run as far as it can, so each count it reads is exact.
+//! it releases them, one at a time and not in the order they started; between two steps it
+//! sleeps one (virtual) millisecond, which the paused clock reaches only once every task has
+//! run as far as it can (it moves only when nothing else can run, never by the real time), so
+//! each count it reads is exact.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bounded_semaphore::with_semaphore;
 use tokio::sync::Semaphore;
 use tokio::time::{Duration, sleep};
 
-/// The jobs' shared counters, and the checker's hold on them.
+/// The jobs' shared counters, and the checker's hold on each job.
 struct Jobs {
     in_flight: AtomicUsize,
-    /// Permits the checker adds to let that many jobs finish.
-    release: Semaphore,
+    /// The most jobs that were ever in flight at once.
+    most: AtomicUsize,
+    /// The jobs in flight, in the order they started.
+    started: Mutex<Vec<usize>>,
+    /// One per job: the checker adds a permit to let that job finish.
+    release: Vec<Semaphore>,
 }
 
-/// A job: in flight from its first poll until the checker releases it; then answers `ok`.
-async fn job(jobs: Arc<Jobs>, ok: bool) -> bool {
-    jobs.in_flight.fetch_add(1, Ordering::SeqCst);
-    if let Ok(permit) = jobs.release.acquire().await {
+impl Jobs {
+    /// `n` jobs, held until released, or finishing at once if `held` is false.
+    fn new(n: usize, held: bool) -> Arc<Jobs> {
+        Arc::new(Jobs {
+            in_flight: AtomicUsize::new(0),
+            most: AtomicUsize::new(0),
+            started: Mutex::new(Vec::new()),
+            release: (0..n)
+                .map(|_| Semaphore::new(if held { 0 } else { 1 }))
+                .collect(),
+        })
+    }
+}
+
+/// Job `i`: in flight from its first poll until the checker releases it; then answers `ok`.
+async fn job(jobs: Arc<Jobs>, i: usize, ok: bool) -> bool {
+    let now = jobs.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    jobs.most.fetch_max(now, Ordering::SeqCst);
+    jobs.started.lock().unwrap().push(i);
+    if let Ok(permit) = jobs.release[i].acquire().await {
         permit.forget();
     }
+    jobs.started.lock().unwrap().retain(|&j| j != i);
     jobs.in_flight.fetch_sub(1, Ordering::SeqCst);
     ok
 }
@@ -40,33 +63,71 @@ fn sizes() -> (usize, usize) {
     (limit, 3 * limit + 1 + seed % limit)
 }
 
+/// "1 was", "3 were".
+fn were(n: usize) -> String {
+    if n == 1 {
+        "1 was".into()
+    } else {
+        format!("{n} were")
+    }
+}
+
+/// Which job in flight (listed in the order they started) the checker lets finish at `step`:
+/// the newest first, then the oldest, then one drawn from the process id. So no order of
+/// awaiting (the oldest first, the newest first, a whole batch) lines up with the releases.
+fn pick(started: &[usize], step: usize, draw: &mut u64) -> usize {
+    let at = match step {
+        0 => started.len() - 1,
+        1 => 0,
+        _ => {
+            // xorshift: a different order on every run, the same all through this run.
+            *draw ^= *draw << 13;
+            *draw ^= *draw >> 7;
+            *draw ^= *draw << 17;
+            (*draw % started.len() as u64) as usize
+        }
+    };
+    started[at]
+}
+
 #[tokio::test(start_paused = true)]
 async fn at_most_limit_in_flight_and_limit_reached() {
     let (limit, n) = sizes();
-    let jobs = Arc::new(Jobs {
-        in_flight: AtomicUsize::new(0),
-        release: Semaphore::new(0),
-    });
+    let jobs = Jobs::new(n, true);
     let all = (0..n)
-        .map(|_| job(Arc::clone(&jobs), true))
+        .map(|i| job(Arc::clone(&jobs), i, true))
         .collect::<Vec<_>>();
     let run = tokio::spawn(with_semaphore(all.into_iter(), limit));
-    let mut finished = 0;
-    while finished < n {
+    let mut draw = u64::from(std::process::id()) | 1;
+    for finished in 0..=n {
         settle().await;
         let now = jobs.in_flight.load(Ordering::SeqCst);
+        let most = jobs.most.load(Ordering::SeqCst);
         let waiting = n - finished;
         assert!(
-            now <= limit,
-            "limit {limit}, {waiting} jobs not yet done: {now} were in flight at once"
+            most <= limit,
+            "limit {limit}, {n} jobs: {} in flight at once. Each task must hold its permit for the whole job: a permit taken with `let _ = ...` is dropped at once; bind it to a name (`let _permit = ...`)",
+            were(most)
         );
+        let when = if finished == 0 {
+            "at first".to_string()
+        } else {
+            format!(
+                "after the checker let {finished} finish (one at a time, not in the order they started)"
+            )
+        };
         assert_eq!(
             now,
             limit.min(waiting),
-            "limit {limit}, {waiting} jobs not yet done: only {now} were in flight, the others waited though permits were free"
+            "limit {limit}, {n} jobs: {when}, only {} in flight while {} not yet done: a job that waits must start as soon as fewer than `limit` are in flight",
+            were(now),
+            were(waiting)
         );
-        jobs.release.add_permits(now); // these finish; the next ones may start
-        finished += now;
+        if waiting == 0 {
+            break;
+        }
+        let started = jobs.started.lock().unwrap().clone();
+        jobs.release[pick(&started, finished, &mut draw)].add_permits(1);
     }
     let ok = run.await.expect("with_semaphore panicked");
     assert_eq!(ok, n as u32, "{n} jobs all answered true: counted {ok}");
@@ -77,10 +138,7 @@ async fn every_success_is_counted() {
     checker::quiet_deliberate_panics();
     let (limit, n) = sizes();
     let seed = std::process::id() as usize;
-    let jobs = Arc::new(Jobs {
-        in_flight: AtomicUsize::new(0),
-        release: Semaphore::new(n), // nobody waits
-    });
+    let jobs = Jobs::new(n, false); // nobody waits
     let every = 2 + seed % 3;
     let panics_at = seed % n;
     let answers: Vec<bool> = (0..n).map(|i| i % every != 0).collect();
@@ -91,7 +149,7 @@ async fn every_success_is_counted() {
                 if i == panics_at {
                     panic!("job {i}: a bug {}", checker::DELIBERATE);
                 }
-                job(jobs, ok).await
+                job(jobs, i, ok).await
             }
         })
         .collect();

@@ -13,16 +13,22 @@
 //!   answer), for checkers that call a server from plain threads;
 //! - [`quiet_deliberate_panics`]: panics a checker causes on purpose print nothing, so that a
 //!   failing test's message is the checker's verdict;
+//! - [`quiet_relayed_panics`]: also the panics that only pass on a thread's panic
+//!   (`join().unwrap()`), so that the checker's verdict is the first message shown;
 //! - [`calls`]: watching the calls to a function the task provides (each thread's first call
-//!   waits at a gate; one run watched at a time).
+//!   waits at a gate; one run watched at a time);
+//! - [`source::outside_the_model`]: what a learner's file takes from outside a loom model's
+//!   sight (a std lock or atomic, `unsafe`), which the model would pass by luck.
 
 pub mod calls;
 pub mod server;
+pub mod source;
 
 /// Loom models whose deadlocks fail in a learner's words (only under `--cfg pitfalls_loom`).
 #[cfg(pitfalls_loom)]
 pub mod model;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -110,9 +116,24 @@ pub fn quiet_deliberate_panics() {
                 .copied()
                 .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
                 .unwrap_or_default();
-            if !message.ends_with(DELIBERATE) {
+            let relayed = RELAYS_QUIET.load(Ordering::Relaxed)
+                && (message.ends_with("Any { .. }") || message == "a scoped thread panicked");
+            if !message.ends_with(DELIBERATE) && !relayed {
                 default(info);
             }
         }));
     });
+}
+
+static RELAYS_QUIET: AtomicBool = AtomicBool::new(false);
+
+/// [`quiet_deliberate_panics`], and also keeps quiet the panics that only pass on the panic of
+/// another thread: `join().unwrap()` or `.expect(..)` on a thread's handle (its message ends
+/// with `Any { .. }`) and a scope that ends with a thread's panic not joined ("a scoped thread
+/// panicked"). That thread's own panic was printed already, or was one the checker caused on
+/// purpose; and the runner shows the first message a failing test printed, which must then
+/// be the checker's verdict.
+pub fn quiet_relayed_panics() {
+    RELAYS_QUIET.store(true, Ordering::Relaxed);
+    quiet_deliberate_panics();
 }

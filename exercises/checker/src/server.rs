@@ -10,10 +10,16 @@
 //! with a peak of 1 instead of hanging.
 //!
 //! Routes: `GET /delay/{ms}` answers `200` with the body `waited {ms} ms` after `{ms}`
-//! milliseconds (counted after the gate opens); any other path answers `404`. Every answer
-//! closes its connection. Standard library threads only: one thread per connection.
+//! milliseconds (counted after the gate opens). `GET /status/{code}/turn/{k}` answers `{code}`
+//! (body `status {code}`) in turn, after the gate opens: turn 0 first, and turn k only once
+//! the client has closed the connection of turn k - 1, which it does when it has read that
+//! answer whole; so a client finishes such requests in the order of their turns, whatever the
+//! order it sent them in, and each outcome says by its status which request it was. If a turn
+//! does not come within [`PATIENCE`](crate::PATIENCE), the turns are given up (every answer
+//! goes at once). Any other path answers `404`. Every answer closes its connection. Standard
+//! library threads only: one thread per connection.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -29,6 +35,14 @@ struct State {
     in_flight: AtomicUsize,
     peak: AtomicUsize,
     stop: AtomicBool,
+    turns: Mutex<Turns>,
+    turned: Condvar,
+}
+
+/// The turn whose answer goes next, and whether waiting for turns has been given up.
+struct Turns {
+    next: usize,
+    gave_up: bool,
 }
 
 /// Requests arrived so far, and whether waiting for the rest has been given up.
@@ -56,6 +70,26 @@ impl State {
             self.opened.notify_all();
         }
     }
+
+    /// Waits until it is turn `k`'s go, or until patience runs out (then for nobody any more).
+    fn wait_turn(&self, k: usize) {
+        let turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut turns, waited) = self
+            .turned
+            .wait_timeout_while(turns, PATIENCE, |t| t.next != k && !t.gave_up)
+            .unwrap_or_else(|e| e.into_inner());
+        if waited.timed_out() {
+            turns.gave_up = true;
+            self.turned.notify_all();
+        }
+    }
+
+    /// Turn `k` is over: the next one may go.
+    fn end_turn(&self, k: usize) {
+        let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+        turns.next = turns.next.max(k + 1);
+        self.turned.notify_all();
+    }
 }
 
 /// A running server; dropping it stops it from accepting connections.
@@ -80,6 +114,11 @@ impl Server {
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
+            turns: Mutex::new(Turns {
+                next: 0,
+                gave_up: false,
+            }),
+            turned: Condvar::new(),
         });
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -104,6 +143,11 @@ impl Server {
     /// The URL of `/delay/{ms}`.
     pub fn delay_url(&self, ms: u64) -> String {
         format!("{}/delay/{ms}", self.url())
+    }
+
+    /// The URL of `/status/{code}/turn/{k}`: answered `code`, in turn `k` (see the module).
+    pub fn turn_url(&self, code: u16, k: usize) -> String {
+        format!("{}/status/{code}/turn/{k}", self.url())
     }
 
     /// The most requests that were in flight at once.
@@ -159,12 +203,17 @@ fn serve(stream: TcpStream, state: &State) {
     state.peak.fetch_max(now, Ordering::SeqCst);
     state.hold();
     let path = request_line.split_whitespace().nth(1).unwrap_or("");
-    let (status, body) = match path.strip_prefix("/delay/").map(str::parse::<u64>) {
-        Some(Ok(ms)) => {
+    let turn = in_turn(path);
+    if let Some((_, k)) = turn {
+        state.wait_turn(k);
+    }
+    let (status, body) = match (path.strip_prefix("/delay/").map(str::parse::<u64>), turn) {
+        (Some(Ok(ms)), _) => {
             std::thread::sleep(Duration::from_millis(ms));
-            ("200 OK", format!("waited {ms} ms\n"))
+            ("200 OK".to_string(), format!("waited {ms} ms\n"))
         }
-        _ => ("404 Not Found", format!("no route {path}\n")),
+        (_, Some((code, _))) => (format!("{code} Status"), format!("status {code}\n")),
+        _ => ("404 Not Found".into(), format!("no route {path}\n")),
     };
     // Off the count before the answer leaves: a client that sends its next request as soon
     // as this answer arrives finds this one already uncounted.
@@ -176,6 +225,23 @@ fn serve(stream: TcpStream, state: &State) {
     let mut stream = &stream;
     let _ = stream.write_all(answer.as_bytes());
     let _ = stream.flush();
+    if let Some((_, k)) = turn {
+        // The client closes the connection once it has read this answer whole (it was told
+        // `connection: close`, and the server's side is shut): only then may the next turn's
+        // answer go.
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let mut scrap = [0u8; 256];
+        while matches!(stream.read(&mut scrap), Ok(got) if got > 0) {}
+        state.end_turn(k);
+    }
+}
+
+/// `/status/{code}/turn/{k}`: the status to answer and the turn.
+fn in_turn(path: &str) -> Option<(u16, usize)> {
+    let rest = path.strip_prefix("/status/")?;
+    let (code, k) = rest.split_once("/turn/")?;
+    let code: u16 = code.parse().ok()?;
+    ((200..600).contains(&code)).then_some((code, k.parse().ok()?))
 }
 
 /// A blocking GET of `url` (`http://host:port/path` only): the body of a `200` answer, or an
@@ -228,5 +294,30 @@ mod tests {
         assert_eq!((server.peak(), server.arrived()), (3, 3));
         assert!(!server.gave_up());
         assert!(get(&format!("{}/nope", server.url())).is_err());
+    }
+
+    #[test]
+    fn turns_are_answered_in_order_whatever_order_they_were_sent_in() {
+        let server = Server::start(3);
+        // Sent in the order 2, 0, 1 (each on a thread of its own, all held at the gate).
+        let order = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let threads: Vec<_> = [(2, 202), (0, 200), (1, 201)]
+            .into_iter()
+            .map(|(k, code)| {
+                let (url, order) = (server.turn_url(code, k), std::sync::Arc::clone(&order));
+                std::thread::spawn(move || {
+                    let answer = get(&url);
+                    order.lock().unwrap().push(k);
+                    answer
+                })
+            })
+            .collect();
+        let answers: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert!(answers[0].is_err(), "202 is not a 200 for `get`");
+        assert_eq!(
+            answers[1].as_ref().ok().map(String::as_str),
+            Some("status 200\n")
+        );
+        assert_eq!(*order.lock().unwrap(), [0, 1, 2]);
     }
 }

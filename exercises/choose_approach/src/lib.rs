@@ -2,7 +2,8 @@
 //!
 //! Guide: "When to use each approach" and "Best practices: 2. Choose the right tool". Program:
 //! examples-process/src/bin/compare/ (`cargo run --release -p examples-process --bin compare`),
-//! which measures every approach on the guide's two scenarios.
+//! which measures every approach on the guide's two scenarios and prints, for each, the
+//! guide's pick beside the fastest measured (its `choose.rs`).
 //!
 //! Encode the guide's decision in `choose`: CPU-bound work needs every core (`Parallel`:
 //! multiprocessing in Python; rayon or threads in Rust, processes where a crash must stay

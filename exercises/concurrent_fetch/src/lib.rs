@@ -13,7 +13,8 @@
 //!
 //! Check it: `cargo exercise check concurrent_fetch`. The checker's loopback server holds every
 //! request until all N have arrived and counts how many it had in flight at once, so a client
-//! that waits for one answer before sending the next never gets past the first.
+//! that waits for one answer before sending the next never gets past the first; and it answers
+//! the last URL first, so outcomes kept in the order they arrive are in the wrong order.
 
 use std::time::{Duration, Instant};
 

@@ -42,37 +42,37 @@ fn every_request_is_in_flight_at_once() {
     assert_eq!(ok, n, "{ok} of {n} requests answered 200: {outcomes:?}");
 }
 
+/// Statuses a server may answer with a body, none of them a redirect.
+const STATUSES: [u16; 22] = [
+    200, 201, 202, 203, 206, 226, 400, 402, 403, 404, 405, 406, 409, 410, 418, 422, 429, 451, 500,
+    501, 502, 503,
+];
+
 #[test]
 fn outcomes_are_in_the_order_of_the_urls() {
-    // The first URL is the slowest by far, so it finishes last; some URLs answer 404 (a
-    // pattern from the process id), and one goes to port 0, where nothing can listen.
+    // Each URL asks for a status of its own (from the process id), so each outcome says which
+    // URL it came from. The server answers them in the reverse order of the URLs, each only
+    // once the client has taken in the answer before it (`turn_url`): the requests finish
+    // last URL first, for certain, and only a client that keeps the URLs' order passes. One
+    // URL goes to port 0, where nothing can listen: it fails at once, on every machine.
     let n = how_many();
     let server = Server::start(n);
-    // Port 0 can never be connected to: this request fails at once, on every machine.
-    let refused = "http://127.0.0.1:0/delay/0".to_string();
-    let every = 2 + std::process::id() as usize % 3;
-    let mut urls = Vec::new();
-    let mut expected = Vec::new();
-    for i in 0..n {
-        if i == 0 {
-            urls.push(server.delay_url(1_500));
-            expected.push(Some(200));
-        } else if i % every == 0 {
-            urls.push(format!("{}/missing/{i}", server.url()));
-            expected.push(Some(404));
-        } else {
-            urls.push(server.delay_url(0));
-            expected.push(Some(200));
-        }
-    }
-    urls.insert(n / 2, refused);
+    let first = std::process::id() as usize % STATUSES.len();
+    let codes: Vec<u16> = (0..n)
+        .map(|i| STATUSES[(first + i) % STATUSES.len()])
+        .collect();
+    let mut urls: Vec<String> = (0..n)
+        .map(|i| server.turn_url(codes[i], n - 1 - i))
+        .collect();
+    let mut expected: Vec<Option<u16>> = codes.iter().map(|&c| Some(c)).collect();
+    urls.insert(n / 2, "http://127.0.0.1:0/delay/0".to_string());
     expected.insert(n / 2, None);
     let outcomes = fetch(urls.clone());
     let got: Vec<Option<u16>> = outcomes.iter().map(|(r, _)| r.clone().ok()).collect();
     assert_eq!(
         got,
         expected,
-        "the statuses of {} URLs, in the order of the URLs (None: a failed request, here one to port 0), were {got:?}, expected {expected:?}\nthe URLs: {urls:?}",
+        "the statuses of {} URLs, in the order of the URLs (None: a failed request, here one to port 0), were {got:?}, expected {expected:?} (the server answered the last URL first)\nthe URLs: {urls:?}",
         urls.len()
     );
 }

@@ -13,8 +13,9 @@
 //!
 //! Check it: `cargo exercise check lock_timeout`. The checker holds `to`'s lock itself and
 //! needs your call to come back with an error (a watchdog fails a call that never returns);
-//! frees the lock while you wait for it, and needs you to take it then; and runs two clerks
-//! the opposite way, colliding on their first transfer, until both are done.
+//! frees the lock while you wait for it, and needs you to take it then; asks the lock how long
+//! you waited for it (`lock_timeout`, the caller's choice, not a timeout of your own); and runs
+//! two clerks the opposite way, colliding on their first transfer, until both are done.
 
 mod lock;
 

@@ -1,6 +1,7 @@
 //! The checker of `lock_timeout` (do not edit: `cargo exercise check` notices). No clock
-//! decides anything here: a watchdog only tells "came back" from "never will", and the lock
-//! is freed for you only once you wait for it with a timeout.
+//! decides anything here: a watchdog only tells "came back" from "never will", the lock is
+//! freed for you only once you wait for it with a timeout, and how long you may wait is what
+//! you asked the lock for (src/lock.rs notes it): the caller's `lock_timeout`, not your own.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
@@ -15,6 +16,9 @@ fn setup() -> (i64, i64) {
     let seed = i64::from(std::process::id());
     (1_000 + seed % 100, 10 + seed % 30)
 }
+
+/// The caller's `lock_timeout` where the lock stays taken.
+const LOCK_TIMEOUT: Duration = Duration::from_millis(10);
 
 fn balances(a: &Account, b: &Account) -> (i64, i64) {
     (*a.balance.lock(), *b.balance.lock())
@@ -31,7 +35,7 @@ fn gives_up_when_the_lock_stays_taken() {
         "try_transfer never came back while another thread held `to`'s lock: it must wait at most `lock_timeout` for it, then give up",
         move || {
             let (calls, first_held) = (AtomicUsize::new(0), AtomicBool::new(false));
-            let outcome = try_transfer(&a2, &b2, amount, Duration::from_millis(10), || {
+            let outcome = try_transfer(&a2, &b2, amount, LOCK_TIMEOUT, || {
                 calls.fetch_add(1, Ordering::SeqCst);
                 first_held.store(a2.balance.is_locked(), Ordering::SeqCst);
             });
@@ -41,6 +45,14 @@ fn gives_up_when_the_lock_stays_taken() {
     assert!(
         outcome == Err(TimedOut),
         "another thread held `to`'s lock throughout, and try_transfer returned {outcome:?}, not Err(TimedOut)"
+    );
+    // How long it asked to wait, from the lock itself: at most the caller's `lock_timeout`,
+    // once (the caller backs off and retries, not try_transfer).
+    let waits = b.balance.timed_waits();
+    assert!(
+        waits.len() == 1 && waits[0] <= LOCK_TIMEOUT,
+        "with `lock_timeout` {LOCK_TIMEOUT:?}, try_transfer asked for `to`'s lock {} time(s) with a timeout, for at most {waits:?}: ask once, for at most `lock_timeout` (the caller's, not a timeout of your own), then give up",
+        waits.len()
     );
     assert!(
         hook_calls == 1 && first_held,
@@ -77,7 +89,7 @@ fn takes_the_lock_freed_while_it_waits() {
         thread::spawn(move || {
             let held = b.balance.lock();
             taken.wait();
-            while b.balance.timed_waits() == 0 && !done.load(Ordering::SeqCst) {
+            while b.balance.timed_waits().is_empty() && !done.load(Ordering::SeqCst) {
                 thread::sleep(Duration::from_millis(1));
             }
             drop(held);
@@ -85,15 +97,26 @@ fn takes_the_lock_freed_while_it_waits() {
     };
     taken.wait();
     let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
+    let lock_timeout = PATIENCE * 3;
     let outcome = watchdog(
         "try_transfer never came back: the lock it waited for was freed as soon as it asked for it with a timeout (`try_lock_for`); is it waiting with `lock()`?",
         move || {
-            let outcome = try_transfer(&a2, &b2, amount, PATIENCE * 3, || {});
+            let outcome = try_transfer(&a2, &b2, amount, lock_timeout, || {});
             done.store(true, Ordering::SeqCst);
             outcome
         },
     );
     holder.join().unwrap();
+    // Asked of the lock itself, not timed: as long as the caller allows (try_lock_until's
+    // deadline, computed just before the call, is short of it by far less than PATIENCE).
+    let waits = b.balance.timed_waits();
+    assert!(
+        waits
+            .first()
+            .is_some_and(|w| *w <= lock_timeout && *w > lock_timeout - PATIENCE),
+        "the caller's `lock_timeout` was {lock_timeout:?}, and try_transfer asked to wait at most {:?} for `to`'s lock: wait as long as `lock_timeout` allows, not a timeout of your own",
+        waits.first().unwrap_or(&Duration::ZERO)
+    );
     assert!(
         outcome.is_ok(),
         "`to`'s lock was freed while try_transfer waited (with a timeout of minutes), and it returned {outcome:?}: wait up to `lock_timeout` with `try_lock_for`, do not give up at once"

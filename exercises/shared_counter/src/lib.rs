@@ -14,7 +14,8 @@
 //!
 //! The locks and atomics are imported below from `work::sync`: use those rather than
 //! `std::sync`'s (they are std's, or loom's when the checker runs, so that it can try every
-//! interleaving of them; `std::sync::Arc` is fine).
+//! interleaving of them; `std::sync::Arc` is fine). The checker refuses a lock or atomic from
+//! `std::sync`, and `unsafe`: its model cannot see a race on them.
 //!
 //! Check it: `cargo exercise check shared_counter`. The checker is a loom model: it runs the
 //! threads through every interleaving there is, with numbers of threads and increments you

@@ -95,6 +95,42 @@ fn a_pool_keeps_to_its_threads() {
     );
 }
 
+/// A slow request holds up only its own thread: while one thread waits in request 0, the others
+/// take every other number. Threads with a fixed share each (a slice, or every `threads`-th
+/// number) never get past it: request 0's thread holds numbers that nobody else may take.
+#[test]
+fn the_threads_take_the_next_number_left() {
+    let (n, threads) = (vary(8, 5), vary(2, 2));
+    // How many numbers other than 0 were asked for; request 0 returns once all n - 1 were.
+    let others = std::sync::Arc::new((Mutex::new(0u32), std::sync::Condvar::new()));
+    let results = {
+        let others = std::sync::Arc::clone(&others);
+        watched(move || {
+            on_threads(n, threads, |i| {
+                let (asked, changed) = &*others;
+                let mut asked = asked.lock().unwrap();
+                if i == 0 {
+                    let (asked, _) = changed
+                        .wait_timeout_while(asked, checker::PATIENCE, |a| *a < n - 1)
+                        .unwrap();
+                    Some(*asked) // how many it saw asked for, when it stopped waiting
+                } else {
+                    *asked += 1;
+                    changed.notify_all();
+                    None
+                }
+            })
+        })
+    }
+    .unwrap_or_else(|e| panic!("{e}"));
+    let seen = results.iter().find_map(|r| *r).unwrap_or(0);
+    assert!(
+        seen == n - 1,
+        "{n} requests on {threads} threads, request 0 the slow one: the other threads took {seen} of the other {} numbers while it waited, so numbers were kept for request 0's thread. Each thread must take the next number nobody has taken (one shared counter), not a fixed share",
+        n - 1
+    );
+}
+
 #[test]
 fn every_number_exactly_once() {
     for (requests, threads) in [(vary(20, 30), vary(3, 3)), (3, 5), (1, 1), (0, 2)] {

@@ -3,14 +3,16 @@
 //!
 //!   cargo exercise list                    every exercise in course order, with your status
 //!   cargo exercise check [NAME]            check one (default: the first not solved)
-//!   cargo exercise hint NAME               the next hint (one more each time)
+//!   cargo exercise hint NAME [N]           the next hint (one more each time), or hint N at
+//!                                          once (the one a failed check names)
 //!   cargo exercise solution NAME [--apply] the reference solution (--apply: put it in place,
 //!                                          your file kept beside it as lib.rs.mine)
 //!   cargo exercise reset NAME              back to the starter (yours kept as lib.rs.mine)
 //!   cargo exercise watch                   check again on every save
 //!   cargo exercise verify [NAME...]        maintainers and CI: every starter fails as declared,
 //!                                          every solution passes, 5 times each
-//!   cargo exercise generate                maintainers: starters, solutions, fingerprints
+//!   cargo exercise generate [NAME...]      maintainers: starters, solutions, fingerprints
+//!                                          (a learner's changed file kept as lib.rs.mine)
 //!
 //! Exit status: 0 solved (or done), 1 not solved (or a check failed), 2 bad arguments.
 
@@ -44,8 +46,12 @@ enum Cmd {
     List,
     /// Check an exercise (default: the first one not solved yet).
     Check { name: Option<String> },
-    /// Show the next hint for an exercise.
-    Hint { name: String },
+    /// Show the next hint for an exercise, or hint N at once (the one a failed check names).
+    Hint {
+        name: String,
+        #[arg(value_parser = clap::value_parser!(u32).range(1..))]
+        n: Option<u32>,
+    },
     /// Show the reference solution.
     Solution {
         name: String,
@@ -63,8 +69,12 @@ enum Cmd {
         #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
         times: u32,
     },
-    /// For maintainers: write starters and solutions from the templates and the programs.
-    Generate,
+    /// For maintainers: write starters and solutions from the templates and the programs (a
+    /// learner's file with changes of its own is kept as src/lib.rs.mine first).
+    Generate {
+        /// Exercises to write (default: every one).
+        names: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -105,8 +115,14 @@ fn main() -> ExitCode {
             };
             check(&root, exercise)
         }
-        Cmd::Hint { name } => match named(&name) {
-            Ok(e) => hint(&root, e),
+        Cmd::Hint { name, n } => match named(&name) {
+            Ok(e) => match n {
+                Some(n) if n as usize > e.hints.len() => {
+                    usage(&format!("`{name}` has {} hints, not {n}", e.hints.len()))
+                }
+                Some(n) => hint_n(&root, e, n as usize),
+                None => hint(&root, e),
+            },
             Err(code) => code,
         },
         Cmd::Solution { name, apply } => match named(&name) {
@@ -124,16 +140,32 @@ fn main() -> ExitCode {
             }
             verify::verify(&root, &track, &names, times)
         }
-        Cmd::Generate => match generate::write_all(&root, &track) {
-            Ok(()) => {
-                println!("wrote {} starters and solutions", track.exercises.len());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
+        Cmd::Generate { names } => match names.iter().find(|n| track.find(n).is_none()) {
+            Some(n) => usage(&format!("no exercise `{n}`")),
+            None => generate_all(&root, &track, &names),
         },
+    }
+}
+
+fn generate_all(root: &Path, track: &Track, names: &[String]) -> ExitCode {
+    match generate::write_all(root, track, names) {
+        Ok(kept) => {
+            for k in &kept {
+                let shown = k.strip_prefix(root).unwrap_or(k).display();
+                println!("a learner's file had changes: kept as {shown}");
+            }
+            let written = if names.is_empty() {
+                track.exercises.len()
+            } else {
+                names.len()
+            };
+            println!("wrote {written} starters and solutions");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -203,7 +235,16 @@ fn check(root: &Path, exercise: &Exercise) -> ExitCode {
             println!("`{name}` does not compile yet{codes}:\n{first}");
             println!("hint: cargo exercise hint {name}");
         }
-        Outcome::Failed(failed) => {
+        Outcome::Failed(mut failed) => {
+            // libtest ends tests in whatever order they finish: list them in a steady one, the
+            // requirement whose hint comes first, first.
+            failed.sort_by_key(|(test, _)| {
+                let hint = exercise
+                    .requirements
+                    .get(test)
+                    .map_or(usize::MAX, |r| r.hint);
+                (hint, test.clone())
+            });
             println!("not solved yet:");
             for (test, message) in failed {
                 match exercise.requirements.get(&test) {
@@ -212,7 +253,10 @@ fn check(root: &Path, exercise: &Exercise) -> ExitCode {
                         if !message.is_empty() {
                             println!("    the checker saw: {}", message.replace('\n', "\n    "));
                         }
-                        println!("    hint {} fits this: cargo exercise hint {name}", r.hint);
+                        println!(
+                            "    hint {} fits this: cargo exercise hint {name} {}",
+                            r.hint, r.hint
+                        );
                     }
                     None => println!("  - {test}: {message}"),
                 }
@@ -241,6 +285,28 @@ fn hint(root: &Path, exercise: &Exercise) -> ExitCode {
         &exercise.name,
         Entry {
             hints: shown,
+            ..entry
+        },
+    );
+    ExitCode::SUCCESS
+}
+
+/// Hint `n` (1-based, at most the count) at once; the hints seen so far go up to it.
+fn hint_n(root: &Path, exercise: &Exercise, n: usize) -> ExitCode {
+    let mut progress = Progress::load(root);
+    let entry = progress.get(&exercise.name);
+    let total = exercise.hints.len();
+    println!("hint {n} of {total}: {}\n", exercise.hints[n - 1]);
+    if n == total {
+        println!(
+            "that was the last hint; `cargo exercise solution {}` shows the answer",
+            exercise.name
+        );
+    }
+    progress.set(
+        &exercise.name,
+        Entry {
+            hints: entry.hints.max(n),
             ..entry
         },
     );

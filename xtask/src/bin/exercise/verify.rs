@@ -99,7 +99,10 @@ pub fn verify(root: &Path, track: &Track, names: &[String], times: u32) -> ExitC
         if fs::read_to_string(exercise.solution(root)).ok().as_deref() != Some(&solution) {
             problems.push(format!("{name}: solutions/{name}.rs is not what generation gives (`cargo exercise generate`)"));
         }
-        if generate::fingerprint(root, exercise).ok() != generate::recorded(root, name) {
+        if generate::fingerprint(root, exercise).ok() != generate::recorded(root, name)
+            || generate::recorded_starter(root, name)
+                != Some(generate::starter_fingerprint(starter.as_bytes()))
+        {
             problems.push(format!(
                 "{name}: checkers.txt does not match its checker (`cargo exercise generate`)"
             ));
