@@ -328,9 +328,20 @@ fn keep_learners(file: &Path) -> Result<Option<PathBuf>, String> {
     Ok(Some(kept))
 }
 
+/// Whether `text` is the course's own (the starter or the reference solution), with nothing of
+/// the learner's in it to keep.
+fn the_courses(root: &Path, exercise: &Exercise, text: &str) -> bool {
+    fs::read_to_string(exercise.solution(root)).is_ok_and(|s| s == text)
+        || generate::generate(root, exercise).is_ok_and(|(starter, _)| starter == text)
+}
+
 fn replace_learners(root: &Path, exercise: &Exercise, text: &str, what: &str) -> ExitCode {
     let file = exercise.learner_file(root);
-    match keep_learners(&file).and_then(|kept| {
+    let keep = |file: &Path| match fs::read_to_string(file) {
+        Ok(now) if the_courses(root, exercise, &now) => Ok(None),
+        _ => keep_learners(file),
+    };
+    match keep(&file).and_then(|kept| {
         fs::write(&file, text).map_err(|e| e.to_string())?;
         Ok(kept)
     }) {
@@ -343,7 +354,7 @@ fn replace_learners(root: &Path, exercise: &Exercise, text: &str, what: &str) ->
             match kept {
                 Some(k) => println!(
                     "{shown} is now the {what}; yours is kept as {}",
-                    k.display()
+                    k.strip_prefix(root).unwrap_or(&k).display()
                 ),
                 None => println!("{shown} is now the {what}"),
             }
