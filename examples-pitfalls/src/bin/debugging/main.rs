@@ -87,6 +87,24 @@ enum Part {
     All,
 }
 
+/// Stdout for the log that stops the program quietly when stdout closes (`| head`), as
+/// `println!` does after `shared::cli::setup`; tracing would report every failed line instead.
+struct Stdout(std::io::Stdout);
+
+impl std::io::Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.0.write(buf);
+        if matches!(&written, Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe) {
+            shared::cli::stop(128 + 13); // dies of SIGPIPE, like a shell pipeline expects
+        }
+        written
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
@@ -100,7 +118,7 @@ fn main() -> ExitCode {
         .with_thread_names(true)
         .with_target(false)
         .with_timer(tracing_subscriber::fmt::time::uptime())
-        .with_writer(std::io::stdout)
+        .with_writer(|| Stdout(std::io::stdout()))
         .init();
 
     match run_parts(&args) {
