@@ -5,15 +5,20 @@
 //! (`cargo run --release -p examples-process --bin process_pool`).
 //!
 //! Count the primes below `limit` with a pool of `workers` worker processes, as
-//! `multiprocessing.Pool.map` would: cut `0..limit` into jobs of `chunk` numbers, start the
-//! workers (`start_worker`, src/pool.rs), and keep every worker busy at once, each fed jobs by
-//! `feed` until none are left. Put the answers back in job order (the job's `id` is its
-//! place), check none is missing, and return the total with the workers' peak memory, added
-//! up. As written, one worker does every job, one after another.
+//! `multiprocessing.Pool(workers).map` would: cut `0..limit` into jobs of `chunk` numbers,
+//! start exactly `workers` workers (`start_worker`, src/pool.rs), even when there are fewer
+//! jobs than workers, and keep every worker busy at once, each fed jobs by `feed` until none
+//! are left. Give every worker to `feed`, one that gets no job too: `feed` also stops it.
+//! Return the total of the answers with the workers' peak memory, added up. A worker may die:
+//! `feed` then returns an error (the jobs that worker held are lost), and `count_processes`
+//! must return that error, not a total without them. As written, one worker does every job,
+//! one after another.
 //!
-//! Check it: `cargo exercise check process_pool`. The workers are real processes. Each
-//! worker's first job waits until every worker holds one (files in a temporary folder, a
-//! barrier across processes): only a pool fed at once gets past it. Limits change every run.
+//! Check it: `cargo exercise check process_pool`. The workers are real processes. The limit,
+//! the number of workers and the size of the jobs are drawn afresh on each run (from the
+//! checker's process id): nothing to hard-code. In one run, each worker's first job waits until
+//! every worker holds one (files in a temporary folder, a barrier across processes): only a
+//! pool fed at once gets past it. In another, one worker dies on a job.
 
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;

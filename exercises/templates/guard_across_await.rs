@@ -12,12 +12,16 @@
 //! std guard must be released on the thread that took it; on one thread, a second task's
 //! `lock()` would block the only thread, and the program shows that hang. Make it compile and
 //! count right: hold no std guard across the await, or use the tokio `Mutex`, whose guard may
-//! be held across one (the count is the sum of both counters). Keep the signature.
+//! be held across one. The count is the sum of both counters: each task adds one to one of
+//! them, not both. Keep the signature.
 //!
 //! Check it: `cargo exercise check guard_across_await`. The checker spawns a number of tasks
-//! you cannot guess, all at once, on a tokio runtime whose clock is paused (it moves only when
-//! every task waits, so all the calls overlap on every run), checks the count, and checks on
-//! that clock that a task still takes its call's time.
+//! you cannot guess, all at once, on a one-thread tokio runtime whose clock is paused (it moves
+//! only when every task waits, so the tasks take turns the same way on every run: calls made
+//! with no guard held overlap, calls made under the tokio guard run one after another), checks
+//! the count, and checks on that clock that a task still takes its call's time. Tasks that
+//! wait for each other forever (a std guard held across the await anyway) fail the check
+//! within seconds.
 
 use std::sync::Arc;
 use std::time::Duration;

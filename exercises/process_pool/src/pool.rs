@@ -3,15 +3,17 @@
 //! one worker process (`src/bin/pool_worker.rs`) with pipes to its stdin and stdout; `feed`
 //! hands one worker jobs until none are left and collects its answers.
 //!
-//! Under the checker, each worker's first job waits until every worker holds one (a barrier
-//! of files in a temporary folder, across the processes): only workers fed at the same time
-//! get past it. A worker that waited in vain answers `alone`, and `feed` returns an error.
+//! Under the checker, in one run each worker's first job waits until every worker holds one
+//! (a barrier of files in a temporary folder, across the processes): only workers fed at the
+//! same time get past it. A worker that waited in vain answers `alone`, and `feed` returns an
+//! error. In another run, the worker that gets one job dies on it (a crash), and `feed`
+//! returns an error: the jobs that worker held are lost.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use checker::calls::Current;
 
@@ -38,6 +40,7 @@ pub fn start_worker() -> Result<Worker, String> {
     let mut child = Command::new(&run.program)
         .arg(&run.dir)
         .arg(run.parties.to_string())
+        .arg(run.dies_on.map_or("none".to_string(), |id| id.to_string()))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -55,32 +58,63 @@ pub fn start_worker() -> Result<Worker, String> {
 
 /// Feeds one worker jobs until none are left (`next` is the index of the next job nobody has
 /// taken); returns its answers as (job id, primes), and its own peak memory in KiB. It closes
-/// the worker's stdin at the end and waits for it to exit.
-pub fn feed(
+/// the worker's stdin at the end and waits for it to exit: that stops the worker, also one
+/// that got no job. An error means the worker failed: its answers are lost.
+pub fn feed(w: Worker, jobs: &[Job], next: &AtomicU64) -> Result<(Vec<(usize, u64)>, u64), String> {
+    let run = RUN.get();
+    let fed = feed_one(w, jobs, next, run.as_deref());
+    if let Some(run) = &run {
+        match &fed {
+            Ok((_, peak)) => {
+                run.peaks.fetch_add(*peak, Ordering::SeqCst);
+                run.stopped.fetch_add(1, Ordering::SeqCst);
+            }
+            Err(e) => run
+                .failures
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(e.clone()),
+        }
+    }
+    fed
+}
+
+fn feed_one(
     mut w: Worker,
     jobs: &[Job],
     next: &AtomicU64,
+    run: Option<&Run>,
 ) -> Result<(Vec<(usize, u64)>, u64), String> {
-    let run = RUN.get();
     let mut answers = Vec::new();
     let mut line = String::new();
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed) as usize;
         let Some(job) = jobs.get(i) else { break };
-        if let Some(run) = &run {
+        if let Some(run) = run {
             run.fed.fetch_add(1, Ordering::SeqCst);
         }
-        writeln!(w.to, "{} {} {}", job.id, job.start, job.end)
-            .and_then(|_| w.to.flush())
-            .map_err(|e| format!("worker gone: {e}"))?;
+        let sent =
+            writeln!(w.to, "{} {} {}", job.id, job.start, job.end).and_then(|_| w.to.flush());
         line.clear();
-        w.from.read_line(&mut line).map_err(|e| e.to_string())?;
+        let read = match sent {
+            Ok(()) => w.from.read_line(&mut line).map_err(|e| e.to_string())?,
+            Err(_) => 0, // its stdin closed: it died
+        };
+        if read == 0 {
+            // Its stdout closed with the job unanswered: it died (a panic, a signal).
+            let status = w.child.wait().map_err(|e| e.to_string())?;
+            return Err(format!(
+                "worker {} ended with {status} on job {}: the jobs it held are lost",
+                w.child.id(),
+                job.id
+            ));
+        }
         let words: Vec<&str> = line.split_whitespace().collect();
         match words[..] {
             ["alone", here, parties] => {
                 let _ = w.child.wait();
                 return Err(format!(
-                    "a worker waited {:?} for the pool's other workers and gave up: only {here} of {parties} workers ever had a job at the same time, so the workers were fed one after another",
+                    "a worker waited {:?} for the pool's other workers and gave up: only {here} of the {parties} workers that get a job ever had one at the same time, so the workers were fed one after another",
                     checker::PATIENCE
                 ));
             }
@@ -104,9 +138,6 @@ pub fn feed(
     if !status.success() {
         return Err(format!("worker exited with {status}"));
     }
-    if let Some(run) = &run {
-        run.peaks.fetch_add(peak, Ordering::SeqCst);
-    }
     Ok((answers, peak))
 }
 
@@ -115,23 +146,33 @@ pub fn feed(
 pub struct Run {
     pub program: PathBuf,
     pub dir: PathBuf,
+    /// How many workers meet at the barrier (1: no barrier).
     pub parties: usize,
+    /// The job whose worker dies on it, if any.
+    pub dies_on: Option<usize>,
     pub started: AtomicU64,
     pub fed: AtomicU64,
+    /// Workers `feed` stopped (their stdin closed, their exit waited for).
+    pub stopped: AtomicU64,
     pub peaks: AtomicU64,
+    /// The errors `feed` returned.
+    pub failures: Mutex<Vec<String>>,
 }
 
 #[doc(hidden)]
 pub static RUN: Current<Run> = Current::new();
 
 #[doc(hidden)]
-pub fn watch(program: PathBuf, dir: PathBuf, parties: usize) -> Arc<Run> {
+pub fn watch(program: PathBuf, dir: PathBuf, parties: usize, dies_on: Option<usize>) -> Arc<Run> {
     Arc::new(Run {
         program,
         dir,
         parties,
+        dies_on,
         started: AtomicU64::new(0),
         fed: AtomicU64::new(0),
+        stopped: AtomicU64::new(0),
         peaks: AtomicU64::new(0),
+        failures: Mutex::new(Vec::new()),
     })
 }

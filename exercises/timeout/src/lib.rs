@@ -7,8 +7,9 @@
 //! runs `work` but gives it only `limit`: if `work` has not finished by then, stop waiting
 //! for it (a future that is no longer polled is dropped, which cancels it where it waits) and
 //! answer an error of kind `io::ErrorKind::TimedOut`. A call that finishes in time gives its
-//! own answer: its value, or its own error (of any other kind). As written, `within` waits
-//! for as long as `work` takes. Keep the signature.
+//! own answer: its value, or its own error as an `io::Error` that carries the call's error
+//! message, of any kind but `TimedOut` (`io::Error::other(e)` makes one of kind `Other`). As
+//! written, `within` waits for as long as `work` takes. Keep the signature.
 //!
 //! Check it: `cargo exercise check timeout`. The checker runs on tokio's paused clock: time
 //! moves only when every task waits, so "gave up after exactly `limit`" is certain, not timed.

@@ -3,10 +3,12 @@
 //! answers each with `ID PRIMES` (the primes in `START..END`), and when stdin closes it writes
 //! `done PEAK` (its peak resident memory in KiB) and exits.
 //!
-//! Run as `pool_worker DIR PARTIES`: before its first job it leaves a file in DIR and waits
-//! until PARTIES files are there, a barrier across processes that only workers holding a job
-//! at the same time can pass. After `checker::PATIENCE` without them it answers `alone K N`
-//! (K of N workers had a job) and exits with status 1.
+//! Run as `pool_worker DIR PARTIES DIES_ON`: before its first job it leaves a file in DIR and
+//! waits until PARTIES files are there, a barrier across processes that only workers holding a
+//! job at the same time can pass. After `checker::PATIENCE` without them it answers `alone K N`
+//! (K of N workers had a job) and exits with status 1. Given the job whose id is DIES_ON (a
+//! number; `none`: no such job), it exits at once with status 101, as a panic would, without
+//! answering: a crash.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -29,7 +31,7 @@ fn meet(dir: &Path, parties: usize) -> Result<(), usize> {
             return Ok(());
         }
         if since.elapsed() > checker::PATIENCE {
-            return Err(here);
+            return Err(here.max(1)); // this worker holds a job, at least
         }
         std::thread::sleep(Duration::from_millis(2));
     }
@@ -49,9 +51,12 @@ fn peak_rss_kib() -> u64 {
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(dir), Some(Ok(parties))) = (args.get(1), args.get(2).map(|p| p.parse::<usize>()))
-    else {
-        eprintln!("usage: pool_worker DIR PARTIES");
+    let (Some(dir), Some(Ok(parties)), Some(dies_on)) = (
+        args.get(1),
+        args.get(2).map(|p| p.parse::<usize>()),
+        args.get(3).map(|d| d.parse::<u64>().ok()),
+    ) else {
+        eprintln!("usage: pool_worker DIR PARTIES DIES_ON");
         return std::process::ExitCode::from(2);
     };
     let mut out = std::io::stdout().lock();
@@ -66,6 +71,9 @@ fn main() -> std::process::ExitCode {
             eprintln!("not a job: {line:?}");
             return std::process::ExitCode::FAILURE;
         };
+        if dies_on == Some(id) {
+            return std::process::ExitCode::from(101); // a crash: the job is never answered
+        }
         if std::mem::take(&mut first)
             && let Err(here) = meet(Path::new(dir), parties)
         {
