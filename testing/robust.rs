@@ -195,6 +195,11 @@ fn wait(child: &mut Child, what: &str) -> (ExitStatus, String) {
 
 fn assert_no_panic(stderr: &str, what: &str) {
     assert!(!stderr.contains("panicked"), "{what}: panicked:\n{stderr}");
+    // A closed stdout ends a program quietly: no report of the failed write either.
+    assert!(
+        !stderr.contains("Broken pipe") && !stderr.contains("os error 32"),
+        "{what}: complained of the closed pipe:\n{stderr}"
+    );
 }
 
 /// Checks that `programs` names every binary in `crate_dir/src/bin`, so that a new program
