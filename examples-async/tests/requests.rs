@@ -272,6 +272,8 @@ fn bad_input_is_refused() {
     assert_refused(ASYNC_REQUESTS, &["--requests", "0"]);
     assert_refused(ASYNC_REQUESTS, &["--runtime", "nope"]);
     assert_refused(ASYNC_REQUESTS, &["--url", "ftp://127.0.0.1:1"]);
+    // A port that is not one is a bad argument, not a request to port 80.
+    assert_refused(ASYNC_REQUESTS, &["--url", "http://127.0.0.1:99999"]);
     // Past the open-file limit (two sockets a request with the server in this process).
     assert_refused(ASYNC_REQUESTS, &["--requests", "100000"]);
     // A port nobody listens on is not a bad argument but work that failed, as in

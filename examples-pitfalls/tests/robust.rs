@@ -93,9 +93,9 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "false_sharing",
         bin: env!("CARGO_BIN_EXE_false_sharing"),
-        small: &["--increments", "1000"],
+        small: &["--increments", "1000000"],
         long: &["--increments", "10000000000"],
-        refused: &[&["--threads", "0"]],
+        refused: &[&["--threads", "0"], &["--increments", "999"]],
         url_flag: None,
         serves: None,
     },

@@ -87,6 +87,8 @@ fn the_report_and_bad_input() {
     assert_refused(PROCESS_REQUESTS, &["--requests", "0"]);
     assert_refused(PROCESS_REQUESTS, &["--workers", "0"]);
     assert_refused(PROCESS_REQUESTS, &["--url", "ftp://x"]);
+    // A port that is not one is a bad argument, not a request to port 80.
+    assert_refused(PROCESS_REQUESTS, &["--url", "http://127.0.0.1:99999"]);
     // Past the cap on processes; more workers than requests is not (one per request).
     assert_refused(
         PROCESS_REQUESTS,

@@ -177,6 +177,9 @@ fn bad_input_is_refused_and_failures_are_counted() {
         assert_refused(program, &["--requests", "100000000"]);
         assert_refused(program, &["--delay-ms", "-5"]);
         assert_refused(program, &["--url", "ftp://example"]);
+        // A port that is not one is a bad argument, not a request to port 80.
+        assert_refused(program, &["--url", "http://127.0.0.1:99999"]);
+        assert_refused(program, &["--url", "http://127.0.0.1"]);
         // Nothing listens on port 1: every request fails, and the program says how many.
         let r = run(program, &["--requests", "2", "--url", "http://127.0.0.1:1"]);
         assert_eq!(r.code, Some(1));

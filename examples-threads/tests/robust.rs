@@ -122,7 +122,11 @@ const PROGRAMS: &[Program] = &[
         env!("CARGO_BIN_EXE_spawn_join"),
         &["--sleep-ms", "10", "--depth", "10000"],
         &["--sleep-ms", "60000"],
-        &[&["--stack-mib", "4096"], &["--threads", "0"]],
+        &[
+            &["--stack-mib", "4096"],
+            &["--threads", "0"],
+            &["--stack-mib", "1", "--depth", "1000000"],
+        ],
     ),
     program(
         "start_simple",

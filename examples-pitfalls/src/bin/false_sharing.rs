@@ -123,9 +123,19 @@ fn verdict(packed: Duration, padded: Duration, threads: u32, cores: u32) -> Stri
 #[repr(align(128))]
 struct Packed([AtomicU64; 64]);
 
+/// Fewer increments than this finish in about the time it takes to start the threads.
+const MIN_INCREMENTS: u64 = 1_000_000;
+
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    if args.increments < MIN_INCREMENTS {
+        return shared::cli::usage_error(format!(
+            "--increments {} is too few to show anything: a run that short measures starting \
+             the threads, not the cache line; use at least {MIN_INCREMENTS}",
+            args.increments
+        ));
+    }
     let n = args.threads as usize;
     let packed_block = Packed(std::array::from_fn(|_| AtomicU64::new(0)));
     let packed: Vec<&AtomicU64> = packed_block.0[..n].iter().collect();

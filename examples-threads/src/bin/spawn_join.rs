@@ -24,8 +24,9 @@
 //!
 //! Try this: remove `move` from the second scene and read the compiler's error (the thread
 //! could outlive `numbers`); use `thread::spawn` instead of `s.spawn` in the scope scene (a
-//! similar error, for the same reason); `--stack-mib 1 --depth 1000000` overflows the stack,
-//! and Rust aborts the process with "has overflowed its stack" rather than corrupt memory.
+//! similar error, for the same reason); `--stack-mib 1` is refused, as the recursion would not
+//! fit: delete that check at the end of `check` and run it again, and Rust aborts the whole
+//! process with "has overflowed its stack" rather than corrupt memory (no join error).
 //!
 //! Copy it out: `cargo xtask copy-out spawn_join DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure), with:
@@ -74,7 +75,22 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     )?;
     // The recursion may touch all of its thread's stack: count the whole stack as memory.
     let stack = u128::from(args.stack_mib) << 20;
-    cli::cap_bytes("memory", stack, cli::MEMORY_CAP, "--stack-mib")
+    cli::cap_bytes("memory", stack, cli::MEMORY_CAP, "--stack-mib")?;
+    // A stack overflow aborts the whole process (no unwinding, no Err from join): work out
+    // from a short recursion here whether the deep one fits, and refuse it if not.
+    let top = 0u8;
+    let per_frame = stack_used(1_000, std::ptr::addr_of!(top) as usize).div_ceil(1_000);
+    let needed = u128::from(args.depth) * per_frame as u128;
+    if needed > stack / 10 * 9 {
+        return Err(cli::usage_error(format!(
+            "a recursion {} deep needs about {} MiB of stack ({per_frame} bytes a level), more \
+             than the {} MiB of --stack-mib: raise --stack-mib or lower --depth",
+            args.depth,
+            needed >> 20,
+            args.stack_mib
+        )));
+    }
+    Ok(())
 }
 
 /// Recurses `n` levels and returns how many bytes of stack the deepest level is below `top`

@@ -12,12 +12,15 @@ pub fn base_and_host(url: &str) -> Result<(String, String), String> {
         .strip_prefix("http://")
         .ok_or_else(|| format!("--url must start with http:// (got {url})"))?;
     let host = rest.split('/').next().unwrap_or(rest);
-    let host = if host.contains(':') {
-        host.to_string()
-    } else {
-        format!("{host}:80")
-    };
-    Ok((base, host))
+    // An explicit port, checked here: a malformed one is a bad argument, not a failed request.
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && port.parse::<u16>().is_ok_and(|p| p != 0) => {
+            Ok((base.clone(), host.to_string()))
+        }
+        _ => Err(format!(
+            "--url must look like http://127.0.0.1:3000, with a port from 1 to 65535 (got {url})"
+        )),
+    }
 }
 
 /// The server's address, once a connection to it has been opened (and closed).
