@@ -78,4 +78,7 @@ fn a_server_that_is_down_is_work_that_failed() {
         &["--client", "lean", "--url", &url, "--requests", "5"],
     );
     common::assert_work_failed(&r, "error: 5 requests failed");
+    // No figure per connection and no conclusion from connections that never happened.
+    assert!(!r.stdout.contains("a connection"), "{}", r.stdout);
+    assert!(!r.stdout.contains("the difference is"), "{}", r.stdout);
 }

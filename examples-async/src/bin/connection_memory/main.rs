@@ -174,9 +174,14 @@ fn main() -> ExitCode {
             .collect()
     };
     drop(server);
-    print(&reports, &args);
     let failed: usize = reports.iter().map(|r| r.requests - r.ok).sum();
-    if reports.len() < clients.len() || failed > 0 {
+    let complete = reports.len() == clients.len() && failed == 0;
+    // No figures per connection, and no conclusion, from connections that did not happen (the
+    // JSON records still say what each client got, `ok` included).
+    if complete || args.json {
+        print(&reports, &args);
+    }
+    if !complete {
         eprintln!(
             "error: {failed} requests failed{}",
             reports
