@@ -54,6 +54,7 @@ fn bounded_variants_never_exceed_the_limit_and_peak_lower() {
     }
     assert_refused(BOUNDED, &["--jobs", "0"]);
     assert_refused(BOUNDED, &["--jobs", "10", "--limit", "20"]);
+    assert_refused(BOUNDED, &["--jobs", "20", "--limit", "20"]);
     // 8,000 buffers of 1 MiB in flight at once: past the memory cap.
     assert_refused(BOUNDED, &["--jobs", "8000", "--buffer-kib", "1024"]);
 }

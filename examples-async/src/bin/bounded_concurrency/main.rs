@@ -118,10 +118,10 @@ fn main() -> ExitCode {
     if let (Some(variant), Some(url)) = (args.one, &args.url) {
         return one(variant, &args, url);
     }
-    if args.limit > args.jobs {
+    if args.limit >= args.jobs {
         let (limit, jobs) = (args.limit, args.jobs);
         return shared::cli::usage_error(format!(
-            "--limit {limit} is more than --jobs {jobs}: nothing would be bounded"
+            "--limit {limit} is not below --jobs {jobs}: nothing would be bounded"
         ));
     }
     // The unbounded run holds every job at once: its buffer, and a connection of about 21 KiB
