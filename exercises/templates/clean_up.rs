@@ -9,11 +9,14 @@
 //! so the pool takes every job anyway, and it leaves its worker behind: stdin open, never
 //! waited for. Make `feed` stop taking jobs once `signal` is set (checked between jobs, never
 //! in the middle of one, and announced through the ledger), let the job in hand finish, then
-//! close the worker's stdin (its EOF), wait for it, and report a worker that did not exit well.
+//! close the worker's stdin (its EOF), wait for it, and report a worker that did not exit well
+//! (as an error that `feed` returns). Clean up on every way out of `feed`, a failed job too.
 //!
 //! Check it: `cargo exercise check clean_up`. The pool really sends itself SIGINT after a
 //! number of jobs that changes every run; the checker reads the ledger (nothing lost, nothing
-//! done twice) and looks for the workers in /proc afterwards: none may be left.
+//! done twice) and looks for the workers in /proc afterwards: none may be left. Each worker
+//! says on stderr when its stdin closed; in some runs one dies with a job in its hands, or
+//! every worker exits with a failing status.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

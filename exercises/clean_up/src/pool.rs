@@ -58,15 +58,32 @@ pub fn start_worker() -> Result<Worker, String> {
         "the pool's workers start under the checker only: `cargo exercise check clean_up`",
     )?;
     let mut child = Command::new(&run.program)
+        .env("SHUTDOWN_WORKER_CRASH_ON", run.crash_on.to_string())
+        .env("SHUTDOWN_WORKER_EXIT", run.exit_code.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot start a worker: {e}"))?;
-    run.pids
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(child.id());
+    let pid = child.id();
+    run.pids.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
+    // What the worker says on stderr, kept for the checker (it says when its stdin closed).
+    if let Some(stderr) = child.stderr.take() {
+        let said = Arc::clone(&run);
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                said.said
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((pid, line));
+            }
+        });
+        run.readers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(reader);
+    }
     let (Some(to), Some(from)) = (child.stdin.take(), child.stdout.take()) else {
         return Err("a worker without pipes".into());
     };
@@ -160,16 +177,27 @@ impl Ledger {
 #[doc(hidden)]
 pub struct Run {
     pub program: PathBuf,
+    /// The job a worker dies with in its hands (0: none).
+    pub crash_on: u32,
+    /// The status every worker exits with at EOF.
+    pub exit_code: u8,
     pub pids: Mutex<Vec<u32>>,
+    /// Each worker's lines on stderr: (pid, line).
+    pub said: Mutex<Vec<(u32, String)>>,
+    pub readers: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 #[doc(hidden)]
 pub static RUN: Current<Run> = Current::new();
 
 #[doc(hidden)]
-pub fn watch(program: PathBuf) -> Arc<Run> {
+pub fn watch(program: PathBuf, crash_on: u32, exit_code: u8) -> Arc<Run> {
     Arc::new(Run {
         program,
+        crash_on,
+        exit_code,
         pids: Mutex::new(Vec::new()),
+        said: Mutex::new(Vec::new()),
+        readers: Mutex::new(Vec::new()),
     })
 }
