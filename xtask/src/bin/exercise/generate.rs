@@ -184,7 +184,8 @@ fn holds_work(root: &Path, exercise: &Exercise, starter: &str) -> bool {
 /// is kept beside it first (`lib.rs.mine`, as `reset` does): returns those kept.
 pub fn write_all(root: &Path, track: &Track, names: &[String]) -> Result<Vec<PathBuf>, String> {
     let mut checkers = String::from(
-        "# Fingerprints of each exercise's checker (every file of exercises/NAME but src/lib.rs)\n\
+        "# Fingerprints of each exercise's checker (every file of exercises/NAME but src/lib.rs,\n\
+         # with exercises/checker and exercises/Cargo.toml)\n\
          # and of its starter, written by `cargo exercise generate`: `check` refuses an exercise\n\
          # whose checker changed; `generate` keeps a learner's file that is not the starter.\n",
     );

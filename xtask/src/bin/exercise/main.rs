@@ -209,7 +209,7 @@ fn check(root: &Path, exercise: &Exercise) -> ExitCode {
         (Ok(now), Some(was)) if now == was => {}
         _ => {
             eprintln!(
-                "error: the checker of `{name}` (a file of exercises/{name} other than src/lib.rs) is not the one the course ships; put it back with `git checkout exercises/{name} -- ':!exercises/{name}/src/lib.rs'`"
+                "error: the checker of `{name}` (a file of exercises/{name} other than src/lib.rs, of exercises/checker, or exercises/Cargo.toml) is not the one the course ships; put it back with `git checkout -- exercises/{name} exercises/checker exercises/Cargo.toml ':!exercises/{name}/src/lib.rs'`"
             );
             return ExitCode::FAILURE;
         }

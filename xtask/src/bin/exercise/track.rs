@@ -83,7 +83,8 @@ impl Exercise {
             .join(format!("{}.rs", self.name))
     }
     /// The files a learner does not edit: everything in the exercise's folder but
-    /// `src/lib.rs` (the checker, the crate's manifest, any module the task provides), sorted.
+    /// `src/lib.rs` (the checker, the crate's manifest, any module the task provides), and the
+    /// checker crate and manifest every exercise shares, sorted.
     pub fn checker_files(&self, root: &Path) -> Vec<PathBuf> {
         fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
             for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -98,6 +99,10 @@ impl Exercise {
         let dir = self.dir(root);
         let mut files = Vec::new();
         walk(&dir, &mut files);
+        // What every checker shares counts too: the checker crate and the track's manifest.
+        walk(&root.join("exercises/checker/src"), &mut files);
+        files.push(root.join("exercises/checker/Cargo.toml"));
+        files.push(root.join("exercises/Cargo.toml"));
         let learner = self.learner_file(root);
         files.retain(|p| {
             let name = p.file_name().unwrap_or_default().to_string_lossy();
