@@ -10,6 +10,8 @@
 //!
 //! Check it: `cargo exercise check lost_update`. The checker is a loom model: it runs two
 //! threads through every interleaving there is, so a race is found every time, not by luck.
+//! The model sees only the types imported below (loom's when it runs): a lock or atomic taken
+//! from std instead, or `unsafe`, is refused, because the model could not judge it.
 
 // The types come from loom when model checking (the checker), from std otherwise.
 #[cfg(pitfalls_loom)]

@@ -13,6 +13,8 @@
 //! Check it: `cargo exercise check check_then_act`. The checker is a loom model: two clerks
 //! withdraw at once through every interleaving there is, so an overdraft is found every time,
 //! not by luck. It also checks that a covered withdrawal is paid and an uncovered one refused.
+//! The model sees only the types imported below (loom's when it runs): a lock or atomic taken
+//! from std instead, or `unsafe`, is refused, because the model could not judge it.
 
 // The lock comes from loom when model checking (the checker), from std otherwise.
 #[cfg(pitfalls_loom)]

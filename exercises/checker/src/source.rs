@@ -215,11 +215,37 @@ pub fn paths_from(code: &str, roots: &[&str]) -> Vec<(String, usize)> {
     found
 }
 
+/// `code` with every `use` item marked `#[cfg(not(pitfalls_loom))]` blanked out (lines kept):
+/// the starters' way of taking std's types when the model does not run, never seen by it.
+fn without_std_only_uses(code: &str) -> String {
+    const MARK: &str = "#[cfg(not(pitfalls_loom))]";
+    let mut out = code.to_string();
+    let mut from = 0;
+    while let Some(found) = out[from..].find(MARK) {
+        let after = from + found + MARK.len();
+        let item = after + (out[after..].len() - out[after..].trim_start().len());
+        from = after;
+        if !out[item..].starts_with("use ") {
+            continue;
+        }
+        let Some(end) = out[item..].find(';').map(|at| item + at + 1) else {
+            break;
+        };
+        let blanked: String = out[item..end]
+            .chars()
+            .map(|c| if c == '\n' { '\n' } else { ' ' })
+            .collect();
+        out.replace_range(item..end, &blanked);
+    }
+    out
+}
+
 /// What in a learner's `text` the loom model cannot see, each with its line and why: a type
 /// from `std::sync` (or `core::sync`) other than `Arc`, `Weak` and `atomic::Ordering`, which are
-/// loom's own too; and `unsafe`, which can make a plain `Cell` or a `static mut` shared.
+/// loom's own too; and `unsafe`, which can make a plain `Cell` or a `static mut` shared. A `use`
+/// marked `#[cfg(not(pitfalls_loom))]` is not counted: it is std's stand-in for loom's types.
 pub fn outside_the_model(text: &str) -> Vec<(usize, String)> {
-    let code = code_of(text);
+    let code = without_std_only_uses(&code_of(text));
     let allowed = ["sync::Arc", "sync::Weak", "sync::atomic::Ordering"];
     let mut found: Vec<(usize, String)> = paths_from(&code, &["std", "core", "alloc"])
         .into_iter()
@@ -237,6 +263,31 @@ pub fn outside_the_model(text: &str) -> Vec<(usize, String)> {
     }
     found.sort();
     found
+}
+
+/// Whether the learner's `src/lib.rs` of the exercise at `manifest_dir` uses only what the
+/// model sees: a model test of an answer that does not says nothing true, so it stands aside
+/// and lets [`assert_inside_the_model`] say why.
+pub fn inside_the_model(manifest_dir: &str) -> bool {
+    std::fs::read_to_string(format!("{manifest_dir}/src/lib.rs"))
+        .is_ok_and(|text| outside_the_model(&text).is_empty())
+}
+
+/// The learner's `src/lib.rs` of the exercise at `manifest_dir` (the checker's
+/// `env!("CARGO_MANIFEST_DIR")`): panics, in a learner's words, if it takes a lock or an atomic
+/// from std, or uses `unsafe`, which the loom model cannot see and would judge by luck.
+pub fn assert_inside_the_model(manifest_dir: &str) {
+    let path = format!("{manifest_dir}/src/lib.rs");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let found: Vec<String> = outside_the_model(&text)
+        .into_iter()
+        .map(|(line, what)| format!("{what} (line {line})"))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "src/lib.rs uses {}: the checker's model interleaves only loom's types, so it cannot judge code built on std's; use the types the file imports (loom's when the checker runs, std's otherwise), and no `unsafe`",
+        found.join(", ")
+    );
 }
 
 #[cfg(test)]
@@ -276,6 +327,18 @@ mod tests {
                 "std::time::Duration",
                 "core::sync::atomic::*",
                 "std::sync::Mutex::new",
+            ]
+        );
+    }
+
+    #[test]
+    fn std_stand_ins_for_the_model_are_not_counted() {
+        let text = "#[cfg(pitfalls_loom)]\nuse loom::sync::Mutex;\n#[cfg(not(pitfalls_loom))]\nuse std::sync::{\n    Mutex,\n};\nstatic L: std::sync::Mutex<()> = std::sync::Mutex::new(());";
+        assert_eq!(
+            outside_the_model(text),
+            [
+                (7, "`std::sync::Mutex::new`".to_string()),
+                (7, "`std::sync::Mutex`".to_string())
             ]
         );
     }

@@ -26,6 +26,8 @@
 //! Check it: `cargo exercise check find_the_bug`. The checker is a loom model: two tellers
 //! deposit amounts you cannot guess, through every interleaving there is; their receipts must
 //! fit together (one of them went first, the other started where it ended).
+//! The model sees only the types imported below (loom's when it runs): a lock or atomic taken
+//! from std instead, or `unsafe`, is refused, because the model could not judge it.
 
 // The types come from loom when model checking (the checker), from std otherwise.
 #[cfg(pitfalls_loom)]
