@@ -258,6 +258,31 @@ pub fn usage_error(message: impl std::fmt::Display) -> std::process::ExitCode {
     std::process::ExitCode::from(2)
 }
 
+/// The `--url` of a server to load: `http://HOST:PORT`, with an explicit port from 1 to 65535
+/// and an optional path under which the server answers, returned without a trailing `/`. For
+/// clap's `value_parser`: a malformed one is a bad argument (exit 2), not a request that
+/// fails, or one that goes to port 80 instead.
+pub fn parse_base_url(s: &str) -> Result<String, String> {
+    let base = s.trim_end_matches('/');
+    let port = base
+        .strip_prefix("http://")
+        .map(|rest| {
+            rest.split_once('/')
+                .map_or(rest, |(authority, _)| authority)
+        })
+        .and_then(|authority| authority.rsplit_once(':'))
+        .filter(|(host, _)| !host.is_empty())
+        .and_then(|(_, port)| port.parse::<u16>().ok())
+        .filter(|&port| port != 0);
+    match port {
+        Some(_) => Ok(base.to_string()),
+        None => Err(format!(
+            "expected http://HOST:PORT with a port from 1 to 65535, such as \
+             http://127.0.0.1:3000 (plain HTTP on loopback), not {s:?}"
+        )),
+    }
+}
+
 /// Refuses (with [`usage_error`]) a run that needs more than `cap` bytes of `what`, naming the
 /// flags to lower: `cli::cap_bytes("disk", files * size, cli::DISK_CAP, "--files or --kib")?`.
 pub fn cap_bytes(
@@ -299,4 +324,34 @@ fn refuse_past(
         show(amount),
         show(u128::from(cap))
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_base_url;
+
+    #[test]
+    fn a_url_needs_http_a_host_and_a_port() {
+        for good in [
+            "http://127.0.0.1:3000",
+            "http://localhost:1/",
+            "http://h:80/api",
+        ] {
+            assert!(parse_base_url(good).is_ok(), "{good}");
+        }
+        assert_eq!(
+            parse_base_url("http://h:80/api/").unwrap(),
+            "http://h:80/api"
+        );
+        for bad in [
+            "http://h",
+            "http://h:0",
+            "http://h:99999",
+            "http://h:abc",
+            "http://:80",
+        ] {
+            assert!(parse_base_url(bad).is_err(), "{bad}");
+        }
+        assert!(parse_base_url("https://h:443").is_err());
+    }
 }

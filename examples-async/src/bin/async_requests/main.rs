@@ -80,7 +80,7 @@ struct Args {
     delay_ms: u64,
     /// A server answering `/delay/{ms}` to call (`web_server` of the suite "concurrency by
     /// example" is one); default: a loopback server started in this process.
-    #[arg(long)]
+    #[arg(long, value_parser = shared::cli::parse_base_url)]
     url: Option<String>,
     /// Which async runtime (and HTTP client) makes the requests.
     #[arg(long, value_enum, default_value_t = Runtime::Tokio)]
@@ -128,11 +128,8 @@ struct Row {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
-    // A malformed `--url` is a bad argument (status 2), found before any work.
-    let given = match args.url.as_deref().map(server::base_and_host).transpose() {
-        Ok(given) => given,
-        Err(e) => return shared::cli::usage_error(e),
-    };
+    // `--url` is well formed (clap checked it): http://HOST:PORT.
+    let given = args.url.as_deref().map(server::base_and_host);
     // Every request in flight holds a socket, and so does the in-process server's end.
     let sockets = u64::from(args.requests) * if given.is_some() { 1 } else { 2 } + 64;
     if let Err(e) = server::ensure_open_files(sockets) {

@@ -83,7 +83,7 @@ struct Args {
     delay_ms: u64,
     /// A running server answering `/delay/{ms}` (such as `web_server` of the suite "concurrency
     /// by example"); by default a loopback server is started in a child process.
-    #[arg(long)]
+    #[arg(long, value_parser = shared::cli::parse_base_url)]
     url: Option<String>,
     /// Print one JSON object per client instead of the table.
     #[arg(long)]
@@ -158,10 +158,10 @@ fn main() -> ExitCode {
             }
         },
     };
+    // `--url` is well formed (clap checked it); a host that does not resolve is work failed.
     let Some(target) = target(&url, args.delay_ms) else {
-        return shared::cli::usage_error(format!(
-            "--url must look like http://127.0.0.1:3000, not {url:?}"
-        ));
+        eprintln!("error: cannot resolve the host of {url}");
+        return ExitCode::FAILURE;
     };
     let reports: Vec<Report> = if let [client] = clients[..]
         && args.url.is_some()

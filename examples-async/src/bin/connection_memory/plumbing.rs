@@ -46,12 +46,17 @@ impl Drop for ServerChild {
 
 /// `http://host:port` and a delay into where and what to ask.
 pub fn target(url: &str, delay_ms: u64) -> Option<Target> {
-    let host = url.strip_prefix("http://")?.trim_end_matches('/');
+    let rest = url.strip_prefix("http://")?.trim_end_matches('/');
+    let (host, prefix) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
     let addr = host.to_socket_addrs().ok()?.next()?;
     Some(Target {
         addr,
         host: host.to_string(),
-        path: format!("/delay/{delay_ms}"),
+        path: if prefix.is_empty() {
+            format!("/delay/{delay_ms}")
+        } else {
+            format!("/{prefix}/delay/{delay_ms}")
+        },
         expected: format!("waited {delay_ms} ms\n"),
     })
 }

@@ -77,7 +77,7 @@ struct Args {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=512))]
     workers: u32,
     /// A server that answers GET {url}/delay/{ms} (default: one started in this process).
-    #[arg(long, value_parser = parse_base_url)]
+    #[arg(long, value_parser = shared::cli::parse_base_url)]
     url: Option<String>,
     /// Print one JSON object with the measurements instead of the report.
     #[arg(long)]
@@ -85,26 +85,6 @@ struct Args {
     /// Internal: be a worker making this many requests to --url.
     #[arg(long, hide = true)]
     worker: Option<u32>,
-}
-
-fn parse_base_url(s: &str) -> Result<String, String> {
-    // An explicit port, checked here: a malformed one is a bad argument (exit 2), not a
-    // request that fails, or one that goes to port 80 instead.
-    let base = s.trim_end_matches('/');
-    let port = base
-        .strip_prefix("http://")
-        .and_then(|rest| rest.rsplit_once(':'))
-        .filter(|(host, _)| !host.is_empty() && !host.contains('/'))
-        .and_then(|(_, port)| port.parse::<u16>().ok())
-        .filter(|&port| port != 0);
-    match port {
-        Some(_) => Ok(base.to_string()),
-        None => Err(
-            "expected http://HOST:PORT with a port from 1 to 65535, such as \
-                     http://127.0.0.1:3000 (plain HTTP on loopback)"
-                .into(),
-        ),
-    }
 }
 
 #[derive(Serialize)]

@@ -80,7 +80,7 @@ struct Args {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     workers: Option<u32>,
     /// A server that answers GET {url}/delay/{ms} (default: one started in this process).
-    #[arg(long, value_parser = limits::parse_base_url)]
+    #[arg(long, value_parser = shared::cli::parse_base_url)]
     url: Option<String>,
     /// The blocking client: ureq (a kept library), or `lean` (std `TcpStream` and httparse).
     #[arg(long, value_enum, default_value_t = Client::Ureq)]
