@@ -41,8 +41,17 @@ fn sieve(limit: u64) -> u64 {
     count
 }
 
+/// A folder removed when dropped: after a run, and when a watchdog's panic ends one.
+struct Folder(PathBuf);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh, empty folder for one run's barrier.
-fn barrier_dir() -> PathBuf {
+fn barrier_dir() -> Folder {
     use std::sync::atomic::AtomicU32;
     static N: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -52,7 +61,7 @@ fn barrier_dir() -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir(&dir).expect("a temporary folder");
-    dir
+    Folder(dir)
 }
 
 /// How one run goes: its workers meet at a barrier of every worker that gets a job
@@ -79,7 +88,7 @@ fn pool(limit: u64, workers: u32, chunk: u64, way: Way) -> (Result<(u64, u64), S
     let dir = barrier_dir();
     let run = watch(
         PathBuf::from(env!("CARGO_BIN_EXE_pool_worker")),
-        dir.clone(),
+        dir.0.clone(),
         parties,
         dies_on,
     );
@@ -90,7 +99,7 @@ fn pool(limit: u64, workers: u32, chunk: u64, way: Way) -> (Result<(u64, u64), S
         "`count_processes` never returned: is a feeder waiting for a worker, or a worker for a job?",
         move || count_processes(limit, workers, chunk),
     );
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     (result, run)
 }
 
