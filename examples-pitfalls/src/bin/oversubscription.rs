@@ -13,7 +13,7 @@
 //!   cargo run --release -p examples-pitfalls --bin oversubscription -- --threads 5000
 //!
 //! You will see: how many threads were alive at once (one per core in the pool, all 1,000 in
-//! the other run); the 1,000 threads no faster than the pool, and often slower (starting them
+//! the other run); the 1,000 threads usually no faster than the pool, often slower (starting them
 //! and switching between them costs, and the cores were busy either way: the verdict line
 //! says which, from the two times); usually many times more involuntary context switches with
 //! 1,000 threads (counted, and up to the scheduler), and a higher peak memory; the same prime
@@ -260,7 +260,7 @@ fn verdict(many: Duration, pool: Duration, cores: u32, threads: u32) -> String {
     if ratio > 1.0 + SAME && threads <= cores {
         // No more threads than cores: nothing waited for a core, so switching is not the cause.
         format!(
-            "{ratio:.1}x the pool's time, slower, though not oversubscribed: equal slices are not equal work (the last, with the biggest numbers, finishes last) and the threads are started for this run"
+            "{ratio:.1}x the pool's time, slower, though not oversubscribed: equal slices are not equal work (the last, with the biggest numbers, finishes last while the other cores idle), where the pool's small chunks keep every core busy"
         )
     } else if ratio > 1.0 + SAME {
         format!(
@@ -270,7 +270,7 @@ fn verdict(many: Duration, pool: Duration, cores: u32, threads: u32) -> String {
         format!("{ratio:.1}x the pool's time, about the same: {cores} cores were busy either way")
     } else {
         format!(
-            "{ratio:.1}x the pool's time, faster this run, though {cores} cores still ran at most {cores} at once: the pool's run met a busier machine"
+            "{ratio:.1}x the pool's time, faster this run, though {cores} cores still ran at most {cores} at once: the pool's run met a busier machine, or, on a machine shared with other programs, {threads} threads won a bigger share of the cores from them (the scheduler shares out time per thread)"
         )
     }
 }

@@ -24,8 +24,9 @@
 //! Try this: replace the `match accounts.lock() { ... }` with `accounts.lock().unwrap().total()`
 //! and see the panic spread to the main thread, which only wanted to read the total; make
 //! `transfer_that_fails` panic-safe by moving `self.alice -= amount;` below the `panic!` (the
-//! failing step first, the change after it): the thread still panics and std still poisons
-//! the lock, but no money is lost and there is nothing to repair.
+//! failing step first, the change after it; the compiler warns that the moved line is
+//! unreachable, which is the point): the thread still panics and std still poisons the lock,
+//! but no money is lost and there is nothing to repair.
 //!
 //! Copy it out: `cargo xtask copy-out poisoning DIR` writes it as a crate of its own (with
 //! `src/support/`: cli), with:

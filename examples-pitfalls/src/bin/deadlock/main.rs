@@ -229,9 +229,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         (watchdog::Outcome::Finished, None) => {
-            eprintln!(
-                "error: both clerks finished every transfer: no deadlock this time (the barrier in `clerk` makes it certain)"
-            );
+            // A clerk that panicked has also "finished": name it rather than claim no deadlock.
+            let panicked: Vec<&str> = clerks
+                .into_iter()
+                .filter_map(|(name, .., h)| h.join().is_err().then_some(name))
+                .collect();
+            if panicked.is_empty() {
+                eprintln!(
+                    "error: both clerks finished every transfer: no deadlock this time (the barrier in `clerk` makes it certain)"
+                );
+            } else {
+                eprintln!("error: {}'s thread panicked", panicked.join(" and "));
+            }
             return ExitCode::FAILURE;
         }
         (watchdog::Outcome::Finished, Some(_)) => {}

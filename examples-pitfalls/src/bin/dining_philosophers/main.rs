@@ -242,7 +242,20 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         (watchdog::Outcome::Finished, None) => {
-            eprintln!("error: every philosopher finished: no deadlock this time");
+            // A philosopher that panicked has also "finished": name it, not "no deadlock".
+            let panicked: Vec<String> = handles
+                .into_iter()
+                .enumerate()
+                .filter_map(|(me, h)| h.join().is_err().then(|| me.to_string()))
+                .collect();
+            if panicked.is_empty() {
+                eprintln!("error: every philosopher finished: no deadlock this time");
+            } else {
+                eprintln!(
+                    "error: philosopher {}'s thread panicked",
+                    panicked.join(" and ")
+                );
+            }
             return ExitCode::FAILURE;
         }
         (watchdog::Outcome::Finished, Some(_)) => {}
