@@ -88,10 +88,15 @@ pub fn speedup_verdict(base: Duration, new: Duration, workers: u32, cores: u32) 
     if speedup_shows(base, new, workers, cores) {
         format!("{ratio} faster on {workers} workers: the parallel speedup shows")
     } else {
+        // Only a debug build is told to rebuild (this crate is built with the program).
+        let build = if cfg!(debug_assertions) {
+            ", in a release build"
+        } else {
+            ""
+        };
         format!(
             "only {ratio} on {workers} workers, where up to {ideal}x is possible: the machine was \
-             busy or the work too small to show it; run again with nothing else running, in a \
-             release build"
+             busy or the work too small to show it; run again with nothing else running{build}"
         )
     }
 }

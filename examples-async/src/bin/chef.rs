@@ -14,8 +14,9 @@
 //!
 //! You will see: three timelines. Sequentially, one dish after another on thread A. One chef:
 //! the dishes take turns on thread A (one is chopped while another simmers), the table counts
-//! all three simmering at once, and the total drops to about the hands-on time (550 ms of
-//! the 1.2 s in all at `--scale 1`, on an idle machine). Three chefs: the dishes are chopped
+//! all three simmering at once, and the total drops to near the hands-on time (550 ms of the
+//! 1.2 s in all at `--scale 1`; about 590 ms on an idle machine, as the chef once has nothing
+//! to do but wait for the soup to finish simmering). Three chefs: the dishes are chopped
 //! on three threads at once, and with a core per chef the total drops to about the longest
 //! dish (480 ms); on fewer cores the chefs share them and gain less (on a busy machine,
 //! nothing). The last two lines compare the totals, as measured.
@@ -192,8 +193,7 @@ fn kitchen(runtime: Runtime, scale: f64, t: &Arc<Timeline>, s: &Arc<Stove>) -> u
     })
 }
 
-/// A way of cooking all three dishes, recording into a timeline and a stove; returns how many
-/// dishes failed.
+/// A way of cooking the three dishes into a timeline and a stove; returns how many failed.
 type Kitchen<'a> = Box<dyn FnOnce(&Arc<Timeline>, &Arc<Stove>) -> usize + 'a>;
 
 fn main() -> ExitCode {
@@ -206,7 +206,10 @@ fn main() -> ExitCode {
     let one_chef = Builder::new_current_thread().enable_time().build();
     let many_chefs = Builder::new_multi_thread()
         .worker_threads(args.chefs.into())
-        .thread_name("chef")
+        .thread_name_fn(|| {
+            static NEXT: AtomicUsize = AtomicUsize::new(1); // chef-1, chef-2: a name per thread
+            format!("chef-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+        })
         .enable_time()
         .build();
     let (Ok(one_chef), Ok(many_chefs)) = (one_chef, many_chefs) else {
@@ -240,8 +243,7 @@ fn main() -> ExitCode {
             Box::new(|t, s| kitchen(many_chefs, args.scale, t, s)),
         ),
     ];
-    // Per kitchen: total time, threads used, most dishes simmering at once.
-    let mut runs = Vec::new();
+    let mut runs = Vec::new(); // per kitchen: total, threads used, most simmering at once
     for (name, cook_all) in kitchens {
         let name = if name == "several chefs" {
             kitchen_of(args.chefs)

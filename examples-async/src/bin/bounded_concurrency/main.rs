@@ -23,8 +23,10 @@
 //! Python: `asyncio.Semaphore(limit)` around the body of each coroutine, the usual way to
 //! bound `asyncio.gather`.
 //!
-//! Try this: `--limit` equal to `--jobs` makes every variant unbounded; halve `--limit` and
-//! the bounded variants take about twice as long, holding half as many buffers at once.
+//! Try this: `--limit 1999` (one below `--jobs`; a limit of `--jobs` or more is refused, since
+//! nothing would be bounded) and the bounded variants come close to the unbounded row in time
+//! and peak; halve `--limit` and the bounded variants take about twice as long, holding half
+//! as many buffers at once.
 //!
 //! Copy it out: `cargo xtask copy-out bounded_concurrency DIR` writes it as a crate of its own
 //! (with `src/support/`: cli, fixture, format, measure, table), with:

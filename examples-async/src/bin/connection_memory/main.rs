@@ -166,7 +166,13 @@ fn main() -> ExitCode {
     let reports: Vec<Report> = if let [client] = clients[..]
         && args.url.is_some()
     {
-        vec![measure(client, target, args.requests as usize)]
+        match measure(client, target, args.requests as usize) {
+            Ok(report) => vec![report],
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     } else {
         clients
             .iter()
@@ -182,8 +188,18 @@ fn main() -> ExitCode {
         print(&reports, &args);
     }
     if !complete {
+        // A client whose process ended without a report (it crashed) is a failure too.
+        let missing = clients.len() - reports.len();
         eprintln!(
-            "error: {failed} requests failed{}",
+            "error: {failed} requests failed{}{}",
+            if missing > 0 {
+                format!(
+                    ", and {missing} of {} clients ended without a report",
+                    clients.len()
+                )
+            } else {
+                String::new()
+            },
             reports
                 .iter()
                 .flat_map(|r| r.errors.first())
@@ -197,14 +213,14 @@ fn main() -> ExitCode {
 }
 
 /// One client's run, in this process: RSS and heap before, the peak, CPU and wall time.
-fn measure(client: Client, target: Target, requests: usize) -> Report {
+fn measure(client: Client, target: Target, requests: usize) -> Result<Report, String> {
     let anatomy = (client == Client::Lean)
         .then(|| clients::anatomy(&target))
         .flatten();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .expect("a tokio runtime");
+        .map_err(|e| format!("cannot start the tokio runtime: {e}"))?;
     let (rss_before, heap_before, tcp_before) = (rss_kib(), heap::snapshot(), kernel_tcp_kib());
     let counts = Arc::new(Counts::default());
     let sampler = Sampler::start(counts.clone());
@@ -215,9 +231,9 @@ fn measure(client: Client, target: Target, requests: usize) -> Report {
         start.elapsed(),
         cpu_s(usage(Who::SelfProcess)) - cpu_s(cpu_before),
     );
-    let peak = sampler.stop();
+    let peak = sampler.stop()?;
     let n = peak.in_flight.max(1);
-    Report {
+    Ok(Report {
         client: format!("{client:?}").to_lowercase(),
         requests,
         ok: requests - errors.len(),
@@ -232,7 +248,7 @@ fn measure(client: Client, target: Target, requests: usize) -> Report {
         kernel_tcp_kib_per_connection: peak.tcp_kib.saturating_sub(tcp_before) as f64 / n as f64,
         allocations: peak.heap.per_connection(&heap_before, n),
         anatomy,
-    }
+    })
 }
 
 /// A thread outside the runtime that reads the heap every millisecond and keeps the reading
@@ -278,8 +294,8 @@ impl Sampler {
         Sampler { stop, thread }
     }
 
-    fn stop(self) -> Peak {
+    fn stop(self) -> Result<Peak, String> {
         self.stop.store(true, Relaxed);
-        self.thread.join().expect("the sampler thread")
+        (self.thread.join()).map_err(|_| "the heap sampler thread panicked".to_string())
     }
 }

@@ -63,7 +63,7 @@ use shared::fmt_duration;
 use tokio::net::TcpSocket;
 
 mod stats;
-use stats::{InFlight, Stats};
+use stats::{InFlight, Open, Stats};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -218,8 +218,8 @@ async fn serve(args: Args, files: u64) -> ExitCode {
                 // The watcher tells the connection to finish its request and close on shutdown.
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
+                    let _open = Open(stats); // off the count however it ends, a panic included
                     let _ = conn.await; // a client hanging up early is not the server's error
-                    stats.open.fetch_sub(1, Ordering::Relaxed);
                 });
             }
             _ = report.tick() => {

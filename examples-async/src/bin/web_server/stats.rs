@@ -57,3 +57,13 @@ impl Drop for InFlight {
         self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
+
+/// One open connection. Dropping it takes it off the count, however the connection's task
+/// ends: answered, hung up on, or unwound by a panic (which the panic hook reports).
+pub struct Open(pub Arc<Stats>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
