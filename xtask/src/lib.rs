@@ -6,14 +6,20 @@ pub mod source;
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// The workspace root: xtask's own folder's parent.
+/// The workspace root: xtask's own folder's parent. Taken from the `CARGO_MANIFEST_DIR` that
+/// `cargo run` (the aliases) sets for this run, so that a clone sharing another's target
+/// folder works on its own files; the folder built from is the fallback.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.join("src/lib.rs").is_file())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
