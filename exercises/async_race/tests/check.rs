@@ -20,21 +20,31 @@ fn setup() -> (u64, u64, Duration) {
     )
 }
 
-#[tokio::test(flavor = "current_thread", start_paused = true)]
-async fn no_update_is_lost() {
+#[test]
+fn no_update_is_lost() {
     let (tasks, start, pause) = setup();
-    let shared = Shared::new(start);
-    LocalSet::new()
-        .run_until(async {
-            let handles: Vec<_> = (0..tasks)
-                .map(|_| spawn_local(increment(Rc::clone(&shared), pause)))
-                .collect();
-            for h in handles {
-                h.await.expect("an increment task panicked");
-            }
-        })
-        .await;
-    let (got, want) = (shared.counter.get(), start + tasks);
+    // Under a watchdog: a blocking lock held across the await stops the only thread, for ever.
+    let got = checker::watchdog(
+        "the tasks never finished: the runtime's only thread was stuck. Is a std (blocking) lock held across the `.await`? The next task to ask for it blocks the thread, and the task holding it never runs again to let it go",
+        move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .expect("a tokio runtime");
+            let shared = Shared::new(start);
+            runtime.block_on(LocalSet::new().run_until(async {
+                let handles: Vec<_> = (0..tasks)
+                    .map(|_| spawn_local(increment(Rc::clone(&shared), pause)))
+                    .collect();
+                for h in handles {
+                    h.await.expect("an increment task panicked");
+                }
+            }));
+            shared.counter.get()
+        },
+    );
+    let want = start + tasks;
     assert!(
         got == want,
         "{tasks} tasks each added one to {start} on one thread, and the counter says {got}, not {want}: {} updates were lost across the await",

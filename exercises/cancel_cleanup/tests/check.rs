@@ -37,9 +37,12 @@ async fn cleanup_runs_when_the_upload_is_cancelled() {
         reached_end.load(Ordering::SeqCst),
     );
     assert_eq!(
-        (c, r),
-        (k, 0),
-        "{k} uploads aborted 1 s into their 10 s: cleanup ran {c} times (expected {k}), the code after the await {r} times"
+        r, 0,
+        "{k} uploads aborted 1 s into their 10 s, at their await, yet the code after the await was counted {r} times: count the end only after the await, not in the cleanup"
+    );
+    assert_eq!(
+        c, k,
+        "{k} uploads aborted 1 s into their 10 s: cleanup ran {c} times (expected {k})"
     );
     // Cancelled by a timeout: the future is dropped without ever being a task.
     let late = tokio::time::timeout(
@@ -67,7 +70,7 @@ async fn no_cleanup_while_still_uploading() {
     let _ = task.await;
     assert_eq!(
         c, 0,
-        "1 s into a 10 s upload, cleanup had already run {c} time(s): it must run when the upload ends (a guard named `_` is dropped at once; name it `_guard`)"
+        "1 s into a 10 s upload, cleanup had already run {c} time(s): it must run when the upload ends, not before its `.await`. Was the cleanup done, or the guard dropped, before it? (A guard bound to `_` is dropped at once; name it `_guard`.)"
     );
 }
 

@@ -43,6 +43,7 @@ fn on_one_thread<T: Send + 'static>(
         move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_time()
+                .thread_name(POOL)
                 .build()
                 .expect("a tokio runtime");
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(f())))
@@ -55,6 +56,10 @@ fn on_one_thread<T: Send + 'static>(
         },
     )
 }
+
+/// The name of the runtime's pool threads (those for blocking work: the runtime itself runs
+/// on the test's thread).
+const POOL: &str = "checker-blocking-pool";
 
 /// A value from the process id: nothing to hard-code.
 fn value() -> u64 {
@@ -115,4 +120,16 @@ fn a_panicking_work_is_an_error() {
             "the work panicked, and off_the_runtime panicked too ({p:?}) instead of answering an Err"
         ),
     }
+}
+
+#[test]
+fn the_work_runs_on_tokios_pool_for_blocking_work() {
+    let got = on_one_thread(async || {
+        off_the_runtime(|| std::thread::current().name().map(String::from)).await
+    });
+    assert_eq!(
+        got,
+        Ok(Ok(Some(POOL.to_string()))),
+        "the work ran on a thread named {got:?}, not on tokio's pool of threads for blocking work (named {POOL:?} here): hand it to `tokio::task::spawn_blocking`. A thread of your own, polled from the runtime, keeps the runtime's thread busy checking on it"
+    );
 }
