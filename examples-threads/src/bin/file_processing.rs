@@ -15,8 +15,9 @@
 //!   cargo run --release -p examples-threads --bin file_processing
 //!   cargo run --release -p examples-threads --bin file_processing -- --files 2000 --kib-per-file 256 --workers 2
 //!
-//! You will see: the tree being written, a progress bar while the pool works (on a terminal),
-//! a table with the time and MiB/s of each pass, "results identical" with the totals, and a
+//! You will see: where the tree was written and how long it took, a progress bar while the
+//! pool works (on a terminal), a table with the time and MiB/s of each pass, "results
+//! identical" with the totals, and a
 //! verdict on the pool's speedup decided from this run's times: at most the number of cores
 //! (or of workers, if fewer), and less when the machine is busy or the files too few to show
 //! it (more only when the sequential pass was slower for another reason, and the verdict then

@@ -16,7 +16,8 @@
 //!
 //! You will see: the profile of version 1 and the stage that dominated it (with the defaults,
 //! fetching: ten waits of 200 ms against a few milliseconds of primes per page in a release
-//! build); version 2, with that stage concurrent, faster by up to the number of pages; version
+//! build); version 2, with that stage concurrent, faster by up to the number of pages (for
+//! fetching) or of cores (for computing); version
 //! 3, with the other stage concurrent, barely faster than version 1; and a closing line,
 //! decided from this run's figures, saying which change was worth making (or, on a busy
 //! machine, that this run did not show it).

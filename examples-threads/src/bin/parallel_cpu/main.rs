@@ -25,9 +25,9 @@
 //! suite "concurrency by example").
 //!
 //! Try this: `--workers 1` (no speedup: one thread uses one core), then more workers than
-//! cores (no further speedup, a little overhead); replace the dynamic chunks in
-//! `count_threads` with one equal slice per thread and see the last slice, where the numbers
-//! are largest and slowest to test, hold everyone up.
+//! cores (no further speedup: the extra threads take turns on the same cores); replace the
+//! dynamic chunks in `count_threads` with one equal slice per thread and see the last slice,
+//! where the numbers are largest and slowest to test, hold everyone up.
 //!
 //! Copy it out: `cargo xtask copy-out parallel_cpu DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, record, table), with:

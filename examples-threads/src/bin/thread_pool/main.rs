@@ -221,8 +221,18 @@ fn run(limit: u64, chunk: u64, workers: u32, cores: u32) -> Result<ExitCode, Str
     // A pool cannot use more threads than there are tasks.
     let tasks = limit.div_ceil(chunk).min(u64::from(u32::MAX)) as u32;
     for (name, (_, threads, wall)) in &rows[1..] {
+        // A pool slower than the loop it replaces, with many tasks per thread: the cost of
+        // handing out each task (the `--chunk 1` lesson) is a cause a busy machine is not.
+        let per_task = if *wall > sequential.2 && tasks >= 1_000 * *threads {
+            format!(
+                "; {tasks} tasks of {chunk} number(s): handing out each one may cost more \
+                 than it computes (try a larger --chunk)"
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "{name}: {}",
+            "{name}: {}{per_task}",
             speedup_verdict(sequential.2, *wall, (*threads).min(tasks), cores)
         );
     }

@@ -28,7 +28,8 @@ pub fn work_stealing(limit: u64, chunk: u64, workers: u32) -> Result<(u64, u64),
                 let mut first = true; // test witness
                 loop {
                     let task = local.pop().or_else(|| {
-                        // Steal half of a peer's tasks into our deque and take one. `Retry`
+                        // Steal up to half of a peer's tasks (crossbeam caps a batch at 32)
+                        // into our deque and take one. `Retry`
                         // means we raced with another thief: try again.
                         iter::repeat_with(|| {
                             stealers

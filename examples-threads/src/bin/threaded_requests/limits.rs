@@ -11,7 +11,7 @@ use crate::{Args, Client};
 /// Resident memory per request in flight, to refuse a run past the memory cap before it
 /// starts. Measured against a server in another process (BENCHMARKS.md of the suite
 /// "concurrency by example"): with ureq and the 2 KiB buffers of `BUFFER` (main.rs), 31 MiB
-/// at 1,000 in flight and 256 MiB at 10,000, about 26 KiB each, 20 KiB of it the stack that
+/// at 1,000 in flight and 209-260 MiB at 10,000, 21-27 KiB each, 20 KiB of it the stack that
 /// ureq's calls touch; with the lean client, 13 MiB and 97 MiB, about 10 KiB each.
 fn memory_per_request(client: Client) -> u64 {
     match client {

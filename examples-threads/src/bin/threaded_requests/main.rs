@@ -28,12 +28,15 @@
 //! flight); about 26 KiB a request is left, 20 KiB of it the stack that ureq's calls touch.
 //! `--client lean` (lean.rs: std `TcpStream`, a 512-byte buffer, httparse) touches 8 KiB of
 //! stack: about 10 KiB a request, 1,000 requests of 1 s in about 13 MiB, 10,000 in about
-//! 97 MiB (BENCHMARKS.md of the suite "concurrency by example"). `limits.rs` uses these figures
-//! to refuse, before any request, a run past the memory cap.
+//! 97 MiB, measured against a server in another process (`--url`; BENCHMARKS.md of the suite
+//! "concurrency by example"). Without `--url` the server's side of each connection is in this
+//! process too, so its peak RSS is larger (about 90 MiB and 33 MiB at 1,000 here). `limits.rs`
+//! uses these figures to refuse, before any request, a run past the memory cap.
 //!
-//! Try this: `--requests 1000 --delay-ms 1000`, with `--workers 50`, then with `--client
-//! lean`, and compare the wall time and the peak memory; set `BUFFER` to 128 * 1024 (ureq's
-//! default) and watch the peak memory of 1,000 requests grow about ninefold.
+//! Try this: `--requests 1000 --delay-ms 1000` (about 1 s), then with `--workers 50` (20
+//! waves: about 20 s), then with `--client lean`, and compare the wall time and the peak
+//! memory; set `BUFFER` to 128 * 1024 (ureq's default) and watch the peak memory of 1,000
+//! requests grow by about 250 MiB (128 KiB each way, per connection).
 //!
 //! Copy it out: `cargo xtask copy-out threaded_requests DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, fixture, format, measure, record), with:
