@@ -99,7 +99,7 @@ fn takes_the_lock_freed_while_it_waits() {
     let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
     let lock_timeout = PATIENCE * 3;
     let outcome = watchdog(
-        "try_transfer never came back: the lock it waited for was freed as soon as it asked for it with a timeout (`try_lock_for`); is it waiting with `lock()`?",
+        "try_transfer never came back: the lock it waited for is freed as soon as it is asked for with a timeout (`try_lock_for`), and it never was. Is it waiting with `lock()`, sleeping, or trying `try_lock()` again and again instead?",
         move || {
             let outcome = try_transfer(&a2, &b2, amount, lock_timeout, || {});
             done.store(true, Ordering::SeqCst);
