@@ -93,5 +93,8 @@ fn refuses_what_is_not_covered() {
 /// unseen and pass or fail by luck; the answer's text is read, not run.
 #[test]
 fn uses_only_what_the_model_sees() {
-    checker::source::assert_inside_the_model(env!("CARGO_MANIFEST_DIR"));
+    checker::source::assert_inside_the_model(
+        env!("CARGO_MANIFEST_DIR"),
+        "use the types the file imports (loom's when the checker runs, std's otherwise)",
+    );
 }

@@ -276,7 +276,8 @@ pub fn inside_the_model(manifest_dir: &str) -> bool {
 /// The learner's `src/lib.rs` of the exercise at `manifest_dir` (the checker's
 /// `env!("CARGO_MANIFEST_DIR")`): panics, in a learner's words, if it takes a lock or an atomic
 /// from std, or uses `unsafe`, which the loom model cannot see and would judge by luck.
-pub fn assert_inside_the_model(manifest_dir: &str) {
+/// `instead` says where the answer's types come from.
+pub fn assert_inside_the_model(manifest_dir: &str, instead: &str) {
     let path = format!("{manifest_dir}/src/lib.rs");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let found: Vec<String> = outside_the_model(&text)
@@ -285,7 +286,7 @@ pub fn assert_inside_the_model(manifest_dir: &str) {
         .collect();
     assert!(
         found.is_empty(),
-        "src/lib.rs uses {}: the checker's model interleaves only loom's types, so it cannot judge code built on std's; use the types the file imports (loom's when the checker runs, std's otherwise), and no `unsafe`",
+        "src/lib.rs uses {}: the checker's model interleaves only loom's types, so it cannot judge code built on std's; {instead}, and no `unsafe`",
         found.join(", ")
     );
 }

@@ -51,15 +51,8 @@ fn every_thread_counts_through_hammer() {
 /// `work::sync`, as the task says; its text is read, not run.
 #[test]
 fn shares_the_counter_with_types_the_model_sees() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs");
-    let text = std::fs::read_to_string(path).expect("src/lib.rs is readable");
-    let found: Vec<String> = checker::source::outside_the_model(&text)
-        .into_iter()
-        .map(|(line, what)| format!("{what} (line {line})"))
-        .collect();
-    assert!(
-        found.is_empty(),
-        "src/lib.rs uses {}: the model sees only the types of `work::sync` (loom's when checked), so a race on std's would go unseen; take the lock or atomic from `work::sync` (only `Arc` and `atomic::Ordering` may come from `std::sync`), and no `unsafe`",
-        found.join(", ")
+    checker::source::assert_inside_the_model(
+        env!("CARGO_MANIFEST_DIR"),
+        "take the lock or atomic from `work::sync` (loom's when checked; only `Arc` and `atomic::Ordering` may come from `std::sync`)",
     );
 }
