@@ -66,6 +66,11 @@ fn workers_wait_side_by_side() {
         assert!(kib(j, "workers_private_kib") < kib(j, "pss_kib"), "{j}");
         assert!(kib(j, "pss_kib") < kib(j, "peak_rss_kib"), "{j}");
     }
+    // "A few times the PSS": nine processes that share their code count it nine times.
+    assert!(
+        kib(&wide, "peak_rss_kib") > 2 * kib(&wide, "pss_kib"),
+        "{wide}"
+    );
 }
 
 #[test]

@@ -139,7 +139,7 @@ pub fn report_units(units: &[UnitCost]) {
     if let (Some(p), Some(t), Some(a)) = (process, thread, task) {
         // A few tasks may not grow the heap by a page: keep the memory ratio finite.
         println!(
-            "one unit: a process costs {:.0}x a thread's time to spawn and join and {:.0}x its memory; a thread {:.0}x a task's time and {:.0}x its memory",
+            "one unit: a process costs {:.0}x a thread's time to spawn and join and {:.0}x its resident memory (RSS, shared pages included); a thread {:.0}x a task's time and {:.0}x its resident memory",
             p.spawn_join_s / t.spawn_join_s,
             p.rss_kib / t.rss_kib.max(0.01),
             t.spawn_join_s / a.spawn_join_s,

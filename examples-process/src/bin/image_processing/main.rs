@@ -172,8 +172,16 @@ fn run(args: &Args, workers: u32, busy: u32, cores: u32) -> Result<bool, String>
             .collect::<Result<_, _>>()
     })?;
     println!(
-        "{} generated {}x{} PNG images; each: decode, resize to half, blur, greyscale, PNG + 64x64 JPEG thumbnail",
-        args.images, args.size, args.size
+        "{} generated {}x{} PNG images; each: decode, resize to half, blur, greyscale, PNG + 64x64 JPEG thumbnail{}",
+        args.images,
+        args.size,
+        args.size,
+        // Up front: the defaults take over 10 s in a debug build.
+        if cfg!(debug_assertions) {
+            " (a debug build is several times slower: add --release)"
+        } else {
+            ""
+        }
     );
     // One image, untimed, so that the first timed run does not alone pay for first touches
     // of memory and files.

@@ -20,9 +20,10 @@
 //!
 //! You will see: the parent's, the child's and the thread's view of the balance, each with its
 //! address: the child's 150 and the parent's 100 at one address, then the thread's 150 seen by
-//! the parent. Then the supervisor's log (`worker 1 (pid ...) died on job 5: killed by signal 6
-//! (abort); restarted as pid ...`, and the panic's own message for job 2) and a table with
-//! each job's attempts and answer, all equal to the sequential answers.
+//! the parent. Then the supervisor's log, one line per death (`worker 0 (pid ...) died on job 5:
+//! killed by signal 6 (abort); restarted as pid ...`; which worker takes which job varies from
+//! run to run), with the panic's own message for job 2, and a table with each job's attempts
+//! and answer, all equal to the sequential answers.
 //!
 //! Python: `multiprocessing.Process` with the "fork" start method (`os.fork()`) gives the child
 //! a copy of every variable; a `Pool` whose worker dies raises `BrokenProcessPool`

@@ -28,7 +28,7 @@
 //! You will see: in a release build, a process spawned and joined in a millisecond or two,
 //! holding a few MiB resident, of which a couple of hundred KiB are its own (private; its
 //! PSS is a little more); a thread in 10 to 30 microseconds and about 10 KiB; a task in
-//! under a microsecond and under 1 KiB. Each step down is ten to a hundred times cheaper in
+//! under a microsecond and under 1 KiB. Each step down is tens to hundreds of times cheaper in
 //! time, and several to tens of times cheaper in the memory a unit holds of its own (for a
 //! process, its private pages); a process's whole RSS is a few hundred times a thread's. The
 //! times grow on a busy machine; the memory does not.

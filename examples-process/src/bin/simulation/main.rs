@@ -139,17 +139,26 @@ fn main() -> ExitCode {
         }
     };
     println!(
-        "{n}x{n} plate, top edge at {HOT}, {} steps on {w} worker processes{}",
+        "{n}x{n} plate, top edge at {HOT}, {} steps on {w} worker processes{}{}",
         args.steps,
         if (w as u32) < asked {
             format!(" ({asked} asked, but there are only {w} inner rows: one row each at least)")
         } else {
             String::new()
+        },
+        // Up front: the defaults take about 10 s in a debug build.
+        if cfg!(debug_assertions) {
+            " (a debug build is several times slower: add --release)"
+        } else {
+            ""
         }
     );
-    // The process versions first, then the reference they must match.
+    // The process versions first, then the reference they must match; progress on stderr.
+    eprintln!("  shared memory ...");
     let (shm, shm_m) = measure(|| shared_grid::run(&args, dir.path(), w));
+    eprintln!("  message passing ...");
     let (msg, msg_m) = measure(|| messages::run(&args, w));
+    eprintln!("  sequential ...");
     let (seq, seq_m) = measure(|| Ok::<_, String>(plate::sequential(n, args.steps)));
     let mut grids = Vec::new();
     for (name, r) in [
