@@ -27,7 +27,7 @@
 //! to reproduce), and the usual cure is `time.sleep(random.uniform(0, 0.002))`.
 //!
 //! Try this: `--fix random-backoff --backoff 0` (a random choice among one value is no choice:
-//! the livelock is back, and the program gives up after `--rounds`); run the fix a few times
+//! the livelock is back, shown as plainly as without the fix); run the fix a few times
 //! (the retreats and rounds change from run to run: the random draws decide when the two fall
 //! out of step); in `backoff`, give the fix a constant instead, `args.backoff + 1` (still in
 //! step: a longer wait is not a cure, only a different one for each clerk is).
@@ -217,6 +217,18 @@ fn main() -> ExitCode {
         None => {
             println!(
                 "livelock: {used} rounds in {}, {retreats} polite retreats, {transfers} transfers; {detector}, yet nothing got done",
+                fmt_duration(elapsed)
+            );
+            if transfers != 0 {
+                eprintln!("error: a transfer got through: the lockstep was broken");
+                return ExitCode::FAILURE;
+            }
+        }
+        // The Try-this: a random choice among one value is no choice, and the lesson is that
+        // the livelock is back, shown like the one without the fix.
+        Some(Fix::RandomBackoff) if args.backoff == 0 => {
+            println!(
+                "back-off 0 to 0 rounds is no choice at all: {used} rounds in {}, {retreats} retreats, {transfers} transfers; {detector}: the livelock is back",
                 fmt_duration(elapsed)
             );
             if transfers != 0 {
