@@ -181,6 +181,43 @@ fn web_server_keeps_a_thousand_connections_open_at_once() {
 }
 
 #[test]
+fn a_second_ctrl_c_stops_web_server_at_once() {
+    let w = Witness::new();
+    let server = web_server(&w, 1);
+    // A request that would hold the drain for a minute, left open (the test ends first).
+    let addr = server.url.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    use std::io::Write;
+    write!(slow, "GET /delay/60000 HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let start = std::time::Instant::now();
+    while stats(&server.url)["in_flight"] != 1 {
+        assert!(start.elapsed().as_secs() < 60, "never 1 in flight");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    server.interrupt();
+    // The second Ctrl-C once the first one's drain has begun: the server stops listening then.
+    while std::net::TcpStream::connect(&addr).is_ok() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "still listening after SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    server.interrupt();
+    let s = server.finish();
+    // 130: stopped by the second Ctrl-C, not drained (that would be 0) nor timed out (1); its
+    // stderr, "error: a second SIGINT: stopped at once, 1 requests unanswered", is inherited.
+    assert_eq!(s.code, Some(130), "{}", s.stdout);
+    assert!(
+        s.stdout
+            .contains("SIGINT: no new connections; finishing 1 requests in flight"),
+        "{}",
+        s.stdout
+    );
+    assert!(!s.stdout.contains("shut down cleanly"), "{}", s.stdout);
+}
+
+#[test]
 fn web_server_drains_every_request_in_flight_on_ctrl_c() {
     let w = Witness::new();
     let server = web_server(&w, 50);

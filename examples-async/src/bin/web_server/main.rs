@@ -7,7 +7,7 @@
 //! requests, answers `GET /delay/{ms}` after `ms` milliseconds (the stand-in for a slow
 //! database that the client programs of the suite "concurrency by example" call), and shuts
 //! down gracefully on Ctrl-C or SIGTERM: it stops accepting, lets every in-flight request
-//! finish, reports, and exits 0.
+//! finish, reports, and exits 0 (a second Ctrl-C stops it at once: exit 130).
 //!
 //! Run:
 //!   cargo run --release -p examples-async --bin web_server
@@ -192,8 +192,14 @@ async fn serve(args: Args, files: u64) -> ExitCode {
     let start = Instant::now();
     let mut report = tokio::time::interval(Duration::from_secs(1));
     let mut last = stats.snapshot();
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
+    // Registered now, so that no Ctrl-C is missed: the first drains, a second stops at once.
+    let mut signals = match Signals::new() {
+        Ok(signals) => signals,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: cannot watch for signals: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -230,45 +236,59 @@ async fn serve(args: Args, files: u64) -> ExitCode {
                     last = now;
                 }
             }
-            signal = &mut stop => {
+            signal = signals.next() => {
                 say!("{signal}: no new connections; finishing {} requests in flight", stats.in_flight.load(Ordering::Relaxed));
                 break;
             }
         }
     }
     drop(listener);
-    let drained =
-        tokio::time::timeout(Duration::from_secs(args.drain_secs), graceful.shutdown()).await;
+    // Drain, unless a second signal says not to wait (as a second Ctrl-C does in most tools).
+    let drain = tokio::time::timeout(Duration::from_secs(args.drain_secs), graceful.shutdown());
+    let cut_short = tokio::select! {
+        drained = drain => drained.err().map(|_| (format!("gave up after {} s", args.drain_secs), 1)),
+        signal = signals.next() => {
+            let code = if signal == "SIGTERM" { 143 } else { 130 };
+            Some((format!("a second {signal}: stopped at once"), code))
+        }
+    };
     let [_, peak, requests, in_flight] = stats.snapshot();
     say!(
         "served {requests} requests on {} connections (peak {peak} open) in {}",
         stats.connections.load(Ordering::Relaxed),
         fmt_duration(start.elapsed())
     );
-    if drained.is_err() {
-        let (secs, err) = (args.drain_secs, &mut std::io::stderr());
+    if let Some((why, code)) = cut_short {
         let _ = writeln!(
-            err,
-            "error: gave up after {secs} s, {in_flight} requests unanswered"
+            std::io::stderr(),
+            "error: {why}, {in_flight} requests unanswered"
         );
-        return ExitCode::FAILURE;
+        return ExitCode::from(code);
     }
     say!("shut down cleanly: every request in flight was answered");
     ExitCode::SUCCESS
 }
 
-/// Resolves on Ctrl-C (SIGINT) or SIGTERM, with the signal's name.
-async fn shutdown_signal() -> &'static str {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return "SIGINT";
+/// Ctrl-C (SIGINT) and SIGTERM, watched from the moment they are made.
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// The next signal's name (cancel-safe: a signal that came meanwhile is kept).
+    async fn next(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
     }
 }
