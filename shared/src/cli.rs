@@ -296,7 +296,8 @@ pub fn cap_bytes(
         n if n >= 10 << 30 => format!("{:.1} GiB", n as f64 / f64::from(1 << 30)),
         n => format!("{} MiB", n.div_ceil(1 << 20)),
     };
-    refuse_past(what, bytes, cap, lower, show)
+    let needs = format!("{} of {what}", show(bytes));
+    refuse_past(&needs, bytes, show(u128::from(cap)), cap, lower)
 }
 
 /// [`cap_bytes`] for counts: threads, processes, open files.
@@ -306,23 +307,28 @@ pub fn cap_count(
     cap: u64,
     lower: &str,
 ) -> Result<(), std::process::ExitCode> {
-    refuse_past(what, count, cap, lower, |n| n.to_string())
+    refuse_past(
+        &format!("{count} {what}"),
+        count,
+        cap.to_string(),
+        cap,
+        lower,
+    )
 }
 
+/// Refuses `amount` past `cap`: "this run needs {needs}, past the cap of {cap_shown}".
 fn refuse_past(
-    what: &str,
+    needs: &str,
     amount: u128,
+    cap_shown: String,
     cap: u64,
     lower: &str,
-    show: impl Fn(u128) -> String,
 ) -> Result<(), std::process::ExitCode> {
     if amount <= u128::from(cap) {
         return Ok(());
     }
     Err(usage_error(format!(
-        "this run needs {} of {what}, past the cap of {}: lower {lower}",
-        show(amount),
-        show(u128::from(cap))
+        "this run needs {needs}, past the cap of {cap_shown}: lower {lower}"
     )))
 }
 
