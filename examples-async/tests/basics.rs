@@ -231,6 +231,7 @@ fn cpu_work_inline_stalls_the_heartbeat_and_offloading_does_not() {
         assert!(row[4].parse::<u32>().unwrap() >= 1, "{row:?}");
     }
     assert_refused(CPU_IN_ASYNC, &["--limit", "1"]);
+    assert_refused(TASK_ERRORS, &["--tasks", "5", "--panic-at", "6"]);
     assert_refused(CPU_IN_ASYNC, &["--mode", "threads"]);
 }
 

@@ -193,6 +193,7 @@ fn main() -> ExitCode {
         "worst lateness",
     ]);
     let (mut late, mut failed, mut counts) = (Vec::new(), Vec::new(), BTreeSet::new());
+    let mut longest_job = Duration::ZERO;
     // Unoptimized, the count takes seconds per way: say so, and show progress on stderr.
     let debug = cfg!(debug_assertions);
     if debug {
@@ -220,6 +221,7 @@ fn main() -> ExitCode {
         if debug {
             eprintln!("  {name}: done in {}", fmt_duration(took));
         }
+        longest_job = longest_job.max(took);
         let worst = worst.unwrap_or_else(|e| {
             failed.push(format!("{name}: the heartbeat failed: {e}"));
             Duration::ZERO
@@ -254,6 +256,12 @@ fn main() -> ExitCode {
         fmt_duration(TICK),
         summary.join(", ")
     );
+    if longest_job < 2 * TICK {
+        println!(
+            "every job took less than two heartbeats ({}): too short to hold a heartbeat up, so no stall could show; raise --limit",
+            fmt_duration(2 * TICK)
+        );
+    }
     if !failed.is_empty() {
         eprintln!(
             "error: {} of {} jobs failed: {}",

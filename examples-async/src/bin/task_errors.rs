@@ -118,6 +118,12 @@ async fn fetch_order(
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Arc::new(Args::parse());
+    if args.panic_at > args.tasks {
+        return shared::cli::usage_error(format!(
+            "--panic-at {} is past --tasks {}: no task would panic (0 means none on purpose)",
+            args.panic_at, args.tasks
+        ));
+    }
     // Every task holds a connection, and so does the in-process server's end of it.
     if let Err(e) = open_files(2 * u64::from(args.tasks) + 64) {
         return shared::cli::usage_error(e);
