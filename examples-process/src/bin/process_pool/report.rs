@@ -60,10 +60,16 @@ pub fn report(
         return ExitCode::FAILURE;
     }
     // The verdicts are decided from this run's figures: a busy machine hides the speedup.
+    // Only the workers with jobs can speed anything up; say so when some had none.
+    let idle = if busy < workers {
+        format!(" (the {busy} of {workers} workers that had jobs)")
+    } else {
+        String::new()
+    };
     for (mode, _, m) in rows.iter().filter(|r| r.0 != Mode::Sequential) {
         if let Some(base) = base {
             println!(
-                "{}: {}",
+                "{}: {}{idle}",
                 mode.name(),
                 speedup_verdict(base, m.wall, busy, cores)
             );
