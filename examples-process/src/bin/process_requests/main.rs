@@ -124,7 +124,14 @@ fn main() -> ExitCode {
         // test witness }
         return worker(count, &url, args.delay_ms);
     }
+    // A worker per request at most: one more would have nothing to do.
     let workers = args.workers.min(args.requests);
+    if workers < args.workers {
+        eprintln!(
+            "note: {} workers for {} requests: starting {workers}, one per request",
+            args.workers, args.requests
+        );
+    }
     let processes = shared::cli::PROCESSES_CAP;
     if let Err(refused) =
         shared::cli::cap_count("processes", workers.into(), processes, "--workers")
