@@ -12,7 +12,7 @@
 //!
 //! Check it: `cargo exercise check start_simple`. The answers are compared with each other and
 //! with the checker's own, on pages that change on every run; while `compute_parallel` runs,
-//! the first calls to `analyse` wait until several are under way at once, which only a
+//! the first calls to `analyse` wait until two are under way at once, which only a
 //! parallel version brings about.
 
 // solution {

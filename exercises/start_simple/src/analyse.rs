@@ -4,7 +4,7 @@
 //! the first.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use checker::Gate;
 use checker::calls::Current;
@@ -28,11 +28,11 @@ fn is_prime(n: u64) -> bool {
 
 /// The CPU stage for one page: its length plus the primes below `work`, a checkable figure.
 pub fn analyse(page: &str, work: u64) -> u64 {
-    if let Some(run) = RUN.get()
-        && !run.gave_up.load(Ordering::SeqCst)
-        && !run.gate.wait()
-    {
-        run.gave_up.store(true, Ordering::SeqCst);
+    if let Some(run) = RUN.get() {
+        run.calls.fetch_add(1, Ordering::SeqCst);
+        if !run.gave_up.load(Ordering::SeqCst) && !run.gate.wait() {
+            run.gave_up.store(true, Ordering::SeqCst);
+        }
     }
     page.len() as u64 + (0..work).filter(|&n| is_prime(n)).count() as u64
 }
@@ -42,6 +42,8 @@ pub fn analyse(page: &str, work: u64) -> u64 {
 pub struct Run {
     pub gate: Gate,
     pub gave_up: AtomicBool,
+    /// Every call to `analyse` during the run.
+    pub calls: AtomicUsize,
 }
 
 #[doc(hidden)]
@@ -52,5 +54,6 @@ pub fn watch(at_once: usize) -> Arc<Run> {
     Arc::new(Run {
         gate: Gate::new(at_once),
         gave_up: AtomicBool::new(false),
+        calls: AtomicUsize::new(0),
     })
 }
