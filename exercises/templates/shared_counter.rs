@@ -19,7 +19,8 @@
 //!
 //! Check it: `cargo exercise check shared_counter`. The checker is a loom model: it runs the
 //! threads through every interleaving there is, with numbers of threads and increments you
-//! cannot guess, compares the count, and asks `hammer` whether every thread counted.
+//! cannot guess, compares the count, and asks `hammer` whether every thread counted. In one
+//! run it has `hammer` call `add_one` more times than asked: return what the counter counted.
 
 pub mod work;
 

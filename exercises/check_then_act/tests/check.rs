@@ -98,3 +98,13 @@ fn uses_only_what_the_model_sees() {
         "use the types the file imports (loom's when the checker runs, std's otherwise)",
     );
 }
+
+/// A clerk that refuses when the lock is busy turns away a withdrawal the balance covers; the
+/// model cannot show that here, so the answer's text is read.
+#[test]
+fn waits_for_a_busy_lock() {
+    checker::source::assert_waits_for_busy_locks(
+        env!("CARGO_MANIFEST_DIR"),
+        "a withdrawal the balance covers is refused only because another clerk was busy",
+    );
+}

@@ -265,6 +265,34 @@ pub fn outside_the_model(text: &str) -> Vec<(usize, String)> {
     found
 }
 
+/// Where `text` calls one of `names` (as a method or a function), each with its line.
+pub fn calls_to(text: &str, names: &[&str]) -> Vec<(usize, String)> {
+    tokens(&code_of(text))
+        .into_iter()
+        .filter_map(|(token, line)| match token {
+            Token::Ident(name) if names.contains(&name.as_str()) => Some((line, name)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Panics, in a learner's words, if the learner's `src/lib.rs` at `manifest_dir` gives up on
+/// a busy lock (`try_lock`, `try_read`, `try_write`): the model does not stop a thread inside
+/// another's critical section, so it cannot show what such an answer loses.
+pub fn assert_waits_for_busy_locks(manifest_dir: &str, loses: &str) {
+    let path = format!("{manifest_dir}/src/lib.rs");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let found: Vec<String> = calls_to(&text, &["try_lock", "try_read", "try_write"])
+        .into_iter()
+        .map(|(line, name)| format!("`{name}` (line {line})"))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "src/lib.rs uses {}: a lock another thread holds must be waited for (`lock`), or {loses}",
+        found.join(", ")
+    );
+}
+
 /// Whether the learner's `src/lib.rs` of the exercise at `manifest_dir` uses only what the
 /// model sees: a model test of an answer that does not says nothing true, so it stands aside
 /// and lets [`assert_inside_the_model`] say why.
