@@ -50,10 +50,22 @@ pub struct Run {
     pub gave_up: AtomicBool,
     /// Numbers tested from the third chunk on.
     pub beyond_second_chunk: AtomicU64,
+    /// The progress the caller reads, to compare with the numbers tested.
+    pub shared: Option<Arc<Shared>>,
+    /// The first number tested while the progress already claimed it: (number, progress).
+    pub claimed_early: std::sync::Mutex<Option<(u64, u64)>>,
 }
 
 impl Run {
     fn tested(&self, n: u64) {
+        // The worker's own thread reads its own latest store: a claim made early shows here.
+        if let Some(shared) = &self.shared {
+            let claimed = shared.done_below.load(Ordering::SeqCst);
+            let mut early = self.claimed_early.lock().unwrap_or_else(|e| e.into_inner());
+            if claimed > n && early.is_none() {
+                *early = Some((n, claimed));
+            }
+        }
         if let (CHUNK, Some(gate)) = (n, &self.hold)
             && !gate.wait()
         {
@@ -69,10 +81,12 @@ impl Run {
 pub static RUN: Current<Run> = Current::new();
 
 #[doc(hidden)]
-pub fn watch(hold: bool) -> Arc<Run> {
+pub fn watch(hold: bool, shared: Option<Arc<Shared>>) -> Arc<Run> {
     Arc::new(Run {
         hold: hold.then(|| Gate::new(2)),
         gave_up: AtomicBool::new(false),
         beyond_second_chunk: AtomicU64::new(0),
+        shared,
+        claimed_early: std::sync::Mutex::new(None),
     })
 }

@@ -44,9 +44,9 @@ struct Seen {
 /// the second chunk waits until the caller has read the progress.
 fn background(limit: u64, cancel: bool, hold: bool) -> Seen {
     let _one_at_a_time = serial();
-    let run = watch(hold);
-    let _watching = RUN.watch(Arc::clone(&run));
     let shared = Arc::new(Shared::default());
+    let run = watch(hold, Some(Arc::clone(&shared)));
+    let _watching = RUN.watch(Arc::clone(&run));
     let worker = {
         let shared = Arc::clone(&shared);
         thread::spawn(move || count_primes(limit, &shared))
@@ -90,6 +90,11 @@ fn background(limit: u64, cancel: bool, hold: bool) -> Seen {
 fn progress_is_published_while_the_work_runs() {
     let limit = limit();
     let seen = background(limit, false, true);
+    if let Some((n, claimed)) = *seen.run.claimed_early.lock().unwrap() {
+        panic!(
+            "the progress said {claimed} (every number below it checked) before {n} was tested: publish a chunk's progress after testing it, not before"
+        );
+    }
     match seen.progress {
         Some(p) if p < limit => {}
         Some(p) => panic!(
@@ -141,7 +146,7 @@ fn a_cancel_stops_the_worker_within_a_chunk() {
 #[test]
 fn one_chunk_or_less() {
     let _one_at_a_time = serial();
-    let run = watch(false);
+    let run = watch(false, None);
     let _watching = RUN.watch(run);
     for limit in [0, 2, 1_000, CHUNK, CHUNK + 1] {
         let shared = Shared::default();
