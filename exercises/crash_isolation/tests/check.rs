@@ -90,12 +90,22 @@ fn aborts_and_sigkills_are_named() {
 #[test]
 fn exit_codes_are_reported() {
     let code = pick(&[1, 2, 3, 42, 77, 100]);
+    // Above 128 too: a shell reports a death by signal N as 128 + N, but a process can also
+    // exit with that code itself, and then it was no signal.
+    let high = pick(&[130, 134, 137, 143]);
     let jobs = [
         format!("echo 'something went wrong' >&2; exit {code}"),
         "echo 'no panic here' >&2; exit 101".to_string(),
+        format!("exit {high}"),
     ];
     let outcomes = run(&jobs);
     let (first, second) = (died(&outcomes[0], &jobs[0]), died(&outcomes[1], &jobs[1]));
+    let third = died(&outcomes[2], &jobs[2]);
+    assert_eq!(
+        third,
+        format!("exit code {high}"),
+        "a child that ran `exit {high}` exited with that code itself, no signal involved: it was described as {third:?}, not \"exit code {high}\" (only `ExitStatusExt::signal()` says a signal ended it)"
+    );
     assert_eq!(
         first,
         format!("exit code {code}"),
