@@ -5,8 +5,9 @@
 //! (`cargo run --release -p examples-threads --bin channels`).
 //!
 //! `pipeline` sends the messages `1..=messages` to worker threads over a channel; each worker
-//! applies `work` and sends the result on to a collector, which adds them up. As written it has
-//! one worker, so the messages are worked on one at a time. Start `workers` workers that all
+//! applies `work` and its result goes on to be added up (a collector reading a results
+//! channel, or the sum each worker returns when joined). As written it has one worker, so the
+//! messages are worked on one at a time. Start `workers` workers that all
 //! take from the same jobs channel (crossbeam's receivers clone; std's needs a Mutex), and end
 //! the sum when the last worker is done: nothing lost, nothing worked on twice, no hang.
 //!

@@ -28,7 +28,7 @@ fn run(messages: u64, workers: u32, at_once: bool) -> (u64, Arc<Run>) {
     let limit = checker::PATIENCE * if at_once { 3 } else { 1 };
     let sum = checker::watchdog_after(
         limit,
-        "the pipeline never returned: is the collector waiting on a channel whose senders are not all dropped (the original `done` sender, or the producer's)?",
+        "the pipeline never returned: is something waiting on a channel whose senders are not all dropped? Each worker's clone of a results sender is dropped when it ends, but the original one, kept by `pipeline`, must be dropped by hand (and the producer's jobs sender once every job is sent)",
         move || pipeline(messages, workers),
     );
     (sum, watched)
