@@ -47,6 +47,11 @@ fn the_workers_work_at_once() {
         "{workers} workers were asked for, but only {} thread(s) ever called `work`, and they never held a message each at the same time: the messages were worked on one at a time",
         watched.workers.threads()
     );
+    let threads = watched.workers.threads();
+    assert!(
+        threads <= workers as usize,
+        "{threads} threads called `work` for {workers} workers: the workers do all the work; `pipeline`'s own thread only sends the jobs and adds up"
+    );
 }
 
 #[test]
