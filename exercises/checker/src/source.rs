@@ -276,20 +276,29 @@ pub fn calls_to(text: &str, names: &[&str]) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Panics, in a learner's words, if the learner's `src/lib.rs` at `manifest_dir` gives up on
-/// a busy lock (`try_lock`, `try_read`, `try_write`): the model does not stop a thread inside
-/// another's critical section, so it cannot show what such an answer loses.
-pub fn assert_waits_for_busy_locks(manifest_dir: &str, loses: &str) {
+/// Panics with `why` if the learner's `src/lib.rs` at `manifest_dir` calls one of `names`: for
+/// what the checker cannot show by running (the model does not stop a thread inside another's
+/// critical section; real threads collide between a `load` and a `store` only by chance).
+pub fn assert_no_calls_to(manifest_dir: &str, names: &[&str], why: &str) {
     let path = format!("{manifest_dir}/src/lib.rs");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let found: Vec<String> = calls_to(&text, &["try_lock", "try_read", "try_write"])
+    let found: Vec<String> = calls_to(&text, names)
         .into_iter()
         .map(|(line, name)| format!("`{name}` (line {line})"))
         .collect();
     assert!(
         found.is_empty(),
-        "src/lib.rs uses {}: a lock another thread holds must be waited for (`lock`), or {loses}",
+        "src/lib.rs uses {}: {why}",
         found.join(", ")
+    );
+}
+
+/// [`assert_no_calls_to`] for a busy lock given up on (`try_lock`, `try_read`, `try_write`).
+pub fn assert_waits_for_busy_locks(manifest_dir: &str, loses: &str) {
+    assert_no_calls_to(
+        manifest_dir,
+        &["try_lock", "try_read", "try_write"],
+        &format!("a lock another thread holds must be waited for (`lock`), or {loses}"),
     );
 }
 

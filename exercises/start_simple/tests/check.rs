@@ -109,3 +109,14 @@ fn the_parallel_version_agrees_with_the_sequential_one() {
         );
     }
 }
+
+/// A two-step update loses what another thread did between the steps; real threads collide
+/// there only by chance, so the answer's text is read.
+#[test]
+fn no_two_step_updates() {
+    checker::source::assert_no_calls_to(
+        env!("CARGO_MANIFEST_DIR"),
+        &["store"],
+        "a total read with `load` and written back with `store` is updated in two steps, and an update made by another thread between them is lost (on real threads only by chance, so the checker reads the text); add up with `sum()`, or `fetch_add`",
+    );
+}

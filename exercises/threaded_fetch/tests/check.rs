@@ -144,3 +144,14 @@ fn every_number_exactly_once() {
         );
     }
 }
+
+/// A two-step update loses what another thread did between the steps; real threads collide
+/// there only by chance, so the answer's text is read.
+#[test]
+fn the_next_number_is_taken_in_one_step() {
+    checker::source::assert_no_calls_to(
+        env!("CARGO_MANIFEST_DIR"),
+        &["store"],
+        "a number read with `load` and written back with `store` is taken in two steps, and two threads can take the same number between them (on real threads that happens only by chance, so the checker reads the text); take the next number in one step, with `fetch_add`",
+    );
+}
