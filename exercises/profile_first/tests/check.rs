@@ -78,15 +78,36 @@ fn all_called(expected: &str, lo: u64, hi: u64, count: usize) {
     }
 }
 
+/// A run of 10 s that wanted the CPU `permille`/1000 of it must be called `expected`: a share
+/// just past a threshold, where a share rounded or cut to a whole percent lands on the other
+/// side.
+fn near_threshold(permille: u64, expected: &str) {
+    let p = profile(
+        Duration::from_secs(10),
+        Duration::from_millis(10 * permille),
+        None,
+    );
+    let got = verdict(&p).0;
+    assert_eq!(
+        got,
+        expected,
+        "a run that wanted the CPU {:.1}% of the time ({}) is {expected:?}, not {got:?}: compare the share itself, not a whole percent",
+        permille as f64 / 10.0,
+        describe(&p)
+    );
+}
+
 #[test]
 fn waiting_runs_are_io_bound() {
     all_called("I/O-bound", 0, 295, 300);
+    near_threshold(296, "I/O-bound");
 }
 
 #[test]
 fn computing_runs_are_cpu_bound() {
     // Up to 4 cores' worth: a run on several threads can use more CPU time than wall time.
     all_called("CPU-bound", 705, 4000, 300);
+    near_threshold(704, "CPU-bound");
 }
 
 #[test]

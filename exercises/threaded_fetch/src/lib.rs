@@ -10,6 +10,7 @@
 //! call `request` for every number in `0..requests` on `threads` threads at once, each thread
 //! taking the next number nobody has taken until none is left, and return every result (in
 //! any order). `threads` may be fewer than `requests` (a pool) or as many (one per request).
+//! A thread that panics (in `request`) makes `on_threads` return an `Err` saying so.
 //!
 //! Check it: `cargo exercise check threaded_fetch`. The checker's loopback server holds each
 //! request until `threads` of them have arrived, which only threads waiting side by side

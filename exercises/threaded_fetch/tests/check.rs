@@ -155,3 +155,32 @@ fn the_next_number_is_taken_in_one_step() {
         "a number read with `load` and written back with `store` is taken in two steps, and two threads can take the same number between them (on real threads that happens only by chance, so the checker reads the text); take the next number in one step, with `fetch_add`",
     );
 }
+
+/// A request that panics on its thread: its result is lost, so `on_threads` must say so with
+/// an `Err`, neither drop it quietly nor panic itself.
+#[test]
+fn a_thread_that_panics_is_an_error() {
+    checker::quiet_relayed_panics();
+    let (n, threads) = (vary(6, 4), 2);
+    let bad = n / 2;
+    let outcome = std::panic::catch_unwind(move || {
+        watched(move || {
+            on_threads(n, threads, move |i| {
+                if i == bad {
+                    panic!("request {bad} failed {}", checker::DELIBERATE);
+                }
+                i
+            })
+        })
+    });
+    match outcome {
+        Ok(Err(_)) => {}
+        Ok(Ok(results)) => panic!(
+            "request {bad} panicked on its thread, and on_threads answered Ok with {} results: a thread that panicked is an error to return (`join` gives it as an `Err`), not one to drop",
+            results.len()
+        ),
+        Err(_) => panic!(
+            "request {bad} panicked on its thread, and on_threads panicked too: join each thread and turn its panic into an `Err`"
+        ),
+    }
+}
