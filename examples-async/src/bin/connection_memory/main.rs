@@ -189,17 +189,15 @@ fn main() -> ExitCode {
     }
     if !complete {
         // A client whose process ended without a report (it crashed) is a failure too.
-        let missing = clients.len() - reports.len();
+        let missing = match clients.len() - reports.len() {
+            0 => String::new(),
+            n => format!(
+                ", and {n} of {} clients ended without a report",
+                clients.len()
+            ),
+        };
         eprintln!(
-            "error: {failed} requests failed{}{}",
-            if missing > 0 {
-                format!(
-                    ", and {missing} of {} clients ended without a report",
-                    clients.len()
-                )
-            } else {
-                String::new()
-            },
+            "error: {failed} requests failed{missing}{}",
             reports
                 .iter()
                 .flat_map(|r| r.errors.first())
