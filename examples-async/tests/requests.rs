@@ -396,5 +396,6 @@ fn the_crawler_finds_the_same_pages_concurrently_and_handles_every_failure() {
         r.stdout
     );
     assert_refused(SCRAPER, &["--concurrency", "0"]);
+    assert_refused(SCRAPER, &["--pages", "1"]);
     assert_refused(SCRAPER, &["--timeout-ms", "0"]);
 }

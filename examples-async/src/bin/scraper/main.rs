@@ -57,8 +57,8 @@ mod site;
     about = "Crawl a loopback site: bounded concurrency, per-request timeouts, retries, a visited set"
 )]
 struct Args {
-    /// Pages on the generated site.
-    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// Pages on the generated site (at least 2: a single page has nothing to fetch beside it).
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     pages: u32,
     /// Requests in flight at once in the concurrent crawl.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000))]
