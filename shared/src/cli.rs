@@ -316,6 +316,54 @@ pub fn cap_count(
     )
 }
 
+/// The cap on run time, for work whose flags multiply (samples x steps x worker counts,
+/// threads x increments x trials). `work` is the run's total in the program's own unit
+/// ("points", "increments", "round trips"), `default` the default run's, and `cap` is set per
+/// program so that the largest run accepted takes about two minutes in a release build on two
+/// cores. Past the cap: refused (exit 2) before any work. Above ten times the default: a note
+/// on stderr says how many times the default's work this run does, so that a run of minutes
+/// says so before it starts (the program prints its rows as they finish).
+pub fn cap_work(
+    what: &str,
+    work: u128,
+    default: u128,
+    cap: u128,
+    lower: &str,
+) -> Result<(), std::process::ExitCode> {
+    let times = |n: u128| n.div_ceil(default.max(1));
+    if work > cap {
+        return Err(usage_error(format!(
+            "this run needs {} {what}, {} times the default run's, past the cap of {}              ({} times the default): lower {lower}",
+            grouped(work),
+            times(work),
+            grouped(cap),
+            times(cap)
+        )));
+    }
+    if work > 10 * default {
+        eprintln!(
+            "note: this run does {} {what}, {} times the default run's work: expect it to take              about {} times as long",
+            grouped(work),
+            times(work),
+            times(work)
+        );
+    }
+    Ok(())
+}
+
+/// 1234567 as "1,234,567".
+fn grouped(n: u128) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// Refuses `amount` past `cap`: "this run needs {needs}, past the cap of {cap_shown}".
 fn refuse_past(
     needs: &str,
@@ -359,5 +407,16 @@ mod tests {
             assert!(parse_base_url(bad).is_err(), "{bad}");
         }
         assert!(parse_base_url("https://h:443").is_err());
+    }
+
+    #[test]
+    fn work_is_refused_past_its_cap_and_grouped_by_thousands() {
+        assert_eq!(super::grouped(0), "0");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(1_000), "1,000");
+        assert_eq!(super::grouped(12_345_678), "12,345,678");
+        assert!(super::cap_work("points", 100, 100, 1_000, "--n").is_ok());
+        assert!(super::cap_work("points", 1_000, 100, 1_000, "--n").is_ok());
+        assert!(super::cap_work("points", 1_001, 100, 1_000, "--n").is_err());
     }
 }
