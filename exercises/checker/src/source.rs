@@ -280,9 +280,7 @@ pub fn calls_to(text: &str, names: &[&str]) -> Vec<(usize, String)> {
 /// what the checker cannot show by running (the model does not stop a thread inside another's
 /// critical section; real threads collide between a `load` and a `store` only by chance).
 pub fn assert_no_calls_to(manifest_dir: &str, names: &[&str], why: &str) {
-    let path = format!("{manifest_dir}/src/lib.rs");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let found: Vec<String> = calls_to(&text, names)
+    let found: Vec<String> = calls_to(&learner_text(manifest_dir), names)
         .into_iter()
         .map(|(line, name)| format!("`{name}` (line {line})"))
         .collect();
@@ -306,8 +304,7 @@ pub fn assert_waits_for_busy_locks(manifest_dir: &str, loses: &str) {
 /// model sees: a model test of an answer that does not says nothing true, so it stands aside
 /// and lets [`assert_inside_the_model`] say why.
 pub fn inside_the_model(manifest_dir: &str) -> bool {
-    std::fs::read_to_string(format!("{manifest_dir}/src/lib.rs"))
-        .is_ok_and(|text| outside_the_model(&text).is_empty())
+    outside_the_model(&learner_text(manifest_dir)).is_empty()
 }
 
 /// The learner's `src/lib.rs` of the exercise at `manifest_dir` (the checker's
@@ -315,9 +312,7 @@ pub fn inside_the_model(manifest_dir: &str) -> bool {
 /// from std, or uses `unsafe`, which the loom model cannot see and would judge by luck.
 /// `instead` says where the answer's types come from.
 pub fn assert_inside_the_model(manifest_dir: &str, instead: &str) {
-    let path = format!("{manifest_dir}/src/lib.rs");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let found: Vec<String> = outside_the_model(&text)
+    let found: Vec<String> = outside_the_model(&learner_text(manifest_dir))
         .into_iter()
         .map(|(line, what)| format!("{what} (line {line})"))
         .collect();
@@ -326,6 +321,12 @@ pub fn assert_inside_the_model(manifest_dir: &str, instead: &str) {
         "src/lib.rs uses {}: the checker's model interleaves only loom's types, so it cannot judge code built on std's; {instead}, and no `unsafe`",
         found.join(", ")
     );
+}
+
+/// The text of the learner's `src/lib.rs` of the exercise at `manifest_dir`.
+fn learner_text(manifest_dir: &str) -> String {
+    let path = format!("{manifest_dir}/src/lib.rs");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 #[cfg(test)]
