@@ -321,8 +321,8 @@ pub fn cap_count(
 /// ("points", "increments", "round trips"), `default` the default run's, and `cap` is set per
 /// program so that the largest run accepted takes about two minutes in a release build on two
 /// cores. Past the cap: refused (exit 2) before any work. Above ten times the default: a note
-/// on stderr says how many times the default's work this run does, so that a run of minutes
-/// says so before it starts (the program prints its rows as they finish).
+/// on stderr says how many times the default's units this run does and that it may take
+/// minutes, before it starts (the program prints its rows as they finish).
 pub fn cap_work(
     what: &str,
     work: u128,
@@ -333,7 +333,8 @@ pub fn cap_work(
     let times = |n: u128| n.div_ceil(default.max(1));
     if work > cap {
         return Err(usage_error(format!(
-            "this run needs {} {what}, {} times the default run's, past the cap of {}              ({} times the default): lower {lower}",
+            "this run needs {} {what}, {} times as many as the default run, past the cap of {} \
+             ({} times the default): lower {lower}",
             grouped(work),
             times(work),
             grouped(cap),
@@ -342,9 +343,9 @@ pub fn cap_work(
     }
     if work > 10 * default {
         eprintln!(
-            "note: this run does {} {what}, {} times the default run's work: expect it to take              about {} times as long",
+            "note: this run does {} {what}, {} times as many as the default run, and may take \
+             minutes",
             grouped(work),
-            times(work),
             times(work)
         );
     }
@@ -356,7 +357,7 @@ fn grouped(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(d);
