@@ -46,7 +46,7 @@ fn spawn_join_scenes_all_check_out() {
     assert!(r.line("move:").ends_with("their sum 499500"));
     assert_eq!(
         r.line("named:"),
-        "named: the thread calls itself Some(\"loader-1\")"
+        "named: the thread calls itself \"loader-1\""
     );
     assert!(
         r.line("scope: 3 thread(s)")
@@ -94,7 +94,7 @@ fn the_pool_finds_what_the_sequential_pass_finds() {
     // The same seed writes the same text: the totals are reproducible across runs.
     let again = run(
         FILE_PROCESSING,
-        &["--files", "60", "--kib-per-file", "8", "--workers", "1"],
+        &["--files", "60", "--kib-per-file", "8", "--workers", "2"],
     );
     assert_eq!(
         again.line("results identical"),
@@ -118,6 +118,9 @@ fn the_pool_finds_what_the_sequential_pass_finds() {
     assert!(!std::path::Path::new(dir).exists(), "{dir} was left behind");
     assert_refused(FILE_PROCESSING, &["--files", "0"]);
     assert_refused(FILE_PROCESSING, &["--kib-per-file", "0"]);
+    // A pool of one thread, or one file for the pool: nothing can run side by side.
+    assert_refused(FILE_PROCESSING, &["--workers", "1"]);
+    assert_refused(FILE_PROCESSING, &["--files", "1"]);
     // 256 workers each holding a 16 MiB file is 4 GiB of memory, past the cap.
     assert_refused(
         FILE_PROCESSING,

@@ -59,12 +59,21 @@ fn the_report_checks_against_known_counts() {
     for mode in ["threads", "rayon"] {
         assert_verdict(r.line(&format!("{mode}: ")), ratio(r.row(mode)[5]), 2);
     }
-    // One worker: no speedup is possible, and the verdict says so (or, when the loop was
-    // slower for another reason, that the figure is more than one worker can give).
-    let r = run(PARALLEL_CPU, &["--limit", "20000", "--workers", "1"]);
-    let verdict = r.line("threads: ");
-    assert_verdict(verdict, ratio(r.row("threads")[5]), 1);
-    assert!(!verdict.contains("faster"), "{}", r.stdout);
+    // One worker leaves nothing to compare with the loop: refused when comparing, accepted
+    // for one approach timed alone (as `compare --sweep` runs it).
+    assert_refused(PARALLEL_CPU, &["--limit", "20000", "--workers", "1"]);
+    let one = [
+        "--limit",
+        "20000",
+        "--workers",
+        "1",
+        "--mode",
+        "threads",
+        "--json",
+    ];
+    let r = run(PARALLEL_CPU, &one);
+    assert!(r.success(), "{}", r.stderr);
+    assert_eq!(r.json()["workers"], 1);
     // A limit with no known count is still compared across the modes.
     let r = run(
         PARALLEL_CPU,
@@ -106,6 +115,8 @@ fn parallel_cpu_refuses_bad_input() {
     assert_refused(PARALLEL_CPU, &["--mode", "processes"]);
     assert_refused(PARALLEL_CPU, &["--workers", "1000"]);
     assert_refused(PARALLEL_CPU, &["--runs", "0"]);
+    // Past the cap on run time: numbers tested x runs x approaches.
+    assert_refused(PARALLEL_CPU, &["--limit", "50000001", "--runs", "2"]);
 }
 
 /// The row of (work, gil) at `threads`, from `no_gil --json`.

@@ -25,13 +25,20 @@ const fn program(
     }
 }
 
+/// 101 stack sizes: with 10,000 threads each, one round past thread_memory's cap on run time.
+const MANY_STACKS: &str = "16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,16,32,48";
+
 const PROGRAMS: &[Program] = &[
     program(
         "background_task",
         env!("CARGO_BIN_EXE_background_task"),
         &["--limit", "200000", "--frame-ms", "10"],
-        &["--limit", "1000000000"],
-        &[&["--limit", "39999"], &["--frame-ms", "0"]],
+        &["--limit", "50000000"],
+        &[
+            &["--limit", "39999"],
+            &["--frame-ms", "0"],
+            &["--limit", "50000001"],
+        ],
     ),
     program(
         "channels",
@@ -42,6 +49,7 @@ const PROGRAMS: &[Program] = &[
             &["--capacity", "1000"],
             &["--messages", "10", "--capacity", "8"],
             &["--messages", "100000000"],
+            &["--messages", "20000001"],
         ],
     ),
     program(
@@ -59,6 +67,8 @@ const PROGRAMS: &[Program] = &[
                 "--workers",
                 "256",
             ],
+            &["--workers", "1"],
+            &["--files", "1"],
         ],
     ),
     program(
@@ -78,7 +88,7 @@ const PROGRAMS: &[Program] = &[
             "--threads",
             "1,2",
             "--io-requests",
-            "1000",
+            "20",
             "--delay-ms",
             "1000",
         ],
@@ -87,17 +97,28 @@ const PROGRAMS: &[Program] = &[
             &["--io-requests", "1"],
             &["--threads", "1,2,4,8", "--cpu-limit", "5000"],
             &["--threads", "100"],
+            &["--threads", "2", "--cpu-limit", "75000001"],
+            &[
+                "--threads",
+                "1,2",
+                "--io-requests",
+                "20",
+                "--delay-ms",
+                "1001",
+            ],
         ],
     ),
     program(
         "parallel_cpu",
         env!("CARGO_BIN_EXE_parallel_cpu"),
         &["--limit", "50000", "--workers", "2"],
-        &["--limit", "100000000"],
+        &["--limit", "100000000", "--runs", "1"],
         &[
             &["--workers", "0"],
             &["--workers", "1000"],
             &["--limit", "0"],
+            &["--workers", "1"],
+            &["--limit", "50000001", "--runs", "2"],
         ],
     ),
     Program {
@@ -107,7 +128,11 @@ const PROGRAMS: &[Program] = &[
             env!("CARGO_BIN_EXE_sequential_requests"),
             &["--requests", "2", "--delay-ms", "10"],
             &["--requests", "30", "--delay-ms", "1000"],
-            &[&["--requests", "0"], &["--requests", "100000"]],
+            &[
+                &["--requests", "0"],
+                &["--requests", "100000"],
+                &["--requests", "121", "--delay-ms", "1000"],
+            ],
         )
     },
     program(
@@ -115,7 +140,11 @@ const PROGRAMS: &[Program] = &[
         env!("CARGO_BIN_EXE_shared_state"),
         &["--threads", "2", "--increments", "10000"],
         &["--threads", "4", "--increments", "100000000"],
-        &[&["--threads", "1"], &["--threads", "1000"]],
+        &[
+            &["--threads", "1"],
+            &["--threads", "1000"],
+            &["--threads", "256", "--increments", "4687501"],
+        ],
     ),
     program(
         "spawn_join",
@@ -126,14 +155,20 @@ const PROGRAMS: &[Program] = &[
             &["--stack-mib", "4096"],
             &["--threads", "0"],
             &["--stack-mib", "1", "--depth", "1000000"],
+            &["--sleep-ms", "120001"],
         ],
     ),
     program(
         "start_simple",
         env!("CARGO_BIN_EXE_start_simple"),
         &["--pages", "2", "--delay-ms", "10", "--work", "1000"],
-        &["--pages", "30", "--delay-ms", "1000"],
-        &[&["--pages", "1"], &["--pages", "100000"]],
+        &["--pages", "20", "--delay-ms", "1000"],
+        &[
+            &["--pages", "1"],
+            &["--pages", "100000"],
+            &["--pages", "20", "--delay-ms", "1464"],
+            &["--pages", "10", "--work", "10000001"],
+        ],
     ),
     program(
         "sync_primitives",
@@ -152,7 +187,11 @@ const PROGRAMS: &[Program] = &[
             "--stack-kib",
             "16,32,48,64,80,96,112,128,144,160,176,192,208,224,240,256",
         ],
-        &[&["--stack-kib", "64"], &["--threads", "20000"]],
+        &[
+            &["--stack-kib", "64"],
+            &["--threads", "20000"],
+            &["--threads", "10000", "--stack-kib", MANY_STACKS],
+        ],
     ),
     program(
         "thread_pool",
@@ -175,6 +214,7 @@ const PROGRAMS: &[Program] = &[
                 &["--requests", "0"],
                 &["--workers", "0"],
                 &["--requests", "100000"],
+                &["--requests", "121", "--delay-ms", "1000", "--workers", "1"],
             ],
         )
     },

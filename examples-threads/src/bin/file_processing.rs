@@ -27,11 +27,12 @@
 //! for pure-Python counting the GIL would keep this on one core, which is why the guide sends
 //! CPU-heavy file work to processes.
 //!
-//! Try this: `--workers 1` (no gain); make `process` sleep 1 ms per file, standing in for a
-//! slow disk, and run with `--kib-per-file 4 --workers 32`: the sleeps overlap, 32 at a time,
-//! and the pool wins by far more than the core count, because a thread that waits needs no
-//! core (the verdict, written for computing, says that is more than parallelism alone can
-//! give, so the sequential pass was slower for another reason: here, waiting on each file).
+//! Try this: make `process` sleep 1 ms per file, standing in for a slow disk, and run with
+//! `--kib-per-file 4 --workers 32`: the sleeps overlap, 32 at a time, and the pool wins by far
+//! more than the core count, because a thread that waits needs no core (the verdict, written
+//! for computing, says that is more than parallelism alone can give, so the sequential pass
+//! was slower for another reason: here, waiting on each file). `--workers 1` is refused: a
+//! pool of one thread is the plain loop again.
 //!
 //! Copy it out: `cargo xtask copy-out file_processing DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -64,13 +65,13 @@ use shared::{Table, fmt_duration, fmt_ratio, speedup_verdict};
     about = "Count and checksum a tree of generated text files: sequentially and on a thread pool"
 )]
 struct Args {
-    /// How many files to generate.
+    /// How many files to generate (2 or more).
     #[arg(long, default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     files: u32,
     /// Size of each file, in KiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=16_384))]
     kib_per_file: u32,
-    /// Threads in the pool (default: one per core).
+    /// Threads in the pool (default: one per core; 2 or more when given).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     workers: Option<u32>,
     /// Seed of the generated text: the same seed writes the same files.
@@ -138,9 +139,15 @@ fn process(path: &Path) -> std::io::Result<Summary> {
     })
 }
 
-/// Refuses, before any work, a run past the caps in `cli`.
+/// Refuses, before any work, a run past the caps in `cli` or where the pool cannot gain.
 fn check(args: &Args, workers: u32) -> Result<(), ExitCode> {
     use shared::cli;
+    if args.workers == Some(1) || args.files < 2 {
+        return Err(cli::usage_error(
+            "a pool of one thread, or one file for the whole pool, works as the plain loop \
+             does: no speedup is possible; use --workers 2 or more and --files 2 or more",
+        ));
+    }
     let file = u128::from(args.kib_per_file) * 1024;
     let disk = u128::from(args.files) * file;
     cli::cap_bytes("disk", disk, cli::DISK_CAP, "--files or --kib-per-file")?;
@@ -157,6 +164,18 @@ fn check(args: &Args, workers: u32) -> Result<(), ExitCode> {
         u128::from(workers),
         cli::THREADS_CAP,
         "--workers",
+    )?;
+    // Not a cap on time (the disk cap keeps the largest run to about half a minute), but a
+    // run of many times the default's bytes says so before it starts.
+    let d = Args::parse_from(["file_processing"]); // the defaults, from clap
+    let kib = |a: &Args| u128::from(a.files) * u128::from(a.kib_per_file);
+    let cap = u128::from(cli::DISK_CAP >> 10);
+    cli::cap_work(
+        "KiB of files",
+        kib(args),
+        kib(&d),
+        cap,
+        "--files or --kib-per-file",
     )
 }
 
@@ -269,7 +288,8 @@ fn main() -> ExitCode {
     );
     println!(
         "thread pool: {}",
-        speedup_verdict(sequential_time, pooled_time, workers, cores)
+        // A pool cannot keep more threads busy than there are files.
+        speedup_verdict(sequential_time, pooled_time, workers.min(args.files), cores)
     );
     ExitCode::SUCCESS
 }

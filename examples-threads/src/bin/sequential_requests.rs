@@ -93,6 +93,15 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    // The cap on run time: the waits come one after another, so the run takes their sum.
+    let d = Args::parse_from(["sequential_requests"]); // the defaults, from clap
+    let waits = |a: &Args| u128::from(a.requests) * u128::from(a.delay_ms);
+    let lower = "--requests or --delay-ms";
+    if let Err(refused) =
+        shared::cli::cap_work("ms of waiting", waits(&args), waits(&d), 120_000, lower)
+    {
+        return refused;
+    }
     let mut fixture = None;
     let base = match &args.url {
         Some(url) => url.clone(),

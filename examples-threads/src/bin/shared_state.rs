@@ -79,7 +79,17 @@ fn check(args: &Args) -> Result<(), ExitCode> {
         u128::from(args.threads),
         shared::cli::THREADS_CAP,
         "--threads",
-    )
+    )?;
+    // The cap on run time: five approaches, each making every increment (a contended lock
+    // costs tens of ns each; the largest run accepted takes about two minutes in release).
+    let d = Args::parse_from(["shared_state"]); // the defaults, from clap
+    let lower = "--threads or --increments";
+    shared::cli::cap_work("increments", work(args), work(&d), 6_000_000_000, lower)
+}
+
+/// Increments made by the five approaches together.
+fn work(a: &Args) -> u128 {
+    5 * u128::from(a.threads) * u128::from(a.increments)
 }
 
 /// Runs `add_one` `increments` times on each of `threads` threads, each with a local count
@@ -129,9 +139,14 @@ fn std_mutex(threads: u32, n: u64) -> Result<(u64, Duration), String> {
     // exercise shared_counter }
 }
 
-/// Each approach's name, final count and wall time.
-fn every_approach(threads: u32, n: u64) -> Result<Vec<(&'static str, u64, Duration)>, String> {
-    let mut results = Vec::new();
+/// Each approach's name, final count and wall time; with `long`, a line on stderr as each is
+/// done (the table comes at the end).
+fn every_approach(
+    threads: u32,
+    n: u64,
+    long: bool,
+) -> Result<Vec<(&'static str, u64, Duration)>, String> {
+    let mut results = Progress(Vec::new(), long);
 
     let (count, wall) = std_mutex(threads, n)?;
     results.push(("std Mutex", count, wall));
@@ -165,7 +180,19 @@ fn every_approach(threads: u32, n: u64) -> Result<Vec<(&'static str, u64, Durati
         *local = std::hint::black_box(*local + 1)
     })?;
     results.push(("local, summed at the end", total, wall));
-    Ok(results)
+    Ok(results.0)
+}
+
+/// The results so far, and whether to say on stderr when each approach is done.
+struct Progress(Vec<(&'static str, u64, Duration)>, bool);
+
+impl Progress {
+    fn push(&mut self, result: (&'static str, u64, Duration)) {
+        if self.1 {
+            eprintln!("  {} done in {}", result.0, fmt_duration(result.2));
+        }
+        self.0.push(result);
+    }
 }
 
 fn main() -> ExitCode {
@@ -177,7 +204,8 @@ fn main() -> ExitCode {
     let (threads, increments) = (args.threads, args.increments);
     let expected = u64::from(threads) * increments;
     println!("{threads} threads x {increments} increments = {expected}");
-    let results = match every_approach(threads, increments) {
+    let long = work(&args) > 10 * work(&Args::parse_from(["shared_state"]));
+    let results = match every_approach(threads, increments, long) {
         Ok(results) => results,
         Err(e) => {
             eprintln!("error: {e}");

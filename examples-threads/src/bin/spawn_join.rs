@@ -73,6 +73,10 @@ fn check(args: &Args) -> Result<(), ExitCode> {
         cli::THREADS_CAP,
         "--threads",
     )?;
+    // The cap on run time: the first scene sleeps --sleep-ms, the rest takes milliseconds.
+    let d = Args::parse_from(["spawn_join"]); // the defaults, from clap
+    let (this, default) = (u128::from(args.sleep_ms), u128::from(d.sleep_ms));
+    cli::cap_work("ms of sleep", this, default, 120_000, "--sleep-ms")?;
     // The recursion may touch all of its thread's stack: count the whole stack as memory.
     let stack = u128::from(args.stack_mib) << 20;
     cli::cap_bytes("memory", stack, cli::MEMORY_CAP, "--stack-mib")?;
@@ -170,7 +174,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("named: the thread calls itself {name:?}");
+    let shown = name
+        .as_deref()
+        .map_or("no name".into(), |n| format!("{n:?}"));
+    println!("named: the thread calls itself {shown}");
     if name.as_deref() != Some("loader-1") {
         wrong.push("named");
     }

@@ -102,7 +102,22 @@ fn check(args: &Args) -> Result<(), ExitCode> {
             "the lesson compares stack sizes: give --stack-kib two or more different sizes",
         ));
     }
-    Ok(())
+    // The cap on run time: a round starts --threads threads in a fresh process, each in tens
+    // of microseconds, once per size listed (the largest run accepted: about a minute).
+    let d = Args::parse_from(["thread_memory"]); // the defaults, from clap
+    let lower = "--threads or the --stack-kib list";
+    cli::cap_work(
+        "threads started",
+        started(args),
+        started(&d),
+        1_000_000,
+        lower,
+    )
+}
+
+/// Threads started in all: --threads per round, one round per size in --stack-kib.
+fn started(a: &Args) -> u128 {
+    u128::from(a.threads) * a.stack_kib.len() as u128
 }
 
 /// Starts `n` threads with `stack_kib` of stack, all waiting on one gate; measures once every
@@ -213,8 +228,14 @@ fn main() -> ExitCode {
         };
     }
     let mut rounds = Vec::new();
+    // A long run says when each round is done: the table comes at the end.
+    let long = started(&args) > 10 * started(&Args::parse_from(["thread_memory"]));
     for &stack in &args.stack_kib {
         match round_in_child(args.threads, stack) {
+            Ok(r) if long => {
+                eprintln!("  {} stacks: done", fmt_kib(stack));
+                rounds.push(r);
+            }
             Ok(r) => rounds.push(r),
             Err(e) => {
                 eprintln!("error: {e}");

@@ -42,6 +42,7 @@
 //! ```
 
 mod front;
+mod primes;
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -51,19 +52,21 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use front::Front;
+use primes::is_prime;
 use shared::{Table, fmt_duration};
 
 #[derive(Parser, Debug)]
 #[command(about = "A responsive front while a worker thread computes, with frame gaps measured")]
 struct Args {
-    /// The work: count the primes below this number (at least two chunks of 20000).
+    /// The work: count the primes below this number (at least two chunks of 20000; at most
+    /// 50,000,000 without a cancel, as the inline run draws nothing until it ends).
     #[arg(long, default_value_t = 4_000_000, value_parser = clap::value_parser!(u64).range(1_000..=1_000_000_000))]
     limit: u64,
     /// How often the front redraws, in milliseconds.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000))]
     frame_ms: u64,
     /// Cancel the worker after this many milliseconds, as if the user pressed Enter.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=120_000))]
     cancel_after_ms: Option<u64>,
 }
 
@@ -76,23 +79,6 @@ struct Shared {
 
 /// Numbers per chunk of work: progress is published, and the cancel flag read, once per chunk.
 const CHUNK: u64 = 20_000;
-
-fn is_prime(n: u64) -> bool {
-    if n < 4 {
-        return n >= 2;
-    }
-    if n.is_multiple_of(2) {
-        return false;
-    }
-    let mut d = 3;
-    while d * d <= n {
-        if n.is_multiple_of(d) {
-            return false;
-        }
-        d += 2;
-    }
-    true
-}
 
 /// The work, in chunks: publishes progress after each and stops early if cancelled.
 /// Returns the primes found, or None if cancelled.
@@ -148,6 +134,17 @@ fn main() -> ExitCode {
              below {} leaves nothing to draw mid-work",
             2 * CHUNK
         ));
+    }
+    // The cap on run time: every number below --limit is checked twice, inline (which draws
+    // nothing until it ends) and on the worker; a cancel ends the run by its own deadline.
+    let d = Args::parse_from(["background_task"]); // the defaults, from clap
+    let work = |a: &Args| 2 * u128::from(a.limit);
+    let cap = 100_000_000; // about 15 s silent inline, 30 s in all, in a release build
+    if args.cancel_after_ms.is_none()
+        && let Err(refused) =
+            shared::cli::cap_work("numbers checked", work(&args), work(&d), cap, "--limit")
+    {
+        return refused;
     }
     let frame = Duration::from_millis(args.frame_ms);
     println!(

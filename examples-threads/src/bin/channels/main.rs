@@ -104,7 +104,22 @@ fn check(args: &Args) -> Result<(), ExitCode> {
             args.capacity
         )));
     }
-    Ok(())
+    // The cap on run time: --messages go through three pipelines and six throughput runs
+    // (with 64 workers, flume's pipeline takes about 4 s a million on two cores).
+    let d = Args::parse_from(["channels"]); // the defaults, from clap
+    let work = |a: &Args| 9 * u128::from(a.messages);
+    cli::cap_work(
+        "messages sent",
+        work(args),
+        work(&d),
+        9 * 20_000_000,
+        "--messages",
+    )
+}
+
+/// A long run says when each pipeline is done: the table comes at the end of the scene.
+fn long(args: &Args) -> bool {
+    args.messages > 10 * Args::parse_from(["channels"]).messages
 }
 
 /// Messages through the backpressure scene, where the consumer takes 100 us per message.
@@ -133,6 +148,12 @@ fn main() -> ExitCode {
             wrong.push(name);
         }
         let ok = if sum == expected { "yes" } else { "NO" };
+        if long(&args) {
+            eprintln!(
+                "  {name} pipeline done in {}",
+                fmt_duration(start.elapsed())
+            );
+        }
         table.row([
             name.into(),
             sum.to_string(),

@@ -18,15 +18,15 @@
 //!   cargo run --release -p examples-threads --bin no_gil -- --threads 1,2,4,8 --cpu-limit 5000000
 //!
 //! You will see: a table of wall times and speedups over the first row (one thread, with the
-//! defaults). Under the GIL, the CPU column stays at about 1.0x however many threads (they take
-//! turns), while the I/O column grows with the threads (the waits overlap). Without it, both
-//! can grow: CPU up to the number of cores, I/O up to the number of requests. Then the most
-//! threads that were in the middle of a chunk of CPU work at the same moment: 1 under the GIL,
-//! by construction, and usually all of them without it (with more threads than cores, the OS
-//! runs them by turns, only as many as there are cores at any instant); and a verdict on the
-//! CPU speedup without the GIL, decided from this run's times: a busy machine hides it, or, by
-//! slowing the one-thread run, makes it look larger than the cores allow, and the program says
-//! so in both cases.
+//! defaults). Under the GIL, the CPU column stays at about 1.0x or a little below however many
+//! threads (they take turns, and each hand-over costs), while the I/O column grows with the
+//! threads (the waits overlap). Without it, both can grow: CPU up to the number of cores, I/O
+//! up to the number of requests. Then the most threads that were in the middle of a chunk of
+//! CPU work at the same moment: 1 under the GIL, by construction, and usually all of them
+//! without it (with more threads than cores, the OS runs them by turns, only as many as there
+//! are cores at any instant); and a verdict on the CPU speedup without the GIL, decided from
+//! this run's times: a busy machine hides it, or, by slowing the one-thread run, makes it look
+//! larger than the cores allow, and the program says so in both cases.
 //!
 //! Python: with the usual (GIL) build, `ThreadPoolExecutor(max_workers=n).map(count_primes,
 //! chunks)` takes about as long as one thread, and `.map(requests.get, urls)` is up to n times
@@ -123,7 +123,30 @@ fn check(args: &Args) -> Result<(), ExitCode> {
             CHUNK * u64::from(most)
         ));
     }
-    Ok(())
+    // The caps on run time, one per workload (each about a minute at most in release): CPU,
+    // every number below --cpu-limit tested once per row; I/O, the waits one thread makes
+    // one after another, ceil(requests / threads) of them per row.
+    let (this, d) = (work(args), work(&Args::parse_from(["no_gil"]))); // d: the defaults
+    let lower = "--cpu-limit or --threads";
+    cli::cap_work("numbers tested", this.0, d.0, 150_000_000, lower)?;
+    let lower = "--io-requests, --delay-ms or --threads";
+    cli::cap_work("ms of waiting", this.1, d.1, 60_000, lower)
+}
+
+/// A run's work: numbers tested (CPU) and milliseconds of waiting one after another (I/O),
+/// summed over its rows.
+fn work(a: &Args) -> (u128, u128) {
+    let gils = if a.gil == GilMode::Both { 2 } else { 1 };
+    let rows = a.threads.len() as u128 * gils;
+    let waves: u128 = a
+        .threads
+        .iter()
+        .map(|&t| u128::from(a.io_requests.div_ceil(t)))
+        .sum();
+    (
+        rows * u128::from(a.cpu_limit),
+        waves * gils * u128::from(a.delay_ms),
+    )
 }
 
 fn main() -> ExitCode {
@@ -132,6 +155,9 @@ fn main() -> ExitCode {
     if let Err(refused) = check(&args) {
         return refused;
     }
+    // A long run says when each row is done: the table comes at the end.
+    let (now, default) = (work(&args), work(&Args::parse_from(["no_gil"])));
+    let long = now.0 > 10 * default.0 || now.1 > 10 * default.1;
     let fixture = match Fixture::start() {
         Ok(f) => f,
         Err(e) => {
@@ -219,6 +245,11 @@ fn main() -> ExitCode {
                 if work == "cpu" && *primes.get_or_insert(done) != done {
                     eprintln!("error: one run counted {done} primes, another {primes:?}");
                     return ExitCode::FAILURE;
+                }
+                if long {
+                    let gil = if with_gil { "GIL" } else { "no GIL" };
+                    let took = shared::fmt_duration(wall);
+                    eprintln!("  {work}, {gil}, {threads} thread(s): done in {took}");
                 }
                 times.push(wall);
                 most.push(computing.most.into_inner());

@@ -24,8 +24,9 @@
 //! `ThreadPoolExecutor` would run the chunks one at a time under the GIL (see `no_gil` in the
 //! suite "concurrency by example").
 //!
-//! Try this: `--workers 1` (no speedup: one thread uses one core), then more workers than
-//! cores (no further speedup: the extra threads take turns on the same cores); replace the
+//! Try this: more workers than cores (no further speedup: the extra threads take turns on the
+//! same cores); `--mode threads --workers 1` beside `--mode sequential` (about the same time:
+//! one thread uses one core; compared with the loop, `--workers 1` is refused); replace the
 //! dynamic chunks in `count_threads` with one equal slice per thread and see the last slice,
 //! where the numbers are largest and slowest to test, hold everyone up.
 //!
@@ -54,7 +55,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use shared::{Record, print_json};
 
-use runs::Run;
+use runs::{KNOWN, Run};
 
 #[derive(Parser, Debug)]
 #[command(about = "Count primes below a limit: sequential, std threads, rayon")]
@@ -62,7 +63,7 @@ struct Args {
     /// Count the primes below this number.
     #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
     limit: u64,
-    /// Threads for the parallel modes (default: one per core).
+    /// Threads for the parallel modes (default: one per core; 1 only with --mode).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     workers: Option<u32>,
     /// Run one approach only (default: all three, compared).
@@ -104,19 +105,6 @@ struct Row {
     #[serde(flatten)]
     measured: Record,
 }
-
-/// Known prime counts, to check the answer and not just compare approaches with each other.
-const KNOWN: [(u64, u64); 9] = [
-    (10, 4),
-    (100, 25),
-    (1_000, 168),
-    (10_000, 1_229),
-    (100_000, 9_592),
-    (1_000_000, 78_498),
-    (2_000_000, 148_933),
-    (10_000_000, 664_579),
-    (100_000_000, 5_761_455),
-];
 
 /// Trial division by odd numbers up to the square root: simple, and slow enough to measure.
 fn is_prime(n: u64) -> bool {
@@ -212,11 +200,28 @@ fn main() -> ExitCode {
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let workers = args.workers.unwrap_or(cores);
     let threads = u128::from(workers);
-    if let Err(refused) =
-        shared::cli::cap_count("threads", threads, shared::cli::THREADS_CAP, "--workers")
-    {
+    let cap = shared::cli::THREADS_CAP;
+    if let Err(refused) = shared::cli::cap_count("threads", threads, cap, "--workers") {
         return refused;
     }
+    if args.workers == Some(1) && args.mode.is_none() {
+        // One thread does what the sequential loop does: the comparison has nothing to show.
+        return shared::cli::usage_error(
+            "--workers 1 gives the parallel modes one thread, the sequential loop's share: no \
+             speedup is possible; use 2 or more (or time one approach alone with --mode)",
+        );
+    }
+    // The cap on run time: each approach tests every number below --limit, --runs times
+    // (counted at the sequential cost; the largest run accepted takes about two minutes).
+    let d = Args::parse_from(["parallel_cpu"]); // the defaults, from clap
+    let modes = |a: &Args| if a.mode.is_some() { 1 } else { 3 };
+    let work = |a: &Args| u128::from(a.limit) * u128::from(a.runs) * modes(a);
+    let (what, lower) = ("numbers tested", "--limit, --runs or --mode");
+    if let Err(refused) = shared::cli::cap_work(what, work(&args), work(&d), 300_000_000, lower) {
+        return refused;
+    }
+    // A long run says when each approach is done: the table comes at the end.
+    let progress = !args.json && work(&args) > 10 * work(&d);
     let all = vec![Mode::Sequential, Mode::Threads, Mode::Rayon];
     let modes = args.mode.map_or(all, |mode| vec![mode]);
     if !args.json {
@@ -241,6 +246,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if progress {
+            eprintln!(
+                "  {} done: median {}",
+                mode.name(),
+                shared::fmt_duration(m.wall)
+            );
+        }
         let used = if mode == Mode::Sequential { 1 } else { workers };
         if args.json {
             print_json(&Row {

@@ -1,9 +1,22 @@
-//! Several runs of each approach, and the verdict from their medians: one run says little on
-//! a shared machine, where another process can slow any one of them.
+//! Several runs of each approach, the verdict from their medians (one run says little on a
+//! shared machine, where another process can slow any one of them), and the known counts.
 
 use std::time::Duration;
 
 use shared::{Measurement, Table, fmt_duration, fmt_ratio, measure, speedup_verdict};
+
+/// Known prime counts, to check the answer and not just compare approaches with each other.
+pub const KNOWN: [(u64, u64); 9] = [
+    (10, 4),
+    (100, 25),
+    (1_000, 168),
+    (10_000, 1_229),
+    (100_000, 9_592),
+    (1_000_000, 78_498),
+    (2_000_000, 148_933),
+    (10_000_000, 664_579),
+    (100_000_000, 5_761_455),
+];
 
 /// The typical run: the middle time once sorted (the mean of the middle two for an even
 /// count), None if there are none. One run slowed by another process moves a mean, not this.

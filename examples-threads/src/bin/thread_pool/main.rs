@@ -125,7 +125,16 @@ fn check(args: &Args, workers: u32) -> Result<(), ExitCode> {
         tasks * 96,
         cli::MEMORY_CAP,
         "--limit or raise --chunk",
-    )
+    )?;
+    // The cap on run time: the loop and four pools each take every number's steps (the
+    // largest run accepted takes about two minutes in release).
+    let d = Args::parse_from(["thread_pool"]); // the defaults, from clap
+    cli::cap_work("numbers", work(args), work(&d), 500_000_000, "--limit")
+}
+
+/// Numbers whose steps are counted, by the sequential loop and the four pools together.
+fn work(a: &Args) -> u128 {
+    5 * u128::from(a.limit)
 }
 
 fn main() -> ExitCode {
@@ -136,7 +145,9 @@ fn main() -> ExitCode {
     if let Err(refused) = check(&args, workers) {
         return refused;
     }
-    match run(args.limit, args.chunk, workers, cores) {
+    // A long run says when each approach is done: the table comes at the end.
+    let long = work(&args) > 10 * work(&Args::parse_from(["thread_pool"]));
+    match run(args.limit, args.chunk, workers, cores, long) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -145,34 +156,45 @@ fn main() -> ExitCode {
     }
 }
 
-/// Times a pool: its total, its thread count and its wall time.
+/// Times a pool: its total, its thread count and its wall time; with `long`, says on stderr
+/// when it is done.
 fn time(
+    (name, long): (&str, bool),
     threads: u32,
     f: impl FnOnce() -> Result<u64, String>,
 ) -> Result<(u64, u32, Duration), String> {
     let start = Instant::now();
-    Ok((f()?, threads, start.elapsed()))
+    let (total, wall) = (f()?, start.elapsed());
+    if long {
+        eprintln!("  {name} done in {}", fmt_duration(wall));
+    }
+    Ok((total, threads, wall))
 }
 
-fn run(limit: u64, chunk: u64, workers: u32, cores: u32) -> Result<ExitCode, String> {
+fn run(limit: u64, chunk: u64, workers: u32, cores: u32, long: bool) -> Result<ExitCode, String> {
     println!(
         "Collatz steps of 1..={limit} in tasks of {chunk}, {workers} worker(s), {cores} core(s)"
     );
-    let sequential = time(1, || Ok(steps_in(1..limit + 1)))?;
+    let sequential = time(("sequential loop", long), 1, || Ok(steps_in(1..limit + 1)))?;
     let expected = sequential.0;
-    let start = Instant::now();
-    let (stolen_total, steals) = work_stealing(limit, chunk, workers)?;
-    let stealing = (stolen_total, workers, start.elapsed());
+    let mut steals = 0;
+    let stealing = time(("crossbeam work stealing", long), workers, || {
+        let (total, stolen) = work_stealing(limit, chunk, workers)?;
+        steals = stolen;
+        Ok(total)
+    })?;
     let global = rayon::current_num_threads() as u32;
     let rows = [
         ("sequential loop", sequential),
         (
             "MiniPool (channel + Mutex)",
-            time(workers, || mini_pool(limit, chunk, workers))?,
+            time(("MiniPool", long), workers, || {
+                mini_pool(limit, chunk, workers)
+            })?,
         ),
         (
             "rayon par_iter (global pool)",
-            time(global, || {
+            time(("rayon par_iter", long), global, || {
                 Ok(chunks(limit, chunk)
                     .collect::<Vec<_>>()
                     .into_par_iter()
@@ -182,7 +204,7 @@ fn run(limit: u64, chunk: u64, workers: u32, cores: u32) -> Result<ExitCode, Str
         ),
         (
             "rayon ThreadPool (install)",
-            time(workers, || {
+            time(("rayon ThreadPool", long), workers, || {
                 rayon_pool(limit, chunk, workers)
                     .map_err(|e| format!("cannot start the rayon pool: {e}"))
             })?,
@@ -221,9 +243,10 @@ fn run(limit: u64, chunk: u64, workers: u32, cores: u32) -> Result<ExitCode, Str
     // A pool cannot use more threads than there are tasks.
     let tasks = limit.div_ceil(chunk).min(u64::from(u32::MAX)) as u32;
     for (name, (_, threads, wall)) in &rows[1..] {
-        // A pool slower than the loop it replaces, with many tasks per thread: the cost of
-        // handing out each task (the `--chunk 1` lesson) is a cause a busy machine is not.
-        let per_task = if *wall > sequential.2 && tasks >= 1_000 * *threads {
+        // A pool slower than the loop it replaces, with tasks of a few numbers (each about
+        // 0.2 us of steps): the cost of handing out each task (the `--chunk 1` lesson) is a
+        // cause a busy machine is not. Tasks of 100 numbers or more outweigh it.
+        let per_task = if *wall > sequential.2 && chunk < 100 {
             format!(
                 "; {tasks} tasks of {chunk} number(s): handing out each one may cost more \
                  than it computes (try a larger --chunk)"

@@ -1,9 +1,10 @@
 //! What a run of `threaded_requests` may ask for, checked before it starts: a well-formed
-//! `--url`, threads and memory against the caps in `cli`, and sockets against the process's
-//! open-file limit.
+//! `--url`, threads, memory and run time against the caps in `cli`, and sockets against the
+//! process's open-file limit.
 
 use std::process::ExitCode;
 
+use clap::Parser;
 use shared::cli;
 
 use crate::{Args, Client};
@@ -39,6 +40,15 @@ pub fn check(args: &Args, threads: u32) -> Result<(), ExitCode> {
         };
     let memory = u128::from(threads) * u128::from(each);
     cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--requests or --workers")?;
+    // The cap on run time: `threads` requests wait side by side, so the run takes
+    // ceil(requests / threads) waits one after another (one wave, without --workers).
+    let d = Args::parse_from(["threaded_requests"]); // the defaults, from clap
+    let waits = |a: &Args, threads: u32| {
+        u128::from(a.requests.div_ceil(threads.max(1))) * u128::from(a.delay_ms)
+    };
+    let (this, default) = (waits(args, threads), waits(&d, d.requests));
+    let lower = "--requests or --delay-ms, or raise --workers";
+    cli::cap_work("ms of waiting", this, default, 120_000, lower)?;
     // A request holds one socket, and the in-process server (without --url) holds the other
     // end; 64 more for the process's other files.
     let sockets_per_request = if args.url.is_some() { 1 } else { 2 };
