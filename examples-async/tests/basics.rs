@@ -50,6 +50,7 @@ fn one_chef_overlaps_the_waits_and_several_overlap_the_work() {
     faster(r.line("3 chefs on 3 thread(s): "), three[1], one[1]);
     assert_refused(CHEF, &["--scale", "0"]);
     assert_refused(CHEF, &["--chefs", "0"]);
+    assert_refused(CHEF, &["--chefs", "1"]); // no second chef to overlap with
 }
 
 #[test]
@@ -208,6 +209,8 @@ fn a_panicking_task_does_not_stop_the_others() {
     let r = run(TASK_ERRORS, &["--tasks", "4", "--panic-at", "0"]);
     assert!(r.line("4 tasks: 3 ok, 1 errors, 0 panicked").len() > 10);
     assert_refused(TASK_ERRORS, &["--tasks", "0"]);
+    assert_refused(TASK_ERRORS, &["--tasks", "1"]); // no other task to carry on
+    assert_refused(TASK_ERRORS, &["--panic-at", "4"]); // order 4 is missing: a 404 first
 }
 
 #[test]
@@ -255,6 +258,7 @@ fn a_waiting_task_costs_a_few_hundred_bytes() {
         .unwrap();
     assert!(big_per_task > 16.0, "{}", big.stdout);
     assert_refused(TASK_MEMORY, &["--tasks", "0"]);
+    assert_refused(TASK_MEMORY, &["--tasks", "999"]); // too few to share 4 KiB pages
     // 5,000,000 tasks of 64 KiB: 320 GiB, far past the memory cap.
     assert_refused(
         TASK_MEMORY,
@@ -297,5 +301,16 @@ fn every_channel_kind_delivers_what_it_promises() {
         r.stdout
             .contains("flume: a blocking thread sent 200 messages to an async task, sum 20100")
     );
+    // A channel that holds every message: the producer never waits, the slow one misses none.
+    let r = run(ASYNC_CHANNELS, &["--capacity", "1000"]);
+    assert!(
+        r.stdout
+            .contains("waited for room 0 times (the channel holds all of them")
+    );
+    assert!(
+        r.stdout
+            .contains("subscriber slow received 200, was told it skipped 0")
+    );
     assert_refused(ASYNC_CHANNELS, &["--capacity", "0"]);
+    assert_refused(ASYNC_CHANNELS, &["--messages", "9"]);
 }

@@ -307,6 +307,7 @@ fn a_server_killed_mid_run_fails_every_request_in_flight() {
 #[test]
 fn bad_input_is_refused() {
     assert_refused(ASYNC_REQUESTS, &["--requests", "0"]);
+    assert_refused(ASYNC_REQUESTS, &["--requests", "1"]); // nothing to overlap with
     assert_refused(ASYNC_REQUESTS, &["--runtime", "nope"]);
     assert_refused(ASYNC_REQUESTS, &["--url", "ftp://127.0.0.1:1"]);
     // A port that is not one is a bad argument, not a request to port 80.
@@ -398,4 +399,6 @@ fn the_crawler_finds_the_same_pages_concurrently_and_handles_every_failure() {
     assert_refused(SCRAPER, &["--concurrency", "0"]);
     assert_refused(SCRAPER, &["--pages", "1"]);
     assert_refused(SCRAPER, &["--timeout-ms", "0"]);
+    assert_refused(SCRAPER, &["--timeout-ms", "199"]);
+    assert_refused(SCRAPER, &["--concurrency", "1"]);
 }

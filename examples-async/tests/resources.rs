@@ -53,6 +53,8 @@ fn bounded_variants_never_exceed_the_limit_and_peak_lower() {
         assert!(ms(row[3]) >= 600.0, "{row:?}");
     }
     assert_refused(BOUNDED, &["--jobs", "0"]);
+    // 61 delays of 1968 ms (one unbounded, 20 per bounded variant): past two minutes.
+    assert_refused(BOUNDED, &["--jobs", "2000", "--delay-ms", "1968"]);
     assert_refused(BOUNDED, &["--jobs", "10", "--limit", "20"]);
     assert_refused(BOUNDED, &["--jobs", "20", "--limit", "20"]);
     // 8,000 buffers of 1 MiB in flight at once: past the memory cap.
@@ -84,6 +86,7 @@ fn every_way_of_writing_files_reads_the_same_bytes() {
         }
     }
     assert_refused(FILES, &["--files", "0"]);
+    assert_refused(FILES, &["--files", "1"]); // nothing to overlap with
     assert_refused(FILES, &["--dir", "/nonexistent/place"]);
     assert_refused(FILES, &["--dir", "/etc/passwd"]);
     assert_refused(FILES, &["--files", "100000", "--kib", "65536"]);
@@ -114,7 +117,24 @@ fn a_shared_connection_serializes_and_a_pool_does_not() {
     let verdict = r.line("a pool of 2 against one shared connection: ");
     assert_verdict(verdict, ms(shared[4]) / ms(pool[4]), 2);
     assert!(r.line("answers identical").len() > 20);
+    // More connections than queries: the queries, not the pool, say how many run at once,
+    // and the verdict counts those.
+    let r = w.run(
+        DATABASE,
+        &["--rows", "20000", "--queries", "2", "--pool", "4"],
+        None,
+    );
+    let (shared, pool) = (
+        r.row("async tasks, one shared connection"),
+        r.row("async tasks, a pool"),
+    );
+    assert_eq!(pool[3], "2", "{pool:?}");
+    let verdict = r.line("a pool of 4 against one shared connection: ");
+    assert!(verdict.contains("on 2 worker"), "{verdict}");
+    assert_verdict(verdict, ms(shared[4]) / ms(pool[4]), 2);
     assert_refused(DATABASE, &["--pool", "0"]);
+    // A pool of one is the shared connection again.
+    assert_refused(DATABASE, &["--pool", "1"]);
     assert_refused(DATABASE, &["--rows", "0"]);
     // One query cannot run beside another: the lesson cannot show.
     assert_refused(DATABASE, &["--queries", "1"]);

@@ -11,8 +11,13 @@ const PROGRAMS: &[Program] = &[
         name: "async_channels",
         bin: env!("CARGO_BIN_EXE_async_channels"),
         small: &["--messages", "50"],
-        long: &["--messages", "1000000"],
-        refused: &[&["--messages", "0"], &["--capacity", "0"]],
+        long: &["--messages", "50000"],
+        refused: &[
+            &["--messages", "0"],
+            &["--messages", "9"], // barely past the capacity: little to wait for
+            &["--messages", "75001"], // run time
+            &["--capacity", "0"],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -22,7 +27,13 @@ const PROGRAMS: &[Program] = &[
         small: &["--rows", "2000", "--queries", "4"],
         long: &["--rows", "3000000"],
         // One query cannot show queries running side by side.
-        refused: &[&["--queries", "1"], &["--rows", "0"], &["--pool", "0"]],
+        refused: &[
+            &["--queries", "1"],
+            &["--rows", "0"],
+            &["--pool", "0"],
+            &["--pool", "1"], // the shared connection again
+            &["--rows", "10000000", "--queries", "121"], // run time
+        ],
         url_flag: None,
         serves: None,
     },
@@ -36,6 +47,8 @@ const PROGRAMS: &[Program] = &[
             &["--files", "1000", "--kib", "1024"],    // memory: 1 GiB held twice
             &["--dir", "/nonexistent/place"],
             &["--dir", "/etc/passwd"],
+            &["--files", "1"],                   // nothing to overlap with
+            &["--files", "50001", "--kib", "1"], // run time
         ],
         url_flag: None,
         serves: None,
@@ -48,6 +61,7 @@ const PROGRAMS: &[Program] = &[
         refused: &[
             &["--requests", "100000"], // open files, or else memory
             &["--requests", "0"],
+            &["--requests", "1"], // nothing to overlap with
             &["--url", "ftp://127.0.0.1:1"],
         ],
         url_flag: Some("--url"),
@@ -66,10 +80,11 @@ const PROGRAMS: &[Program] = &[
             "--buffer-kib",
             "4",
         ],
-        long: &["--jobs", "2000", "--delay-ms", "5000"],
+        long: &["--jobs", "2000", "--delay-ms", "1500"],
         refused: &[
             &["--jobs", "8000", "--buffer-kib", "1024"], // memory
             &["--jobs", "10", "--limit", "20"],          // nothing to bound
+            &["--jobs", "2000", "--delay-ms", "1968"],   // run time
         ],
         url_flag: None,
         serves: None,
@@ -79,7 +94,7 @@ const PROGRAMS: &[Program] = &[
         bin: env!("CARGO_BIN_EXE_chef"),
         small: &["--scale", "0.1"],
         long: &["--scale", "10"],
-        refused: &[&["--scale", "100"], &["--chefs", "0"]],
+        refused: &[&["--scale", "100"], &["--chefs", "0"], &["--chefs", "1"]],
         url_flag: None,
         serves: None,
     },
@@ -92,6 +107,8 @@ const PROGRAMS: &[Program] = &[
         refused: &[
             &["--requests", "0"],
             &["--requests", "60000"],
+            &["--requests", "1"],
+            &["--delay-ms", "30001"], // run time, with all three clients
             &["--client", "curl"],
             &["--url", "ftp://127.0.0.1:1"],
         ],
@@ -102,8 +119,12 @@ const PROGRAMS: &[Program] = &[
         name: "cpu_in_async",
         bin: env!("CARGO_BIN_EXE_cpu_in_async"),
         small: &["--limit", "20000"],
-        long: &["--limit", "100000000"],
-        refused: &[&["--limit", "1"], &["--mode", "threads"]],
+        long: &["--limit", "30000000"],
+        refused: &[
+            &["--limit", "1"],
+            &["--mode", "threads"],
+            &["--limit", "36000000"], // run time
+        ],
         url_flag: None,
         serves: None,
     },
@@ -120,8 +141,14 @@ const PROGRAMS: &[Program] = &[
         name: "scraper",
         bin: env!("CARGO_BIN_EXE_scraper"),
         small: &["--pages", "20", "--timeout-ms", "200"],
-        long: &["--pages", "5000"],
-        refused: &[&["--concurrency", "0"], &["--timeout-ms", "0"]],
+        long: &["--pages", "2000"],
+        refused: &[
+            &["--concurrency", "0"],
+            &["--concurrency", "1"], // the one-at-a-time crawl again
+            &["--timeout-ms", "0"],
+            &["--timeout-ms", "199"], // the first page takes 150 ms: nothing to crawl
+            &["--pages", "3048"],     // run time
+        ],
         url_flag: None,
         serves: None,
     },
@@ -131,7 +158,12 @@ const PROGRAMS: &[Program] = &[
         // Its deliberate panic comes after its first line, where a closed stdout stops it.
         small: &["--tasks", "4"],
         long: &["--delay-ms", "60000", "--panic-at", "0"],
-        refused: &[&["--tasks", "0"], &["--missing-every", "0"]],
+        refused: &[
+            &["--tasks", "0"],
+            &["--tasks", "1"],    // no other task to carry on
+            &["--panic-at", "4"], // a missing order: it 404s before its bug
+            &["--missing-every", "0"],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -143,6 +175,7 @@ const PROGRAMS: &[Program] = &[
         refused: &[
             &["--tasks", "5000000", "--state-bytes", "65536"], // 320 GiB
             &["--tasks", "4000000", "--state-bytes", "0"],
+            &["--tasks", "999"], // too few to share 4 KiB pages among
         ],
         url_flag: None,
         serves: None,
@@ -152,7 +185,11 @@ const PROGRAMS: &[Program] = &[
         bin: env!("CARGO_BIN_EXE_timeouts"),
         small: &["--part", "abort"],
         long: &["--part", "shutdown", "--shutdown-after-ms", "60000"],
-        refused: &[&["--job-ms", "0"], &["--part", "nope"]],
+        refused: &[
+            &["--job-ms", "0"],
+            &["--part", "nope"],
+            &["--shutdown-after-ms", "120000"], // run time: with the jobs' 300 ms, past two minutes
+        ],
         url_flag: None,
         serves: None,
     },

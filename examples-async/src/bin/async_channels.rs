@@ -55,8 +55,9 @@ use tokio::task::JoinHandle;
     about = "tokio mpsc (backpressure), oneshot, broadcast, watch, and a flume bridge from a thread"
 )]
 struct Args {
-    /// Messages sent through each channel.
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// Messages sent through each channel (10 or more: a few past the default capacity, so
+    /// that the producer waits and the slow subscriber misses some).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
     messages: u64,
     /// Capacity of the bounded channels.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -66,6 +67,13 @@ struct Args {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    // The consumer's sleep per message (about 1 ms: tokio's timers tick in milliseconds) sets
+    // the run time: 75,000 messages take about two minutes.
+    let default = u128::from(Args::parse_from(["async_channels"]).messages);
+    let work = u128::from(args.messages);
+    if let Err(code) = shared::cli::cap_work("messages", work, default, 75_000, "--messages") {
+        return code;
+    }
     let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -109,13 +117,20 @@ async fn mpsc_backpressure(args: &Args, expected: u64) -> bool {
         in_order &= v == last + 1;
         last = v;
         sum += v;
-        tokio::time::sleep(Duration::from_micros(200)).await; // the slow consumer
+        // The slow consumer: tokio's timers round 200 us up to the next millisecond.
+        tokio::time::sleep(Duration::from_micros(200)).await;
     }
     let Ok(waited) = producer.await else {
         return false; // the producer panicked: a failed check, never a count of 0
     };
+    // A channel that holds every message never fills: no backpressure, and the line says so.
+    let why = if waited == 0 && args.capacity >= n {
+        " (the channel holds all of them: nothing to wait for)"
+    } else {
+        ""
+    };
     println!(
-        "mpsc (capacity {}): {n} messages, sum {sum} (expected {expected}), in order: {in_order}; the producer waited for room {waited} times",
+        "mpsc (capacity {}): {n} messages, sum {sum} (expected {expected}), in order: {in_order}; the producer waited for room {waited} times{why}",
         args.capacity
     );
     sum == expected && in_order

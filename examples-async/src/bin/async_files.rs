@@ -58,8 +58,8 @@ use shared::{Table, fmt_duration, fmt_faster, fmt_kib, proc_status_kib};
     about = "Many files written and read: std::fs sequentially vs tokio::fs vs spawn_blocking"
 )]
 struct Args {
-    /// How many files.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// How many files (2 or more: one file has no other to overlap with).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     files: u32,
     /// Size of each file, in KiB.
     #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65_536))]
@@ -164,8 +164,14 @@ fn main() -> ExitCode {
     // back on the blocking pool's at most 512 threads.
     let memory = 2 * total + u128::from(args.files.min(512)) * file;
     let lower = "--files or --kib";
+    // Time goes with the number of files (creating one costs more than writing 64 KiB to it):
+    // 20,000 took 25 s here, so 50,000 about a minute, longer on a busy disk.
+    let default = u128::from(Args::parse_from(["async_files"]).files);
     let caps = shared::cli::cap_bytes("disk", total, shared::cli::DISK_CAP, lower)
-        .and_then(|()| shared::cli::cap_bytes("memory", memory, shared::cli::MEMORY_CAP, lower));
+        .and_then(|()| shared::cli::cap_bytes("memory", memory, shared::cli::MEMORY_CAP, lower))
+        .and_then(|()| {
+            shared::cli::cap_work("files", args.files.into(), default, 50_000, "--files")
+        });
     if let Err(code) = caps {
         return code;
     }
@@ -227,6 +233,9 @@ fn main() -> ExitCode {
             _ => runtime.block_on(spawn_blocking_std(&here, &contents)),
         };
         let took = start.elapsed();
+        if u128::from(args.files) > 10 * default {
+            eprintln!("  {way}: done in {}", fmt_duration(took)); // a long run's progress
+        }
         let _ = std::fs::remove_dir_all(&here); // untimed: the disk holds one way's files
         // One last sample, the sampler still alive: a run shorter than its first millisecond
         // still counts its threads (tokio's blocking threads live 10 s after their last call).
@@ -234,8 +243,10 @@ fn main() -> ExitCode {
             most.fetch_max(n, Ordering::Relaxed);
         }
         stop.store(true, Ordering::Relaxed);
-        let _ = sampler.join();
-        let sum = match result {
+        // A sampler that panicked leaves a thread count that means nothing: a failure too.
+        let panicked = |_| std::io::Error::other("the thread-count sampler panicked");
+        let sampled = sampler.join().map_err(panicked);
+        let sum = match sampled.and(result) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {way}: {e}");

@@ -25,8 +25,8 @@
 //! chefs each cooking a dish", the guide's KEY CONCEPT 1; asyncio is the one chef.
 //!
 //! Try this: set every `simmer_ms` in `DISHES` to 0 and the one chef gains nothing over
-//! sequential cooking; run with `--chefs 1` on the multi-threaded runtime to see it match the
-//! one-chef row.
+//! sequential cooking; `--chefs 2`: two chefs for three dishes, on two threads; the third
+//! dish waits until a chef puts a dish on to simmer, then that chef starts chopping it.
 //!
 //! Copy it out: `cargo xtask copy-out chef DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table, timeline), with:
@@ -55,7 +55,7 @@ struct Args {
     /// Multiply every step's duration (0.1 to 10).
     #[arg(long, default_value_t = 1.0)]
     scale: f64,
-    /// Cooks in the parallel kitchen (worker threads).
+    /// Cooks in the parallel kitchen (worker threads; 2 or more).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=64))]
     chefs: u16,
 }
@@ -203,6 +203,10 @@ fn main() -> ExitCode {
         let e = format!("--scale must be between 0.1 and 10 (got {})", args.scale);
         return shared::cli::usage_error(e);
     }
+    if args.chefs < 2 {
+        let e = "--chefs 1 leaves no second chef to chop beside the first: use 2 or more";
+        return shared::cli::usage_error(e);
+    }
     let one_chef = Builder::new_current_thread().enable_time().build();
     let many_chefs = Builder::new_multi_thread()
         .worker_threads(args.chefs.into())
@@ -246,7 +250,7 @@ fn main() -> ExitCode {
     let mut runs = Vec::new(); // per kitchen: total, threads used, most simmering at once
     for (name, cook_all) in kitchens {
         let name = if name == "several chefs" {
-            kitchen_of(args.chefs)
+            format!("{} chefs", args.chefs)
         } else {
             name.to_string()
         };
@@ -284,17 +288,12 @@ fn main() -> ExitCode {
         fmt_faster(sequential, one)
     );
     println!(
-        "{} on {many_threads} thread(s): {} against one chef's {} ({}), on {} cores",
-        kitchen_of(args.chefs),
+        "{} chefs on {many_threads} thread(s): {} against one chef's {} ({}), on {} cores",
+        args.chefs,
         fmt_duration(many),
         fmt_duration(one),
         fmt_faster(one, many),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     ExitCode::SUCCESS
-}
-
-/// "3 chefs", or "1 chef" (the multi-threaded runtime with one worker).
-fn kitchen_of(chefs: u16) -> String {
-    format!("{chefs} chef{}", if chefs == 1 { "" } else { "s" })
 }

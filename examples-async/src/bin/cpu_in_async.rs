@@ -19,8 +19,8 @@
 //! whole time inline, about a millisecond with `spawn_blocking` or rayon on an idle machine
 //! (tens of milliseconds when other programs share the cores, still far less than the job).
 //! A debug build counts many times slower (seconds per way): it says so first, and reports
-//! each way as it finishes. A job that panics on its pool is reported, and the exit status is
-//! then 1.
+//! each way as it finishes, as a run of ten times the default's work does. A job that panics
+//! on its pool is reported, and the exit status is then 1.
 //!
 //! Python: the same trap with asyncio (a CPU loop in a coroutine blocks the event loop), and
 //! the same fix, `await loop.run_in_executor(pool, cpu_function)`, with a
@@ -176,6 +176,18 @@ fn main() -> ExitCode {
     } else {
         args.mode.clone()
     };
+    // Trial division costs about limit^1.5 / ln(limit) divisions (the primes, each tried up
+    // to its square root): 3.6e10 of them, every way together, take two minutes in release.
+    let divisions = |limit: u64, ways: usize| {
+        let l = limit as f64;
+        (l.powf(1.5) / l.ln().max(1.0)) as u128 * ways as u128
+    };
+    let default = divisions(Args::parse_from(["cpu_in_async"]).limit, 3);
+    let work = divisions(args.limit, modes.len());
+    let lower = "--limit, or run fewer --mode";
+    if let Err(code) = shared::cli::cap_work("divisions", work, default, 36_000_000_000, lower) {
+        return code;
+    }
     // One thread: like one core's worth of a busy server, where every task shares it.
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_time()
@@ -194,8 +206,10 @@ fn main() -> ExitCode {
     ]);
     let (mut late, mut failed, mut counts) = (Vec::new(), Vec::new(), BTreeSet::new());
     let mut longest_job = Duration::ZERO;
-    // Unoptimized, the count takes seconds per way: say so, and show progress on stderr.
+    // Unoptimized, the count takes seconds per way: say so, and show progress on stderr, as
+    // for a long run.
     let debug = cfg!(debug_assertions);
+    let progress = debug || work > 10 * default;
     if debug {
         eprintln!("note: a debug build counts primes many times slower than `--release`");
     }
@@ -218,7 +232,7 @@ fn main() -> ExitCode {
             Mode::SpawnBlocking => "spawn_blocking",
             Mode::Rayon => "rayon + oneshot",
         };
-        if debug {
+        if progress {
             eprintln!("  {name}: done in {}", fmt_duration(took));
         }
         longest_job = longest_job.max(took);

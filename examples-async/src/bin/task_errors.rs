@@ -54,8 +54,8 @@ use tokio::task::JoinSet;
 #[derive(Parser, Debug)]
 #[command(about = "Errors returned from tasks, a panicking task, JoinSet, cleanup in Drop")]
 struct Args {
-    /// How many tasks.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    /// How many tasks (2 or more: the lesson is that the others carry on).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=10_000))]
     tasks: u32,
     /// Every task whose number is a multiple of this asks for a page that does not exist.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -124,6 +124,13 @@ fn main() -> ExitCode {
             args.panic_at, args.tasks
         ));
     }
+    if args.panic_at > 0 && args.panic_at.is_multiple_of(args.missing_every) {
+        return shared::cli::usage_error(format!(
+            "--panic-at {} is a missing order (a multiple of --missing-every {}): it would end \
+             with a 404 before its bug, and no task would panic",
+            args.panic_at, args.missing_every
+        ));
+    }
     // Every task holds a connection, and so does the in-process server's end of it.
     if let Err(e) = open_files(2 * u64::from(args.tasks) + 64) {
         return shared::cli::usage_error(e);
@@ -145,8 +152,8 @@ fn main() -> ExitCode {
     // Said before any task runs: a closed stdout then ends the program here, before the
     // deliberate panic below could print its message.
     println!(
-        "{} tasks fetch an order each from a loopback server, in a JoinSet:",
-        args.tasks
+        "{} tasks fetch an order each from a loopback server, in a JoinSet (answers take up to {} ms):",
+        args.tasks, args.delay_ms
     );
     let cleaned = Arc::new(AtomicU32::new(0));
     let outcomes = runtime.block_on(async {

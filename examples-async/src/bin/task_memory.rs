@@ -47,8 +47,9 @@ use shared::{Table, fmt_duration, fmt_kib, proc_status_kib};
 #[derive(Parser, Debug)]
 #[command(about = "Spawn N waiting tokio tasks: resident memory and spawn time per task")]
 struct Args {
-    /// How many tasks wait at once.
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..=5_000_000))]
+    /// How many tasks wait at once (1,000 or more: memory grows by 4 KiB pages, too coarse to
+    /// share among fewer).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1_000..=5_000_000))]
     tasks: u32,
     /// Bytes of local state each task keeps across its `.await` (an array in the future),
     /// rounded up to 0, 64, 256, 1024, 4096, 16384 or 65536.

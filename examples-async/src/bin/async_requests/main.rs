@@ -72,8 +72,8 @@ use shared::{Measurement, Record, Table, fmt_duration, fmt_faster, fmt_kib, meas
 #[derive(Parser, Debug)]
 #[command(about = "N concurrent HTTP requests of D ms each, on tokio, smol or async-std")]
 struct Args {
-    /// How many requests, all started at once.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    /// How many requests, all started at once (2 or more: one has nothing to overlap with).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     requests: u32,
     /// How long the server takes to answer each, in milliseconds.
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(0..=60_000))]

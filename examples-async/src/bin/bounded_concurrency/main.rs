@@ -126,6 +126,17 @@ fn main() -> ExitCode {
             "--limit {limit} is not below --jobs {jobs}: nothing would be bounded"
         ));
     }
+    // The run's time is its waiting: one delay unbounded, jobs / limit delays in a row for
+    // each bounded variant. Two minutes of it at most.
+    let waited = |a: &Args| (3 * u128::from(a.jobs.div_ceil(a.limit)) + 1) * u128::from(a.delay_ms);
+    let (work, default) = (
+        waited(&args),
+        waited(&Args::parse_from(["bounded_concurrency"])),
+    );
+    let lower = "--delay-ms or --jobs, or raise --limit";
+    if let Err(code) = shared::cli::cap_work("ms of waiting", work, default, 120_000, lower) {
+        return code;
+    }
     // The unbounded run holds every job at once: its buffer, and a connection of about 21 KiB
     // in the child with the server's end of it in this process; 32 KiB covers both.
     let memory = u128::from(args.jobs) * (u128::from(args.buffer_kib) + 32) * 1024;
@@ -182,6 +193,10 @@ fn main() -> ExitCode {
                 args.jobs
             );
             return ExitCode::FAILURE;
+        }
+        if work > 10 * default {
+            let took = Duration::from_secs_f64(r.wall_s);
+            eprintln!("  {name}: done in {}", fmt_duration(took)); // a long run's progress
         }
         table.row([
             name,

@@ -57,10 +57,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use clients::{Client, Counts, Target};
-use plumbing::{
-    cpu_s, in_child, kernel_tcp_kib, print, raise_open_file_limit, rss_kib, serve, start_server,
-    target,
-};
+use plumbing::{cpu_s, in_child, kernel_tcp_kib, print, rss_kib, serve, start_server, target};
 use serde::{Deserialize, Serialize};
 use shared::{Who, usage};
 
@@ -75,8 +72,9 @@ struct Args {
     /// Which client; `all` runs each in a fresh process, one after another.
     #[arg(long, default_value = "all")]
     client: String,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=50_000))]
+    /// Requests in flight at once (2 or more: with one, the per-connection figures are the
+    /// program's own memory).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(2..=50_000))]
     requests: u32,
     /// How long the server holds each request, in ms (long enough for all to be in flight).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
@@ -136,13 +134,8 @@ fn main() -> ExitCode {
             }
         },
     };
-    // A socket per request in each process (the server child raises its own limit too).
-    let (files, needed) = (raise_open_file_limit(), u64::from(args.requests) + 64);
-    if needed > files {
-        return shared::cli::usage_error(format!(
-            "--requests {} needs about {needed} open files; the limit here is {files}",
-            args.requests
-        ));
+    if let Err(code) = plumbing::check_sizes(&args, clients.len()) {
+        return code;
     }
     let mut server = None;
     let url = match &args.url {

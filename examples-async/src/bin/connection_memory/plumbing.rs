@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::ToSocketAddrs;
 use std::process::{Child, Command, ExitCode, Stdio};
 
+use clap::Parser;
 use shared::{Table, Usage, fmt_kib};
 
 use super::{Args, Report};
@@ -61,6 +62,25 @@ pub fn target(url: &str, delay_ms: u64) -> Option<Target> {
     })
 }
 
+/// Refuses a run past the open-file limit, or past two minutes. Its time is mostly waiting:
+/// each client holds its requests `--delay-ms`, one client after another, and 90 s of that
+/// keeps the largest run near two minutes with the time to open 20,000 connections per
+/// client (30 s delays with every client, 60 s with one).
+pub fn check_sizes(args: &Args, clients: usize) -> Result<(), ExitCode> {
+    // A socket per request in each process (the server child raises its own limit too).
+    let (files, needed) = (raise_open_file_limit(), u64::from(args.requests) + 64);
+    if needed > files {
+        return Err(shared::cli::usage_error(format!(
+            "--requests {} needs about {needed} open files; the limit here is {files}",
+            args.requests
+        )));
+    }
+    let waited = |a: &Args, n: usize| u128::from(a.delay_ms) * n as u128;
+    let default = waited(&Args::parse_from(["connection_memory"]), 3);
+    let (work, lower) = (waited(args, clients), "--delay-ms, or run one --client");
+    shared::cli::cap_work("ms of waiting", work, default, 90_000, lower)
+}
+
 /// Runs one client in a fresh process of this program and reads its JSON report, so that
 /// each client's peak RSS is its own.
 pub fn in_child(client: Client, url: &str, args: &Args) -> Option<Report> {
@@ -76,8 +96,14 @@ pub fn in_child(client: Client, url: &str, args: &Args) -> Option<Report> {
         .stderr(Stdio::inherit())
         .output()
         .ok()?;
-    match serde_json::from_slice(&output.stdout) {
-        Ok(report) => Some(report),
+    match serde_json::from_slice::<Report>(&output.stdout) {
+        Ok(report) => {
+            if args.delay_ms >= 10_000 {
+                // A long run's progress: clients run one after another.
+                eprintln!("  {name}: {} of {} answered", report.ok, report.requests);
+            }
+            Some(report)
+        }
         Err(_) => {
             eprintln!(
                 "error: the {name} client's process ended with {}",

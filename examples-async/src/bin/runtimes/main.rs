@@ -108,6 +108,19 @@ fn main() -> ExitCode {
     {
         return code;
     }
+    // Time, in microseconds on each runtime: the sleep, about one per round trip, and about
+    // two per sleeper spawned and woken. The largest run accepted is about a minute.
+    let micros = |a: &Args| {
+        3 * (u128::from(a.delay_ms) * 1000 + u128::from(a.messages) + 2 * u128::from(a.tasks))
+    };
+    let (work, default) = (micros(&args), micros(&Args::parse_from(["runtimes"])));
+    let lower = "--delay-ms, --messages or --tasks";
+    if args.one.is_none()
+        && let Err(code) =
+            shared::cli::cap_work("estimated microseconds", work, default, 66_000_000, lower)
+    {
+        return code;
+    }
     if let Some(runtime) = args.one {
         let w = Workload {
             tasks: args.tasks,
@@ -183,6 +196,9 @@ fn main() -> ExitCode {
                 args.messages
             );
             return ExitCode::FAILURE;
+        }
+        if work > 10 * default {
+            eprintln!("  {}: done", name(runtime)); // a long run's progress
         }
         let label = if runtime == Runtime::AsyncStd {
             "async-std (discontinued)".to_string()

@@ -60,11 +60,12 @@ struct Args {
     /// Pages on the generated site (at least 2: a single page has nothing to fetch beside it).
     #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     pages: u32,
-    /// Requests in flight at once in the concurrent crawl.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    /// Requests in flight at once in the concurrent crawl (2 or more: 1 is the other crawl).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(2..=1_000))]
     concurrency: u32,
-    /// Give up on a request after this long, in ms.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    /// Give up on a request after this long, in ms (200 or more: the first page takes 150 ms,
+    /// and a crawl that gives up on it finds nothing).
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(200..=60_000))]
     timeout_ms: u64,
     /// Retries after an HTTP 500.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=10))]
@@ -177,6 +178,19 @@ async fn crawl(base: &str, args: &Args, concurrency: usize) -> Crawl {
 async fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    // Time is mostly the one-at-a-time crawl's waiting: each page's answer, or the timeout.
+    // Requests cost a quarter more than their wait: 85 s of waiting is two minutes in all.
+    let waited = |a: &Args| -> u128 {
+        let timeout = Duration::from_millis(a.timeout_ms);
+        (0..a.pages)
+            .map(|i| site::delay(i).min(timeout).as_millis())
+            .sum()
+    };
+    let (work, default) = (waited(&args), waited(&Args::parse_from(["scraper"])));
+    let lower = "--pages or --timeout-ms";
+    if let Err(code) = shared::cli::cap_work("ms of waiting", work, default, 85_000, lower) {
+        return code;
+    }
     let crawls = async {
         let mut crawls = Vec::new();
         for (name, limit) in [

@@ -11,14 +11,19 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 
-/// Page i: slow, hanging, or flaky depending on its number; links to three others and, now and
-/// then, to a page that does not exist.
-fn page(i: u32, pages: u32) -> (Duration, String) {
-    let delay = match i {
+/// How long page i takes to answer.
+pub fn delay(i: u32) -> Duration {
+    match i {
         _ if i % 50 == 7 => Duration::from_secs(5), // hangs: past any sensible timeout
         _ if i.is_multiple_of(17) => Duration::from_millis(150),
         _ => Duration::from_millis(10),
-    };
+    }
+}
+
+/// Page i: slow, hanging, or flaky depending on its number; links to three others and, now and
+/// then, to a page that does not exist.
+fn page(i: u32, pages: u32) -> (Duration, String) {
+    let delay = delay(i);
     let mut links: Vec<u32> = vec![(i + 1) % pages, (i * 7 + 3) % pages, (i * 13 + 5) % pages];
     if i.is_multiple_of(9) {
         links.push(pages + i); // missing: 404

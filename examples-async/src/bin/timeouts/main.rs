@@ -95,6 +95,16 @@ fn main() -> ExitCode {
     // behind (no files, no children), so a signal's default action is a clean end for them.
     shared::cli::setup_keep_signals();
     let args = Args::parse();
+    // The shutdown part waits for Ctrl-C up to --shutdown-after-ms, then for its jobs in
+    // flight: two minutes of waiting at most.
+    let waited = |a: &Args| u128::from(a.shutdown_after_ms + a.job_ms.min(a.drain_ms));
+    let (work, default) = (waited(&args), waited(&Args::parse_from(["timeouts"])));
+    let lower = "--shutdown-after-ms, --job-ms or --drain-ms";
+    if matches!(args.part, Part::Shutdown | Part::All)
+        && let Err(code) = shared::cli::cap_work("ms of waiting", work, default, 120_000, lower)
+    {
+        return code;
+    }
     let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
