@@ -46,6 +46,8 @@ fn one_thread_is_refused_it_has_nothing_to_race_with() {
     assert_refused(RACE_CONDITION, &["--threads", "1"]);
     assert_refused(RACE_CONDITION, &["--threads", "0"]);
     assert_refused(RACE_CONDITION, &["--trials", "0"]);
+    // Too few for the free trials to lose one: each thread is done before the next starts.
+    assert_refused(RACE_CONDITION, &["--increments", "99"]);
 }
 
 #[test]
@@ -74,4 +76,6 @@ fn check_then_act_overdraws_and_the_fix_pays_out_exactly() {
     }
     assert_refused(CHECK_THEN_ACT, &["--threads", "1"]);
     assert_refused(CHECK_THEN_ACT, &["--balance", "0"]);
+    // Too small for the free trials to overdraw: the first thread can empty it alone.
+    assert_refused(CHECK_THEN_ACT, &["--balance", "999"]);
 }

@@ -24,8 +24,12 @@ const PROGRAMS: &[Program] = &[
         name: "blocking_in_async",
         bin: env!("CARGO_BIN_EXE_blocking_in_async"),
         small: &["--block-ms", "20", "--period-ms", "5"],
-        long: &["--block-ms", "10000", "--period-ms", "10"],
-        refused: &[&["--block-ms", "10", "--period-ms", "10"]],
+        long: &["--block-ms", "5000", "--period-ms", "10"],
+        refused: &[
+            &["--block-ms", "10", "--period-ms", "10"],
+            // Past the cap on run time.
+            &["--block-ms", "5001"],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -41,16 +45,15 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "check_then_act",
         bin: env!("CARGO_BIN_EXE_check_then_act"),
-        small: &["--threads", "2", "--balance", "100", "--trials", "2"],
-        long: &[
-            "--threads",
-            "2",
-            "--balance",
-            "100000000",
-            "--trials",
-            "10000",
+        small: &["--threads", "2", "--balance", "1000", "--trials", "2"],
+        long: &["--threads", "2", "--balance", "100000000", "--trials", "2"],
+        refused: &[
+            &["--threads", "1"],
+            // Too small for the free trials to overdraw.
+            &["--balance", "999"],
+            // Past the cap on run time.
+            &["--threads", "2", "--balance", "100000000", "--trials", "3"],
         ],
-        refused: &[&["--threads", "1"]],
         url_flag: None,
         serves: None,
     },
@@ -68,7 +71,18 @@ const PROGRAMS: &[Program] = &[
         bin: env!("CARGO_BIN_EXE_deadlock"),
         small: &[],
         long: &["--fix", "timeout", "--transfers", "10000000"],
-        refused: &[&["--transfers", "0"]],
+        refused: &[
+            &["--transfers", "0"],
+            // Past the cap on run time (estimated from transfers and timeouts).
+            &[
+                "--fix",
+                "timeout",
+                "--transfers",
+                "200000",
+                "--lock-timeout-ms",
+                "1000",
+            ],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -76,8 +90,14 @@ const PROGRAMS: &[Program] = &[
         name: "debugging",
         bin: env!("CARGO_BIN_EXE_debugging"),
         small: &["--trials", "5", "--increments", "100"],
-        long: &["--part", "stress", "--trials", "100000"],
-        refused: &[&["--trials", "0"]],
+        long: &["--part", "stress", "--trials", "10000"],
+        refused: &[
+            &["--trials", "0"],
+            // Too few for the plain stress row to fail.
+            &["--increments", "99"],
+            // Past the cap on run time.
+            &["--part", "stress", "--trials", "11112"],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -85,8 +105,12 @@ const PROGRAMS: &[Program] = &[
         name: "dining_philosophers",
         bin: env!("CARGO_BIN_EXE_dining_philosophers"),
         small: &[],
-        long: &["--fix", "waiter", "--meals", "100000"],
-        refused: &[&["--meals", "0"]],
+        long: &["--fix", "waiter", "--meals", "7000"],
+        refused: &[
+            &["--meals", "0"],
+            // Past the cap on run time.
+            &["--fix", "waiter", "--meals", "7143"],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -94,8 +118,13 @@ const PROGRAMS: &[Program] = &[
         name: "false_sharing",
         bin: env!("CARGO_BIN_EXE_false_sharing"),
         small: &["--increments", "1000000"],
-        long: &["--increments", "10000000000"],
-        refused: &[&["--threads", "0"], &["--increments", "999"]],
+        long: &["--increments", "500000000"],
+        refused: &[
+            &["--threads", "0"],
+            &["--increments", "999"],
+            // Past the cap on run time.
+            &["--increments", "500000001"],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -103,8 +132,12 @@ const PROGRAMS: &[Program] = &[
         name: "livelock",
         bin: env!("CARGO_BIN_EXE_livelock"),
         small: &[],
-        long: &["--rounds", "10000000", "--transfers", "1"],
-        refused: &[&["--rounds", "10", "--transfers", "100"]],
+        long: &["--rounds", "1000000", "--transfers", "1"],
+        refused: &[
+            &["--rounds", "10", "--transfers", "100"],
+            // Past the cap on run time.
+            &["--rounds", "1000001"],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -112,8 +145,8 @@ const PROGRAMS: &[Program] = &[
         name: "mutex_across_await",
         bin: env!("CARGO_BIN_EXE_mutex_across_await"),
         small: &["--timeout-ms", "100"],
-        long: &["--timeout-ms", "60000"],
-        refused: &[&["--timeout-ms", "5"]],
+        long: &["--timeout-ms", "20000"],
+        refused: &[&["--timeout-ms", "5"], &["--timeout-ms", "20001"]],
         url_flag: None,
         serves: None,
     },
@@ -121,8 +154,8 @@ const PROGRAMS: &[Program] = &[
         name: "oversubscription",
         bin: env!("CARGO_BIN_EXE_oversubscription"),
         small: &["--threads", "50", "--limit", "10000"],
-        long: &["--threads", "10000", "--limit", "100000000"],
-        refused: &[&["--threads", "20000"]],
+        long: &["--threads", "10000", "--limit", "30000000"],
+        refused: &[&["--threads", "20000"], &["--limit", "30000001"]],
         url_flag: None,
         serves: None,
     },
@@ -145,9 +178,22 @@ const PROGRAMS: &[Program] = &[
             "--increments",
             "100000000",
             "--trials",
-            "10000",
+            "3",
         ],
-        refused: &[&["--threads", "1"]],
+        refused: &[
+            &["--threads", "1"],
+            // Too few for the free trials to lose an update.
+            &["--increments", "99"],
+            // Past the cap on run time.
+            &[
+                "--threads",
+                "2",
+                "--increments",
+                "100000000",
+                "--trials",
+                "4",
+            ],
+        ],
         url_flag: None,
         serves: None,
     },
@@ -156,7 +202,8 @@ const PROGRAMS: &[Program] = &[
         bin: env!("CARGO_BIN_EXE_starvation"),
         small: &["--duration-ms", "50"],
         long: &["--duration-ms", "10000"],
-        refused: &[&["--readers", "0"]],
+        // One reader leaves the lock free between its reads: no stream to starve the writer.
+        refused: &[&["--readers", "0"], &["--readers", "1"]],
         url_flag: None,
         serves: None,
     },
@@ -170,6 +217,8 @@ const PROGRAMS: &[Program] = &[
             &["--messages", "1000000", "--kib", "1024"],
             // Every message fits in the bounded channel: no backpressure to show.
             &["--messages", "16", "--capacity", "16"],
+            // Under ten times the capacity: the unbounded backlog cannot outgrow the bounded.
+            &["--messages", "159", "--capacity", "16"],
         ],
         url_flag: None,
         serves: None,

@@ -319,10 +319,9 @@ pub fn cap_count(
 /// The cap on run time, for work whose flags multiply (samples x steps x worker counts,
 /// threads x increments x trials). `work` is the run's total in the program's own unit
 /// ("points", "increments", "round trips"), `default` the default run's, and `cap` is set per
-/// program so that the largest run accepted takes about two minutes in a release build on two
-/// cores. Past the cap: refused (exit 2) before any work. Above ten times the default: a note
-/// on stderr says how many times the default's units this run does and that it may take
-/// minutes, before it starts (the program prints its rows as they finish).
+/// program so that the largest run accepted takes at most about two minutes in a release build
+/// on two cores. Past the cap: refused (exit 2) before any work. Above ten times the default:
+/// a note on stderr says, before it starts, how many times the default's units this run does.
 pub fn cap_work(
     what: &str,
     work: u128,
@@ -343,8 +342,8 @@ pub fn cap_work(
     }
     if work > 10 * default {
         eprintln!(
-            "note: this run does {} {what}, {} times as many as the default run, and may take \
-             minutes",
+            "note: this run does {} {what}, {} times as many as the default run: expect it to \
+             take longer",
             grouped(work),
             times(work)
         );

@@ -143,6 +143,20 @@ fn main() -> ExitCode {
             args.increments
         ));
     }
+    // The cap on run time: every thread's increments, packed and padded; an increment fought
+    // over takes 5 to 10 ns of this 2-core machine, so the largest run takes 10 to 20 s
+    // (its table prints at the end).
+    let d = Args::parse_from(["false_sharing"]); // the defaults, from clap
+    let work = |a: &Args| 2 * u128::from(a.threads) * u128::from(a.increments);
+    if let Err(refused) = shared::cli::cap_work(
+        "increments",
+        work(&args),
+        work(&d),
+        2_000_000_000,
+        "--threads or --increments",
+    ) {
+        return refused;
+    }
     let n = args.threads as usize;
     let packed_block = Packed(std::array::from_fn(|_| AtomicU64::new(0)));
     let packed: Vec<&AtomicU64> = packed_block.0[..n].iter().collect();

@@ -151,6 +151,15 @@ fn main() -> ExitCode {
             args.transfers
         ));
     }
+    // The cap on run time: a round (two barrier waits) takes about 20 us here, so the largest
+    // run, which may use every round, takes about 20 s (its table prints at the end).
+    let d = Args::parse_from(["livelock"]); // the defaults, from clap
+    let d_limit = d.rounds.unwrap_or(10 * d.transfers + 100);
+    let lower = "--rounds or --transfers";
+    let cap = shared::cli::cap_work("rounds", limit.into(), d_limit.into(), 1_000_000, lower);
+    if let Err(refused) = cap {
+        return refused;
+    }
     match args.fix {
         None => println!(
             "two clerks, each back off {} round(s) after finding the other's lock taken:",

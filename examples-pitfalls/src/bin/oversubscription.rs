@@ -58,8 +58,9 @@ struct Args {
     /// Threads in the oversubscribed run.
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     threads: u32,
-    /// The work: count the primes below this number.
-    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
+    /// The work: count the primes below this number. At most 30 million: both runs then take
+    /// about 20 s in all in release on two cores, and the table comes at the end.
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1_000..=30_000_000))]
     limit: u64,
 }
 
@@ -176,6 +177,16 @@ fn thread_per_slice(limit: u64, threads: u32) -> Result<(u64, u32), String> {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    // Trial division: the work grows as --limit times its square root, and --limit's range
+    // keeps both runs to about 20 s; a run above ten times the default's says so first.
+    let d = Args::parse_from(["oversubscription"]); // the defaults, from clap
+    let max = Args::parse_from(["oversubscription", "--limit", "30000000"]);
+    let work = |a: &Args| (a.limit as f64).powf(1.5) as u128 / 2;
+    let what = "divisions at most (--limit x its square root / 2)";
+    if let Err(refused) = shared::cli::cap_work(what, work(&args), work(&d), work(&max), "--limit")
+    {
+        return refused;
+    }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     if let Err(refused) = shared::cli::cap_count(
         "threads",
@@ -257,7 +268,13 @@ const SAME: f64 = 0.1;
 /// and switching between them costs.
 fn verdict(many: Duration, pool: Duration, cores: u32, threads: u32) -> String {
     let ratio = many.as_secs_f64() / pool.as_secs_f64().max(1e-9);
-    if ratio > 1.0 + SAME && threads <= cores {
+    if threads < cores {
+        // Fewer threads than cores: nothing was oversubscribed, and some cores had no thread.
+        return format!(
+            "{ratio:.1}x the pool's time, with fewer threads than cores: not oversubscribed, so this run shows nothing of the cost of switching ({threads} thread(s) could use at most {threads} of the {cores} cores)"
+        );
+    }
+    if ratio > 1.0 + SAME && threads == cores {
         // No more threads than cores: nothing waited for a core, so switching is not the cause.
         format!(
             "{ratio:.1}x the pool's time, slower, though not oversubscribed: equal slices are not equal work (the last, with the biggest numbers, finishes last while the other cores idle), where the pool's small chunks keep every core busy"
@@ -268,6 +285,10 @@ fn verdict(many: Duration, pool: Duration, cores: u32, threads: u32) -> String {
         )
     } else if ratio >= 1.0 - SAME {
         format!("{ratio:.1}x the pool's time, about the same: {cores} cores were busy either way")
+    } else if threads == cores {
+        format!(
+            "{ratio:.1}x the pool's time, faster this run, not oversubscribed: the pool met a busier machine"
+        )
     } else {
         format!(
             "{ratio:.1}x the pool's time, faster this run, though {cores} cores still ran at most {cores} at once: the pool's run met a busier machine, or, on a machine shared with other programs, {threads} threads won a bigger share of the cores from them (the scheduler shares out time per thread)"

@@ -173,6 +173,22 @@ fn clerk(
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    // The cap on run time of `--fix timeout` (the others take about 1 s at most): about 1 ms per
+    // 10,000 transfers a clerk, plus a timeout for each collision, of which this machine saw
+    // one per 20,000 to 100,000 transfers (counted as one per 10,000, plus the 2 forced at the
+    // start). At most about 20 s, then, before the table prints.
+    let ms = |a: &Args| {
+        let t = u128::from(a.transfers);
+        t / 10_000 + (2 + t / 10_000) * u128::from(a.lock_timeout_ms)
+    };
+    let d = Args::parse_from(["deadlock"]); // the defaults, from clap
+    let lower = "--transfers or --lock-timeout-ms";
+    let what = "milliseconds (estimated from transfers and timeouts)";
+    if args.fix == Some(Fix::Timeout)
+        && let Err(refused) = shared::cli::cap_work(what, ms(&args), ms(&d), 20_000, lower)
+    {
+        return refused;
+    }
     let lock_timeout = Duration::from_millis(args.lock_timeout_ms);
     let plan = [("alice", &A, &B), ("bob", &B, &A)];
     match args.fix {

@@ -31,9 +31,15 @@ pub fn console() -> ExitCode {
                 }
             });
         }
-        while tasks.join_next().await.is_some() {}
-    });
-    ExitCode::SUCCESS
+        // A task that panicked is reported, not counted as done.
+        while let Some(done) = tasks.join_next().await {
+            if let Err(e) = done {
+                eprintln!("error: a task failed: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        ExitCode::SUCCESS
+    })
 }
 
 #[cfg(not(all(feature = "console", tokio_unstable)))]

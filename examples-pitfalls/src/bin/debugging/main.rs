@@ -28,7 +28,7 @@
 //! (`PYTHONASYNCIODEBUG=1`), and a loop around a test; Python has no loom.
 //!
 //! Try this: change `Level::INFO` to `Level::DEBUG` and run `--part stress --trials 1
-//! --increments 5` (every racy increment is logged, with its thread's id: the stress threads
+//! --increments 100` (every racy increment is logged, with its thread's id: the stress threads
 //! have no names); remove the `yield_now` from `racy_increment` (in `stress.rs`) and see the
 //! widened row fail as rarely as the plain one; in the suite "concurrency by example", run the
 //! loom command that part 3 prints and watch it find the lost update every time.
@@ -71,8 +71,9 @@ struct Args {
     /// Trials of each stress-loop variant.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     trials: u32,
-    /// Increments per thread in each stress-loop trial.
-    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// Increments per thread in each stress-loop trial (100 or more: with fewer, each thread is
+    /// done before the other starts, and the plain row cannot fail).
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
     increments: u64,
     /// Serve tokio-console while async tasks run (needs the `console` feature; see the header).
     #[arg(long)]
@@ -108,6 +109,22 @@ impl std::io::Write for Stdout {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    // The cap on run time of the stress loop: increments over its three rows (two threads
+    // each), a thread start counted as 500 (about what one costs beside a yielding increment
+    // here), so that the largest run takes about 20 s in release before its table prints.
+    let d = Args::parse_from(["debugging"]); // the defaults, from clap
+    let stress = |a: &Args| u128::from(matches!(a.part, Part::Stress | Part::All));
+    let work = |a: &Args| stress(a) * u128::from(a.trials) * 6 * (u128::from(a.increments) + 500);
+    let what = "increments (a thread start counted as 500)";
+    if let Err(refused) = shared::cli::cap_work(
+        what,
+        work(&args),
+        work(&d),
+        100_000_000,
+        "--trials or --increments",
+    ) {
+        return refused;
+    }
     if args.console {
         return console::console();
     }

@@ -187,18 +187,24 @@ fn eat(args: &Args) {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    // The cap on run time of a fix: mostly one philosopher eats at a time here, and a meal that
+    // sleeps wakes about 60 us late, so the largest fixed table takes 20 to 30 s.
+    let work = |a: &Args| 5 * u128::from(a.meals) * u128::from(a.eat_us + 60 * a.eat_us.min(1));
+    let d = Args::parse_from(["dining_philosophers"]); // the defaults, from clap
+    let what = "microseconds of meals (60 more each for waking)";
+    let cap = |a| shared::cli::cap_work(what, work(a), work(&d), 20_000_000, "--meals or --eat-us");
+    if let Some(Err(refused)) = args.fix.map(|_| cap(&args)) {
+        return refused;
+    }
     // 'static so that stuck philosophers can be left behind when main returns.
     let forks: &'static [Mutex<()>; SEATS] =
         Box::leak(Box::new(std::array::from_fn(|_| Mutex::new(()))));
     let barrier: &'static Barrier = Box::leak(Box::new(Barrier::new(SEATS)));
     let waiter: &'static Waiter = Box::leak(Box::new(Waiter::new(SEATS - 1)));
     let args: &'static Args = Box::leak(Box::new(args));
-
     match args.fix {
         None => println!("Five philosophers each take the left fork, then the right:"),
-        Some(Fix::Ordering) => {
-            println!("Fix: every philosopher takes the lower-numbered fork first.")
-        }
+        Some(Fix::Ordering) => println!("Fix: each takes the lower-numbered fork first."),
         Some(Fix::Waiter) => println!("Fix: a waiter lets at most {} sit at once.", SEATS - 1),
     }
     let start = Instant::now();
