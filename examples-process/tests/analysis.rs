@@ -33,6 +33,7 @@ fn merged_answers_equal_the_sequential_pass() {
         assert!(r.stdout.contains("merged equal to the sequential pass"));
     }
     assert_refused(DATA_ANALYSIS, &["--rows", "0"]);
+    assert_refused(DATA_ANALYSIS, &["--rows", "1"]); // nothing to split and merge
     assert_refused(DATA_ANALYSIS, &["--workers", "0"]);
     assert_refused(DATA_ANALYSIS, &["--top", "x"]);
     // 100,000,000 rows would write about 3 GiB of CSV: past the cap on disk, refused first.

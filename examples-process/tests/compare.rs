@@ -185,6 +185,8 @@ fn every_approach_reports_and_the_processes_run_side_by_side() {
     assert_refused(COMPARE, &["--requests", "0"]);
     assert_refused(COMPARE, &["--requests", "1"]); // nothing to overlap
     assert_refused(COMPARE, &["--limit", "1"]);
+    // The sequential row alone would wait 1,000 x 1 s: past the cap on run time.
+    assert_refused(COMPARE, &["--requests", "1000", "--delay-ms", "1000"]);
 }
 
 /// `--svg` names a folder to create below one that exists, or an existing folder: anything
@@ -293,5 +295,7 @@ fn the_sweep_visits_every_point_each_approach_can_reach_and_charts_it() {
         );
     }
     assert_refused(COMPARE, &["--sweep", "--points", "0"]);
+    assert_refused(COMPARE, &["--sweep", "--points", "1,10"]);
     assert_refused(COMPARE, &["--sweep", "--points", "10,20000"]);
+    assert_refused(COMPARE, &["--sweep", "--workers", "256"]); // 769 CPU rows: past the cap
 }

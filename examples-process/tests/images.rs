@@ -59,6 +59,7 @@ fn every_run_writes_the_same_bytes() {
         assert_verdict(line, ratio(row[5]), 3);
     }
     assert_refused(IMAGE_PROCESSING, &["--images", "0"]);
+    assert_refused(IMAGE_PROCESSING, &["--images", "1"]); // nothing to run beside it
     assert_refused(IMAGE_PROCESSING, &["--size", "8"]);
     assert_refused(IMAGE_PROCESSING, &["--size", "100000"]);
     // Past the caps on disk (2.3 TiB of images) and on memory (4 images of 8192x8192 at once).

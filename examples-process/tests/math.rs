@@ -74,4 +74,5 @@ fn every_split_gives_the_same_bits() {
     assert_refused(PARALLEL_MATH, &["--samples", "10"]);
     assert_refused(PARALLEL_MATH, &["--workers", "1,x"]);
     assert_refused(PARALLEL_MATH, &["--workers", "1,300"]); // more workers than the 256 chunks
+    assert_refused(PARALLEL_MATH, &["--workers", "1"]); // no count that could show a speedup
 }

@@ -51,6 +51,7 @@ fn processes_hold_more_than_threads_which_hold_more_than_tasks() {
         );
     }
     assert_refused(PROCESS_MEMORY, &["--count", "0"]);
+    assert_refused(PROCESS_MEMORY, &["--count", "1"]); // no sibling, and whole pages only
     assert_refused(PROCESS_MEMORY, &["--count", "1000000"]);
     assert_refused(PROCESS_MEMORY, &["--count", "300"]); // past the cap on processes
     assert_eq!(

@@ -91,6 +91,14 @@ fn the_report_and_bad_input() {
     assert!((1..=3).contains(&n), "{peak}");
     assert_refused(PROCESS_REQUESTS, &["--requests", "0"]);
     assert_refused(PROCESS_REQUESTS, &["--workers", "0"]);
+    // One request, or one worker: nothing waits side by side.
+    assert_refused(PROCESS_REQUESTS, &["--requests", "1"]);
+    assert_refused(PROCESS_REQUESTS, &["--workers", "1"]);
+    // Five rounds of 5 s: past the cap of 20 s of waiting.
+    assert_refused(
+        PROCESS_REQUESTS,
+        &["--requests", "10", "--workers", "2", "--delay-ms", "5000"],
+    );
     assert_refused(PROCESS_REQUESTS, &["--url", "ftp://x"]);
     // A port that is not one is a bad argument, not a request to port 80.
     assert_refused(PROCESS_REQUESTS, &["--url", "http://127.0.0.1:99999"]);

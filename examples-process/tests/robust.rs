@@ -35,6 +35,8 @@ const PROGRAMS: &[Program] = &[
             &["--limit", "1"],
             &["--sweep", "--points", "0"],
             &["--sweep", "--points", "10,20000"],
+            &["--requests", "130", "--delay-ms", "1000"], // past the cap on run time
+            &["--sweep", "--workers", "256"],             // 769 CPU rows: past the cap
             &["--svg", "/nonexistent/dir"],
             &["--svg", concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")],
         ],
@@ -52,8 +54,9 @@ const PROGRAMS: &[Program] = &[
             "--chunk-kib",
             "256",
         ],
-        long: &["--round-trips", "1000000", "--megabytes", "64"],
+        long: &["--round-trips", "150000", "--megabytes", "64"],
         refused: &[
+            &["--round-trips", "1000000"], // past the cap on run time
             &["--megabytes", "1", "--chunk-kib", "2048"],
             &["--megabytes", "3", "--chunk-kib", "2048"],
             &["--size", "0"],
@@ -79,16 +82,11 @@ const PROGRAMS: &[Program] = &[
             "--timeout-ms",
             "300",
         ],
-        // Job 8 hangs and its deadline is 10 minutes away: a signal finds it hanging.
-        long: &[
-            "--jobs",
-            "10000",
-            "--span",
-            "100000",
-            "--timeout-ms",
-            "600000",
-        ],
+        // Job 8 hangs and its deadline is 20 s away: a signal finds it hanging.
+        long: &["--jobs", "300", "--span", "100000", "--timeout-ms", "20000"],
         refused: &[
+            &["--jobs", "400", "--span", "100000"], // past the cap on work
+            &["--timeout-ms", "30000"],             // 3 attempts: past the cap on deadlines
             &["--jobs", "3"],
             &["--workers", "0"],
             &["--timeout-ms", "1"],
@@ -107,6 +105,7 @@ const PROGRAMS: &[Program] = &[
             &["--steps", "0"],
             &["--workers", "0"],
             &["--size", "8192"],
+            &["--size", "4096", "--steps", "3000"], // past the cap on run time
         ],
         url_flag: None,
         serves: None,
@@ -119,6 +118,7 @@ const PROGRAMS: &[Program] = &[
         refused: &[
             &["--rows", "100000000"], // about 3 GiB of CSV: past the cap on disk
             &["--rows", "0"],
+            &["--rows", "1"], // one row: nothing to split and merge
             &["--workers", "0"],
         ],
         url_flag: None,
@@ -133,13 +133,21 @@ const PROGRAMS: &[Program] = &[
             "--interrupt-after",
             "0",
             "--jobs",
-            "100000",
+            "1500",
             "--span",
             "100000",
         ],
         refused: &[
             &["--interrupt-after", "40"], // after the last of the 40 jobs: none left to stop
             &["--workers", "0"],
+            &[
+                "--interrupt-after",
+                "0",
+                "--jobs",
+                "1600",
+                "--span",
+                "100000",
+            ], // past the cap on work
         ],
         url_flag: None,
         serves: None,
@@ -153,6 +161,7 @@ const PROGRAMS: &[Program] = &[
             &["--images", "10000", "--size", "8192"], // terabytes of images: past the disk cap
             &["--images", "4", "--size", "8192", "--workers", "4"], // past the memory cap
             &["--images", "0"],
+            &["--images", "1"], // one image: nothing to run beside it
             &["--size", "8"],
         ],
         url_flag: None,
@@ -167,6 +176,8 @@ const PROGRAMS: &[Program] = &[
             &["--requests", "0"],
             &["--limit", "10"],
             &["--", "no-such-command-here"],
+            &["--requests", "601", "--delay-ms", "100"], // past the cap on waiting
+            &["--limit", "100000000"],                   // past the cap on counting
         ],
         url_flag: None,
         serves: None,
@@ -187,6 +198,8 @@ const PROGRAMS: &[Program] = &[
             &["--workers", "0"],
             &["--workers", "1,300"], // past the 256 chunks (and the cap on processes)
             &["--samples", "10"],    // fewer samples than chunks
+            &["--workers", "1"],     // no count of 2 or more: no speedup is possible
+            &["--samples", "30000000000", "--workers", "2"], // 3 runs: past the cap on work
         ],
         url_flag: None,
         serves: None,
@@ -199,6 +212,7 @@ const PROGRAMS: &[Program] = &[
         refused: &[
             &["--count", "1000"], // 1,000 processes at once: past the cap on processes
             &["--count", "0"],
+            &["--count", "1"], // no sibling to share pages with: the lesson cannot show
         ],
         url_flag: None,
         serves: None,
@@ -207,9 +221,10 @@ const PROGRAMS: &[Program] = &[
         name: "process_pool",
         bin: env!("CARGO_BIN_EXE_process_pool"),
         small: &["--limit", "20000", "--workers", "2", "--chunk", "1000"],
-        long: &["--limit", "100000000", "--workers", "2"],
+        long: &["--limit", "50000000", "--workers", "2"],
         refused: &[
             &["--limit", "100000000", "--chunk", "1"], // 10^8 jobs held at once: past the memory cap
+            &["--limit", "70000000"],                  // three approaches: past the cap on run time
             &["--workers", "0"],
             &["--workers", "300"],
             &["--limit", "1"],
@@ -221,8 +236,11 @@ const PROGRAMS: &[Program] = &[
         name: "process_requests",
         bin: env!("CARGO_BIN_EXE_process_requests"),
         small: &["--requests", "3", "--delay-ms", "10", "--workers", "3"],
-        long: &["--requests", "20", "--delay-ms", "30000", "--workers", "20"],
+        long: &["--requests", "20", "--delay-ms", "20000", "--workers", "20"],
         refused: &[
+            &["--requests", "1"], // one request: nothing waits beside it
+            &["--workers", "1"],  // one worker: every request in turn
+            &["--requests", "10", "--workers", "2", "--delay-ms", "5000"], // 25 s: past the cap
             &["--requests", "1000", "--workers", "512"], // past the cap on processes
             &["--requests", "0"],
             &["--url", "ftp://x"],
@@ -234,9 +252,10 @@ const PROGRAMS: &[Program] = &[
         name: "spawn_processes",
         bin: env!("CARGO_BIN_EXE_spawn_processes"),
         small: &["--children", "2", "--sleep-ms", "10"],
-        long: &["--children", "200", "--sleep-ms", "10000"],
+        long: &["--children", "99", "--sleep-ms", "200"],
         refused: &[
-            &["--children", "1"], // nothing to run side by side
+            &["--children", "200", "--sleep-ms", "10000"], // 2,010 s of sleep: past the cap
+            &["--children", "1"],                          // nothing to run side by side
             &["--children", "0"],
             &["--children", "1000"],
             &["stray"],

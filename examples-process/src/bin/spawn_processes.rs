@@ -260,20 +260,25 @@ fn main() -> ExitCode {
             args.children
         ));
     }
+    // The sleepers, one after another and then all at once: capped at 20 s, since the table
+    // prints once both are done.
+    let sleeps = |children: u32, ms: u64| (u128::from(children) + 1) * u128::from(ms);
+    let d = Args::parse_from(["spawn_processes"]);
+    let (work, default) = (
+        sleeps(args.children, args.sleep_ms),
+        sleeps(d.children, d.sleep_ms),
+    );
+    let lower = "--children or --sleep-ms";
+    if let Err(refused) = shared::cli::cap_work("ms of sleep", work, default, 20_000, lower) {
+        return refused;
+    }
     let result = show_children().and_then(|()| {
         let seq = one_after_another(args.children, args.sleep_ms)?;
         let par = all_at_once(args.children, args.sleep_ms)?;
         let mut t = Table::new(["how", "children", "wall"]);
-        t.row([
-            "one after another".into(),
-            args.children.to_string(),
-            fmt_duration(seq),
-        ]);
-        t.row([
-            "all at once".into(),
-            args.children.to_string(),
-            fmt_duration(par),
-        ]);
+        for (how, wall) in [("one after another", seq), ("all at once", par)] {
+            t.row([how.to_string(), args.children.to_string(), fmt_duration(wall)]);
+        }
         print!("{t}");
         println!(
             "{} children sleeping {} ms: one after another {}, all at once {} ({}); spawn returns at once, wait is where the time goes",

@@ -23,7 +23,7 @@
 //!
 //! Run:
 //!   cargo run --release -p examples-process --bin compare
-//!   cargo run --release -p examples-process --bin compare -- --requests 1000 --delay-ms 1000 --limit 10000000
+//!   cargo run --release -p examples-process --bin compare -- --requests 100 --delay-ms 1000 --limit 10000000
 //!   cargo run --release -p examples-process --bin compare -- --json
 //!   cargo run --release -p examples-process --bin compare -- --svg charts
 //!   cargo run --release -p examples-process --bin compare -- --sweep --svg charts
@@ -43,7 +43,8 @@
 //!
 //! Python: the guide's table, filled in with `time.perf_counter()` and `resource.getrusage`.
 //!
-//! Try this: `--requests 1000` (threads and processes now hold more memory than async);
+//! Try this: `--requests 1000 --delay-ms 100` (threads and processes now hold more memory than
+//! async; a run whose children would take past about two minutes in all is refused);
 //! `--workers 1` for the CPU scenario (every approach takes about the sequential time);
 //! `--sweep --points 100,1000,5000 --delay-ms 200` for a quicker sweep.
 //!
@@ -92,9 +93,9 @@ pub struct Args {
     /// Run the scaling sweeps instead: I/O at each of --points requests, CPU on 1..workers.
     #[arg(long)]
     sweep: bool,
-    /// The request counts the I/O sweep visits.
+    /// The request counts the I/O sweep visits (2 or more each: one request overlaps with nothing).
     #[arg(long, value_delimiter = ',', default_value = "10,100,1000,10000",
-          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+          value_parser = clap::value_parser!(u32).range(2..=10_000))]
     points: Vec<u32>,
 }
 
@@ -111,7 +112,18 @@ fn main() -> ExitCode {
     if let Some(Err(e)) = args.svg.as_deref().map(charts::check_dir) {
         return cli::usage_error(e);
     }
-    match run(&args) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let workers = args.workers.unwrap_or(cores);
+    let d = Args::parse_from(["compare"]);
+    let lower = "--requests, --delay-ms, --limit, --points or --workers";
+    let (work, default) = (estimate_ms(&args, workers), estimate_ms(&d, cores));
+    if let Err(refused) = cli::cap_work("ms (estimated)", work, default, 120_000, lower) {
+        return refused;
+    }
+    // Up front: the runs take tens of seconds, after a build that can take minutes.
+    let about = shared::fmt_duration(std::time::Duration::from_millis(work as u64));
+    eprintln!("the runs below take about {about} in all (an estimate), one child process each");
+    match run(&args, workers) {
         Ok(()) => ExitCode::SUCCESS,
         // A sibling refused its arguments: these sizes are past one of the suite's caps.
         Err(e) if e.refused => cli::usage_error(e.message),
@@ -120,6 +132,37 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// About how long the children take, in ms: the I/O rows wait out their delays (the
+/// sequential one once per request, the sweep's only within its cut-off), and each CPU row
+/// counts every prime below --limit (about 1.3 ns per trial division here, each prime p below
+/// n costing sqrt(p) of them; a parallel row is counted whole, as with one worker).
+fn estimate_ms(args: &Args, workers: u32) -> u128 {
+    let points = if args.sweep {
+        &args.points[..]
+    } else {
+        &[args.requests][..]
+    };
+    let waits: u128 = points
+        .iter()
+        .flat_map(|&n| {
+            io_plan(n, args.delay_ms, "")
+                .into_iter()
+                .map(move |p| (p.0, n))
+        })
+        .filter(|&(approach, n)| {
+            !args.sweep || sweep::out_of_reach(approach, n, args.delay_ms).is_none()
+        })
+        .map(|(approach, n)| u128::from(sweep::rounds(approach, n)) * u128::from(args.delay_ms))
+        .sum();
+    let rows = if args.sweep {
+        1 + 3 * u128::from(workers)
+    } else {
+        4
+    };
+    let n = args.limit.max(3) as f64;
+    waits + rows * (n * n.sqrt() / n.ln() * 1.3e-6) as u128
 }
 
 /// Each scenario's name and what it ran, for the verdicts and the chart titles.
@@ -136,7 +179,7 @@ fn scenarios(args: &Args, workers: u32) -> [(&'static str, String); 2] {
     ]
 }
 
-fn run(args: &Args) -> Result<(), Failed> {
+fn run(args: &Args, workers: u32) -> Result<(), Failed> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let dir = me
         .parent()
@@ -145,9 +188,6 @@ fn run(args: &Args) -> Result<(), Failed> {
     if !args.no_build {
         siblings::build(&dir)?;
     }
-    let workers = args
-        .workers
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u32));
     if args.sweep {
         return sweep::sweep(&dir, args, workers);
     }

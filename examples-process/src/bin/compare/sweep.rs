@@ -14,13 +14,18 @@ use crate::siblings::{Failed, MAX_WORKER_PROCESSES, Row, Server, cpu_plan, io_pl
 /// Past this, a point of the I/O sweep is not run: it is the guide's own sequential example.
 const CUTOFF: Duration = Duration::from_secs(10);
 
-/// Why `approach` cannot have `n` requests in flight and finish within the cut-off, if so.
-fn out_of_reach(approach: &str, n: u32, delay_ms: u64) -> Option<String> {
-    let rounds = match approach {
+/// How many delays one after another `approach` takes for `n` requests.
+pub fn rounds(approach: &str, n: u32) -> u32 {
+    match approach {
         "sequential" => n,
         "processes" => n.div_ceil(MAX_WORKER_PROCESSES),
         _ => 1,
-    };
+    }
+}
+
+/// Why `approach` cannot have `n` requests in flight and finish within the cut-off, if so.
+pub fn out_of_reach(approach: &str, n: u32, delay_ms: u64) -> Option<String> {
+    let rounds = rounds(approach, n);
     let total = Duration::from_millis(delay_ms) * rounds;
     if total <= CUTOFF {
         return None;

@@ -56,6 +56,9 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 use shared::measure;
 
+/// Fewer rows leave the workers next to nothing each: no split and merge worth showing.
+const MIN_ROWS: u64 = 1000;
+
 #[derive(Parser, Debug)]
 #[command(about = "Map-reduce over a generated CSV, split across processes, merged exactly")]
 struct Args {
@@ -227,6 +230,13 @@ fn main() -> ExitCode {
     let workers = args
         .workers
         .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get() as u32));
+    if args.rows < MIN_ROWS {
+        return shared::cli::usage_error(format!(
+            "--rows {} is too few to split and merge (one row goes to one worker, the others get \
+             none): use {MIN_ROWS} or more",
+            args.rows
+        ));
+    }
     // Before writing anything: the file's size at most (workers stream it; memory is small).
     let disk = u128::from(args.rows) * data::max_line_bytes(args.rows);
     if let Err(refused) = shared::cli::cap_bytes("disk", disk, shared::cli::DISK_CAP, "--rows") {
@@ -239,20 +249,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let runs = [
-        // The sequential pass: the whole body of the file as one range.
-        (
-            "sequential",
-            1,
-            measure(|| ranges(&path, 1).and_then(|r| analyse_range(&path, r[0].0, r[0].1))),
-        ),
-        (
-            "processes",
-            workers,
-            measure(|| processes::on_processes(&path, workers)),
-        ),
-        ("threads", workers, measure(|| on_threads(&path, workers))),
-    ];
+    let runs: Vec<_> = [
+        ("sequential", 1),
+        ("processes", workers),
+        ("threads", workers),
+    ]
+    .into_iter()
+    .map(|(name, w)| {
+        eprintln!("  {name} ..."); // progress: the report comes once all have run
+        let m = measure(|| match name {
+            // The sequential pass: the whole body of the file as one range.
+            "sequential" => ranges(&path, 1).and_then(|r| analyse_range(&path, r[0].0, r[0].1)),
+            "processes" => processes::on_processes(&path, workers),
+            _ => on_threads(&path, workers),
+        });
+        (name, w, m)
+    })
+    .collect();
     let mut answers = Vec::new();
     for (name, _, (result, _)) in &runs {
         match result {

@@ -51,7 +51,12 @@ use std::thread;
 
 use clap::Parser;
 use signal_hook::consts::{SIGINT, SIGTERM};
-use worker::{Answer, Worker, ask, job, start_worker};
+use worker::{Answer, DIVISIONS_CAP, Worker, ask, divisions, job, start_worker};
+
+const JOBS: u32 = 40;
+const SPAN: u64 = 50_000;
+const WORKERS: u32 = 2;
+const INTERRUPT_AFTER: u32 = 15;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -59,16 +64,16 @@ use worker::{Answer, Worker, ask, job, start_worker};
 )]
 struct Args {
     /// Jobs in the batch (job n counts the primes in [n x span, (n+1) x span)).
-    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, default_value_t = JOBS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     jobs: u32,
     /// Numbers per job.
-    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, default_value_t = SPAN, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     span: u64,
     /// Worker processes.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=64))]
+    #[arg(long, default_value_t = WORKERS, value_parser = clap::value_parser!(u32).range(1..=64))]
     workers: u32,
     /// Send ourselves SIGINT after this many jobs are done (0: never, wait for a real one).
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = INTERRUPT_AFTER)]
     interrupt_after: u32,
     /// Internal: be a worker reading jobs on stdin.
     #[arg(long, hide = true)]
@@ -189,6 +194,15 @@ fn main() -> ExitCode {
              for a real signal",
             args.interrupt_after, args.jobs
         ));
+    }
+    if let Err(refused) = shared::cli::cap_work(
+        "trial divisions (estimated)",
+        divisions(args.jobs, args.span, args.workers, args.interrupt_after),
+        divisions(JOBS, SPAN, WORKERS, INTERRUPT_AFTER),
+        DIVISIONS_CAP,
+        "--jobs or --span",
+    ) {
+        return refused;
     }
     // Each signal only records its number; a second one records it again, and changes nothing.
     let signal = Arc::new(AtomicUsize::new(0));

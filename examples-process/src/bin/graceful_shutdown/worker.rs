@@ -31,6 +31,23 @@ fn count_primes(start: u64, end: u64) -> u64 {
     (start..end).filter(|&n| is_prime(n)).count() as u64
 }
 
+/// Trial divisions one run may make: counting the primes below 1.5 x 10^8 (1,500 jobs of
+/// 100,000), about 10^11 of them, takes one core about two minutes here.
+pub const DIVISIONS_CAP: u128 = 100_000_000_000;
+
+/// About how many trial divisions a run makes: its own SIGINT stops it after
+/// `interrupt_after` jobs and the ones in flight (0: a real signal may never come, so every
+/// job), which count the primes below `n`; each prime p below n costs sqrt(p) divisions
+/// (composites stop far sooner), and there are about n / ln n of them.
+pub fn divisions(jobs: u32, span: u64, workers: u32, interrupt_after: u32) -> u128 {
+    let run = match interrupt_after {
+        0 => jobs,
+        k => jobs.min(k.saturating_add(workers)),
+    };
+    let n = (u64::from(run) * span).max(3) as f64;
+    (n * n.sqrt() / n.ln()) as u128
+}
+
 /// Worker mode: answer jobs until stdin closes. No signal handling here: the worker is in
 /// its own process group, so a Ctrl-C typed in the terminal does not reach it, and the parent
 /// ends it by closing the pipe. (Should the parent die without doing so, even of SIGKILL, the

@@ -8,7 +8,7 @@
 //! converted to greyscale and saved as PNG, and a 64x64 JPEG thumbnail is saved beside it,
 //! all with the `image` crate. The three runs write into three folders, and every output file
 //! is compared with the sequential run's. A progress bar (indicatif) follows each run; it draws
-//! only on a terminal.
+//! only on a terminal (elsewhere, a line on stderr names each run as it starts).
 //!
 //! Run:
 //!   cargo run --release -p examples-process --bin image_processing
@@ -133,6 +133,12 @@ fn main() -> ExitCode {
         // test witness }
         return processes::worker(out);
     }
+    if args.images < 2 {
+        return shared::cli::usage_error(
+            "--images 1 gives one worker an image and the others none, so no speedup is \
+             possible: use 2 or more",
+        );
+    }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let workers = args.workers.unwrap_or(cores);
     // Workers with an image to work on: never more than the images.
@@ -193,6 +199,9 @@ fn run(args: &Args, workers: u32, busy: u32, cores: u32) -> Result<bool, String>
     for (name, used) in [("sequential", 1), ("rayon", busy), ("processes", busy)] {
         let out = dir.path().join(name);
         std::fs::create_dir(&out).map_err(|e| e.to_string())?;
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!("  {name} ..."); // progress where the bars do not draw
+        }
         let (result, mut m) = measure(|| match name {
             "sequential" => sequential(&inputs, &out),
             "rayon" => with_rayon(&inputs, &out, &pool),

@@ -52,26 +52,36 @@
 //! ```
 
 mod profile;
+mod workloads;
 
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use profile::{Profile, profile};
-use shared::fixture::Fixture;
 use shared::{Table, fmt_duration};
+use workloads::{built_ins, cpu_workload, divisions, io_workload};
+
+// The default sizes (also the base of the caps on run time).
+const REQUESTS: u32 = 8;
+const DELAY_MS: u64 = 100;
+const LIMIT: u64 = 3_000_000;
+/// The built-ins run one after the other: about a minute of waiting at most, and about a
+/// minute of counting (5 x 10^10 trial divisions: primes below 9 x 10^7, on one core here).
+const WAIT_CAP_MS: u128 = 60_000;
+const DIVISIONS_CAP: u128 = 50_000_000_000;
 
 #[derive(Parser, Debug)]
 #[command(about = "Classify a workload as I/O-bound or CPU-bound from its resource usage")]
 struct Args {
     /// Requests made by the built-in I/O-bound workload.
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, default_value_t = REQUESTS, value_parser = clap::value_parser!(u32).range(1..=1000))]
     requests: u32,
     /// How long the loopback server takes to answer each request, in milliseconds.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, default_value_t = DELAY_MS, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     delay_ms: u64,
     /// The built-in CPU-bound workload counts the primes below this.
-    #[arg(long, default_value_t = 3_000_000, value_parser = clap::value_parser!(u64).range(1000..=1_000_000_000))]
+    #[arg(long, default_value_t = LIMIT, value_parser = clap::value_parser!(u64).range(1000..=1_000_000_000))]
     limit: u64,
     /// Internal: be a built-in workload.
     #[arg(long, value_enum, hide = true)]
@@ -88,28 +98,6 @@ struct Args {
 enum Workload {
     Io,
     Cpu,
-}
-
-fn io_workload(url: &str, requests: u32) -> Result<(), String> {
-    let agent = ureq::Agent::new_with_defaults();
-    for _ in 0..requests {
-        agent
-            .get(url)
-            .call()
-            .and_then(|mut r| r.body_mut().read_to_string())
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
-
-fn cpu_workload(limit: u64) -> u64 {
-    let is_prime = |n: u64| {
-        n >= 2
-            && (2..)
-                .take_while(|d| d * d <= n)
-                .all(|d| !n.is_multiple_of(d))
-    };
-    (0..limit).filter(|&n| is_prime(n)).count() as u64
 }
 
 // exercise profile_first {
@@ -163,6 +151,28 @@ fn main() -> ExitCode {
         }
         None => {}
     }
+    if args.command.is_empty() {
+        let wait = |requests: u32, delay: u64| u128::from(requests) * u128::from(delay);
+        let lower = "--requests or --delay-ms";
+        if let Err(refused) = shared::cli::cap_work(
+            "ms of waiting",
+            wait(args.requests, args.delay_ms),
+            wait(REQUESTS, DELAY_MS),
+            WAIT_CAP_MS,
+            lower,
+        )
+        .and_then(|()| {
+            shared::cli::cap_work(
+                "trial divisions (estimated)",
+                divisions(args.limit),
+                divisions(LIMIT),
+                DIVISIONS_CAP,
+                "--limit",
+            )
+        }) {
+            return refused;
+        }
+    }
     // The built-in I/O workload calls a server in this process; the child's usage is its own.
     let mut _server = None;
     let runs = if let Some((program, rest)) = args.command.split_first() {
@@ -193,6 +203,7 @@ fn main() -> ExitCode {
     ]);
     let (mut advice, mut failed) = (Vec::new(), Vec::new());
     for (name, cmd) in runs {
+        eprintln!("  {name} ..."); // progress: the table comes once all have run
         let p = match profile(cmd) {
             Ok(p) => p,
             Err(e) => {
@@ -250,23 +261,4 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
-}
-
-type Runs = Vec<(String, Command)>;
-
-/// The two built-in workloads, this program again: a client of the loopback server returned
-/// with them, and counting primes.
-fn built_ins(args: &Args) -> Result<(Fixture, Runs), String> {
-    let fixture = Fixture::start().map_err(|e| format!("cannot start the loopback server: {e}"))?;
-    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let url = fixture.delay_url(Duration::from_millis(args.delay_ms));
-    let mut io = Command::new(&me);
-    io.args(["--workload", "io", "--url", &url])
-        .args(["--requests", &args.requests.to_string()]);
-    let mut cpu = Command::new(&me);
-    cpu.args(["--workload", "cpu", "--limit", &args.limit.to_string()])
-        .stdout(std::process::Stdio::null());
-    let io_name = format!("{} HTTP requests of {} ms", args.requests, args.delay_ms);
-    let cpu_name = format!("primes below {}", args.limit);
-    Ok((fixture, vec![(io_name, io), (cpu_name, cpu)]))
 }

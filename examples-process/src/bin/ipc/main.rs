@@ -60,19 +60,24 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use shared::{Table, cli, fmt_duration, fmt_faster};
 
+// The default sizes (also the base of the cap on run time).
+const ROUND_TRIPS: u32 = 20_000;
+const SIZE: u32 = 64;
+const MEGABYTES: u32 = 256;
+
 #[derive(Parser, Debug)]
 #[command(
     about = "Pipes, Unix sockets and shared memory between processes: latency and throughput"
 )]
 pub struct Args {
     /// Round trips to time (the child echoes each message).
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, default_value_t = ROUND_TRIPS, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     round_trips: u32,
     /// Bytes per round-trip message.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    #[arg(long, default_value_t = SIZE, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
     size: u32,
     /// MiB streamed one way for the throughput figure.
-    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=16_384))]
+    #[arg(long, default_value_t = MEGABYTES, value_parser = clap::value_parser!(u32).range(1..=16_384))]
     megabytes: u32,
     /// KiB per chunk of the stream.
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65_536))]
@@ -158,7 +163,26 @@ fn main() -> ExitCode {
         + u128::from(shm::file_len(plan))
         + chunk as u128
         + 4 * plan.size as u128;
-    if let Err(refused) = cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--chunk-kib") {
+    // Run time, in the three transports together: about 100 us per round trip plus 2 ns per
+    // byte of message, and 1.8 ms per MiB streamed, measured here. Capped at about 20 s, since
+    // nothing prints until the table.
+    let micros = |rt: u32, size: u32, mib: u32| {
+        u128::from(rt) * (100 + u128::from(size) / 500) + u128::from(mib) * 1800
+    };
+    let work = micros(args.round_trips, args.size, args.megabytes);
+    if let Err(refused) =
+        cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--chunk-kib").and_then(|()| {
+            let default = micros(ROUND_TRIPS, SIZE, MEGABYTES);
+            let lower = "--round-trips, --size or --megabytes";
+            cli::cap_work(
+                "microseconds of transfers (estimated)",
+                work,
+                default,
+                20_000_000,
+                lower,
+            )
+        })
+    {
         return refused;
     }
     // On /dev/shm where there is one: memory (tmpfs), so the mapped file never goes to disk.

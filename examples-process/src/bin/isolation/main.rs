@@ -31,7 +31,7 @@
 //! you would write around it.
 //!
 //! Try this: `--panic-job 0 --abort-job 0 --hang-job 0` (no faults: one attempt each);
-//! `--timeout-ms 100 --span 5000000` (honest jobs killed for being slow, then retried until
+//! `--timeout-ms 100 --span 2000000` (honest jobs killed for being slow, then retried until
 //! `--max-attempts` gives up, with exit status 1).
 //!
 //! Copy it out: `cargo xtask copy-out isolation DIR` writes it as a crate of its own (with
@@ -111,6 +111,30 @@ fn main() -> ExitCode {
                 args.jobs
             ));
         }
+    }
+    // Run time: the supervised jobs and the sequential check of their answers count the same
+    // primes (capped at about 20 s here, since the table comes only at the end), and one job
+    // may wait out its deadline on every attempt before the supervisor gives up.
+    let divisions = |jobs: u32, span: u64| 2 * worker::divisions(u64::from(jobs) * span);
+    let deadlines = |timeout: u64, attempts: u32| u128::from(timeout) * u128::from(attempts);
+    let d = Args::parse_from(["isolation"]);
+    if let Err(refused) = shared::cli::cap_work(
+        "trial divisions (estimated)",
+        divisions(args.jobs, args.span),
+        divisions(d.jobs, d.span),
+        20_000_000_000,
+        "--jobs or --span",
+    )
+    .and_then(|()| {
+        shared::cli::cap_work(
+            "ms of deadlines (--timeout-ms x --max-attempts)",
+            deadlines(args.timeout_ms, args.max_attempts),
+            deadlines(d.timeout_ms, d.max_attempts),
+            60_000,
+            "--timeout-ms or --max-attempts",
+        )
+    }) {
+        return refused;
     }
     if let Err(e) = memory::separate_memory() {
         eprintln!("error: {e}");

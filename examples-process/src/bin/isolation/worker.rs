@@ -50,6 +50,13 @@ pub fn count_primes(start: u64, end: u64) -> u64 {
     (start..end).filter(|&n| is_prime(n)).count() as u64
 }
 
+/// About how many trial divisions `count_primes` makes below `n`: each prime p costs sqrt(p)
+/// (composites stop far sooner), and there are about n / ln n of them.
+pub fn divisions(n: u64) -> u128 {
+    let n = n.max(3) as f64;
+    (n * n.sqrt() / n.ln()) as u128
+}
+
 pub fn worker() -> ExitCode {
     let mut out = std::io::stdout().lock();
     for line in std::io::stdin().lock().lines() {

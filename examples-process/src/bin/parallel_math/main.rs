@@ -49,19 +49,25 @@ use std::time::Duration;
 
 use clap::Parser;
 use serde::{Deserialize, Serialize};
-use shared::{Table, fmt_duration, fmt_ratio, measure, speedup_verdict};
+use shared::{fmt_duration, fmt_ratio, measure, speedup_verdict};
 
 /// Chunks the work is cut into, whatever the worker count.
 const CHUNKS: u64 = 256;
+/// The default sizes (also the base of the cap on run time).
+const SAMPLES: u64 = 100_000_000;
+const STEPS: u64 = 100_000_000;
+/// Points (samples plus steps, summed over every run) one run may compute: 1.2 to 1.8 ns each
+/// on one core here in a release build, so the largest run accepted takes about two minutes.
+const WORK_CAP: u128 = 60_000_000_000;
 
 #[derive(Parser, Debug)]
 #[command(about = "Monte Carlo pi and a numeric integral on threads and processes, deterministic")]
 struct Args {
     /// Random points for the Monte Carlo estimate.
-    #[arg(long, default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(256..=100_000_000_000))]
+    #[arg(long, default_value_t = SAMPLES, value_parser = clap::value_parser!(u64).range(256..=100_000_000_000))]
     samples: u64,
     /// Steps of the midpoint rule for the integral of 4 / (1 + x^2) over [0, 1].
-    #[arg(long, default_value_t = 100_000_000, value_parser = clap::value_parser!(u64).range(256..=100_000_000_000))]
+    #[arg(long, default_value_t = STEPS, value_parser = clap::value_parser!(u64).range(256..=100_000_000_000))]
     steps: u64,
     /// Worker counts to try, comma-separated (default: 1 up to the number of cores).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..=256))]
@@ -174,13 +180,31 @@ fn main() -> ExitCode {
     } else {
         args.workers.clone()
     };
-    // Up front: a debug build runs several times slower, and nothing prints until the end.
+    if !args.workers.is_empty() && args.workers.iter().all(|&w| w < 2) {
+        return shared::cli::usage_error(
+            "--workers with no count of 2 or more leaves nothing to run in parallel, so no \
+             speedup is possible: add a count such as 2 (--workers 1,2)",
+        );
+    }
+    // Every run (sequential, then threads and processes per count) computes every point.
+    let runs_planned = 1 + 2 * counts.len() as u128;
+    let work = u128::from(args.samples + args.steps) * runs_planned;
+    let default_work = u128::from(SAMPLES + STEPS) * (1 + 2 * u128::from(cores));
+    if let Err(refused) = shared::cli::cap_work(
+        "points",
+        work,
+        default_work,
+        WORK_CAP,
+        "--samples, --steps or the --workers list",
+    ) {
+        return refused;
+    }
+    // Up front: a debug build runs several times slower; each row prints as it finishes.
     println!(
         "pi from {} random points and {} midpoint steps, in {CHUNKS} chunks: sequential, then \
-         threads and processes on {counts:?} workers ({} runs{})",
+         threads and processes on {counts:?} workers ({runs_planned} runs{})",
         args.samples,
         args.steps,
-        1 + 2 * counts.len(),
         if cfg!(debug_assertions) {
             "; a debug build is several times slower: add --release"
         } else {
@@ -188,6 +212,18 @@ fn main() -> ExitCode {
         }
     );
     let mut runs: Vec<(&str, u32, (f64, f64), Duration)> = Vec::new();
+    // Fixed widths rather than shared::Table: a row is printed the moment its run ends.
+    let row = |name: &str, w: u32, (mc, integral): (f64, f64), wall: Duration, base| {
+        println!(
+            "{name:<10}  {w:>7}  {mc:>16.10}  {integral:>17.15}  {:>8}  {:>13}",
+            fmt_duration(wall),
+            fmt_ratio(base, wall)
+        );
+    };
+    println!(
+        "approach    workers  pi (Monte Carlo)      pi (integral)      wall  vs sequential\n\
+         ----------  -------  ----------------  -----------------  --------  -------------"
+    );
     let (seq, m) = measure(|| {
         let parts = (0..CHUNKS)
             .map(|chunk| {
@@ -205,6 +241,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     runs.push(("sequential", 1, seq, m.wall));
+    row("sequential", 1, seq, m.wall, m.wall);
     for &w in &counts {
         for (name, f) in [
             (
@@ -216,7 +253,10 @@ fn main() -> ExitCode {
             let (result, m) =
                 measure(|| f(&args, w).and_then(|p| combine(p, args.samples, args.steps)));
             match result {
-                Ok(pi) => runs.push((name, w, pi, m.wall)),
+                Ok(pi) => {
+                    runs.push((name, w, pi, m.wall));
+                    row(name, w, pi, m.wall, runs[0].3);
+                }
                 Err(e) => {
                     eprintln!("error: {name} on {w} workers: {e}");
                     return ExitCode::FAILURE;
@@ -224,25 +264,6 @@ fn main() -> ExitCode {
             }
         }
     }
-    let mut table = Table::new([
-        "approach",
-        "workers",
-        "pi (Monte Carlo)",
-        "pi (integral)",
-        "wall",
-        "vs sequential",
-    ]);
-    for (name, w, (mc, integral), wall) in &runs {
-        table.row([
-            name.to_string(),
-            w.to_string(),
-            format!("{mc:.10}"),
-            format!("{integral:.15}"),
-            fmt_duration(*wall),
-            fmt_ratio(runs[0].3, *wall),
-        ]);
-    }
-    print!("{table}");
     // Bit for bit, not "close enough": the chunking makes it so.
     let same = runs
         .iter()

@@ -140,6 +140,12 @@ fn main() -> ExitCode {
             }
         };
     }
+    if args.count < 2 {
+        return shared::cli::usage_error(
+            "--count 1 leaves a process no waiting sibling to share its pages with, and a \
+             per-unit figure of one thread or task is a whole page rounded: use 2 or more",
+        );
+    }
     // N processes wait at once (the threads and tasks are in one process).
     let cap = shared::cli::PROCESSES_CAP;
     if let Err(refused) = shared::cli::cap_count("processes", args.count.into(), cap, "--count") {

@@ -57,7 +57,10 @@ use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
 use serde::Serialize;
 use shared::{Measurement, Record, measure, print_json};
-use worker::{Job, Reply, Worker, count, start_worker};
+use worker::{Job, Reply, Worker, count, divisions, start_worker};
+
+/// The default --limit (also the base of the cap on run time).
+const LIMIT: u64 = 2_000_000;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -65,7 +68,7 @@ use worker::{Job, Reply, Worker, count, start_worker};
 )]
 struct Args {
     /// Count the primes below this number.
-    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    #[arg(long, default_value_t = LIMIT, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
     limit: u64,
     /// Worker processes (and rayon threads); default: one per core.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
@@ -248,8 +251,17 @@ fn main() -> ExitCode {
         Some(m) => vec![m],
         None => vec![Mode::Sequential, Mode::Processes, Mode::Rayon],
     };
+    // Run time: every approach counts every prime. Below 10^7 (2 x 10^9 of these divisions)
+    // takes one core 1.3 s here, so the cap is one to two minutes of one core.
+    let work = modes.len() as u128 * divisions(args.limit);
+    let (what, lower) = ("trial divisions (estimated)", "--limit, or run one --mode");
+    let default = 3 * divisions(LIMIT);
+    if let Err(refused) = shared::cli::cap_work(what, work, default, 90_000_000_000, lower) {
+        return refused;
+    }
     let mut rows: Vec<(Mode, u64, Measurement)> = Vec::new();
     for mode in modes {
+        eprintln!("  {} ...", mode.name()); // progress: the report comes once all have run
         let (result, mut m) = measure(|| match mode {
             Mode::Sequential => Ok((count(0, args.limit), 0)),
             Mode::Processes => count_processes(args.limit, workers, args.chunk),

@@ -43,6 +43,14 @@ fn is_prime(n: u64) -> bool {
     true
 }
 
+/// About how many trial divisions `count(0, limit)` makes, at most: each prime p costs sqrt(p)
+/// of them (half that here, odd divisors only; composites stop far sooner), and there are
+/// about n / ln n primes below n.
+pub fn divisions(limit: u64) -> u128 {
+    let n = limit.max(3) as f64;
+    (n * n.sqrt() / n.ln()) as u128
+}
+
 pub fn count(start: u64, end: u64) -> u64 {
     (start..end).filter(|&n| is_prime(n)).count() as u64
 }

@@ -126,15 +126,33 @@ fn main() -> ExitCode {
     }
     // A worker per request at most: one more would have nothing to do.
     let workers = args.workers.min(args.requests);
+    if workers < 2 {
+        return shared::cli::usage_error(if args.requests < 2 {
+            "--requests 1 has nothing to wait beside it: use 2 or more"
+        } else {
+            "--workers 1 makes every request in turn, so nothing waits side by side: use 2 or more"
+        });
+    }
     if workers < args.workers {
         eprintln!(
             "note: {} workers for {} requests: starting {workers}, one per request",
             args.workers, args.requests
         );
     }
+    // The workers wait side by side, in rounds of one delay: capped at 20 s, since nothing
+    // prints until every worker has finished.
+    let waits = |requests: u32, workers: u32, delay: u64| {
+        u128::from(requests.div_ceil(workers)) * u128::from(delay)
+    };
+    let d = Args::parse_from(["process_requests"]);
+    let default = waits(d.requests, d.workers.min(d.requests), d.delay_ms);
+    let lower = "--requests or --delay-ms, or raise --workers";
     let processes = shared::cli::PROCESSES_CAP;
     if let Err(refused) =
-        shared::cli::cap_count("processes", workers.into(), processes, "--workers")
+        shared::cli::cap_count("processes", workers.into(), processes, "--workers").and_then(|()| {
+            let work = waits(args.requests, workers, args.delay_ms);
+            shared::cli::cap_work("ms of waiting", work, default, 20_000, lower)
+        })
     {
         return refused;
     }

@@ -125,8 +125,22 @@ fn main() -> ExitCode {
     // "now" and "next"), plus each worker's two ghost rows, twice.
     let grid = (n * n * 8) as u128;
     let memory = 4 * grid + (w * 4 * n * 8) as u128;
+    // Run time, in cell updates: the three runs each update every cell every step (about
+    // 0.5 ns each here), and each step costs each worker about 10 us of messages and waiting,
+    // as much as 20,000 updates. The cap is about two minutes.
+    let work = |n: u32, steps: u32, w: u32| {
+        let n = u128::from(n);
+        u128::from(steps) * (3 * n * n + 2 * u128::from(w) * 20_000)
+    };
+    let d = Args::parse_from(["simulation"]);
+    let default = work(d.size, d.steps, cores.min(d.size - 2));
     if let Err(refused) = cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--size")
         .and_then(|()| cli::cap_count("processes", w as u128, cli::PROCESSES_CAP, "--workers"))
+        .and_then(|()| {
+            let this = work(args.size, args.steps, w as u32);
+            let lower = "--size, --steps or --workers";
+            cli::cap_work("cell updates", this, default, 120_000_000_000, lower)
+        })
     {
         return refused;
     }
