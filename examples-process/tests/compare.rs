@@ -158,6 +158,23 @@ fn every_approach_reports_and_the_processes_run_side_by_side() {
     assert!(io.contains("; the fastest of all: "), "{io}");
     let cpu = r.line("cpu: the guide picks parallel for CPU-bound work on ");
     assert!(cpu.contains("; the fastest of all: "), "{cpu}");
+    // The CPU verdict quotes the fastest row's ratio and says "shows" only where it does.
+    let verdict = r.line("cpu: the fastest, ");
+    let fastest = verdict["cpu: the fastest, ".len()..]
+        .split(':')
+        .next()
+        .unwrap();
+    let cell = r
+        .stdout
+        .lines()
+        .map(|l| l.split("  ").map(str::trim).filter(|c| !c.is_empty()))
+        .map(Iterator::collect::<Vec<_>>)
+        .find(|row| row.len() == 8 && row[0] == "cpu" && row[1] == fastest)
+        .map(|row| row[7].to_string())
+        .unwrap_or_else(|| panic!("no cpu row for {fastest}\n{}", r.stdout));
+    assert!(verdict.contains(&cell), "{verdict}\n{}", r.stdout);
+    let workers = common::number_after(r.line("cpu: primes below 50000"), " on ");
+    common::assert_verdict(verdict, common::ratio(&cell), workers as u32);
     // The cost of one unit: a process holds more than a thread, and a thread more than a
     // task; the gaps are tens of times wide. The spawn times are figures to read, not assert.
     let (p, t, a) = (r.row("process"), r.row("thread"), r.row("async task"));

@@ -58,6 +58,30 @@ fn every_run_writes_the_same_bytes() {
         assert!(line.contains("on 3 worker"), "{line}");
         assert_verdict(line, ratio(row[5]), 3);
     }
+    // Three images on two workers with a core each: one worker takes two, so the verdict's
+    // ceiling is 1.5x, not 2x, and its words agree with the ratio against that ceiling.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores >= 2 {
+        let args = ["--images", "3", "--size", "16", "--workers", "2"];
+        let r = run_env(IMAGE_PROCESSING, &args, &[]);
+        assert!(r.success(), "{}{}", r.stdout, r.stderr);
+        for approach in ["rayon", "processes"] {
+            let got = ratio(r.row(approach)[5]);
+            let line = r.line(&format!("{approach}: "));
+            assert!(
+                line.contains("3 images of one size allow at most 1.5x"),
+                "{line}"
+            );
+            let bar = shared::SHOWN * 1.5;
+            if line.contains("more than that") {
+                assert!(got > 1.1 * 1.5 - 0.05, "{got}: {line}");
+            } else if line.contains("the parallel speedup shows") {
+                assert!(got >= bar - 0.05, "{got}: {line}");
+            } else {
+                assert!(line.contains("busy") && got < bar + 0.05, "{got}: {line}");
+            }
+        }
+    }
     assert_refused(IMAGE_PROCESSING, &["--images", "0"]);
     assert_refused(IMAGE_PROCESSING, &["--images", "1"]); // nothing to run beside it
     assert_refused(IMAGE_PROCESSING, &["--size", "8"]);

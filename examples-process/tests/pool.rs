@@ -95,6 +95,20 @@ fn json_rows_and_tiny_or_odd_jobs() {
     assert!(!r.stdout.contains("faster"), "{}", r.stdout);
     assert!(w.failures().is_empty(), "{:?}", w.failures());
     assert_eq!(w.count("processes-2"), 2);
+    // Two jobs of unequal size on two workers: the bigger one sets the pace, and the verdict
+    // names that ceiling (estimated from the jobs' trial divisions) instead of 2x.
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) >= 2 {
+        let args = ["--limit", "200000", "--chunk", "100000", "--workers", "2"];
+        let r = run(PROCESS_POOL, &args);
+        assert!(r.success(), "{}{}", r.stdout, r.stderr);
+        for approach in ["processes", "rayon"] {
+            let line = r.line(&format!("{approach}: "));
+            assert!(
+                line.contains("2 jobs of unequal size allow about 1.6x at most"),
+                "{line}"
+            );
+        }
+    }
     assert_refused(PROCESS_POOL, &["--workers", "0"]);
     assert_refused(PROCESS_POOL, &["--limit", "1"]);
     assert_refused(PROCESS_POOL, &["--mode", "threads"]);

@@ -5,9 +5,9 @@
 //! lesson here. Each child is this very program started again in a child mode (so the
 //! example needs nothing installed), plus one system program (`sh`) to show that any program
 //! runs the same way. A child's exit is a status: a code it chose, a panic (code 101), or a
-//! signal that killed it (abort is SIGABRT, 6), and the parent must `wait` for every child
-//! or it stays a zombie. Last, `spawn` does not wait: N children started together and then
-//! waited for take about as long as one.
+//! signal that killed it (abort is SIGABRT, 6), and the parent must `wait` for every child,
+//! or a child that has ended stays a zombie for as long as the parent lives. Last, `spawn`
+//! does not wait: N children started together and then waited for take about as long as one.
 //!
 //! Run:
 //!   cargo run -p examples-process --bin spawn_processes
@@ -231,7 +231,7 @@ fn all_at_once(n: u32, ms: u64) -> Result<Duration, String> {
         }
     }
     // Every child must be waited for: until then the kernel keeps it as a zombie.
-    let mut failed = None;
+    let mut failed: Option<String> = None;
     for mut c in started {
         match c.wait() {
             Ok(s) if s.success() => {}

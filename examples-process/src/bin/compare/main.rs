@@ -34,7 +34,8 @@
 //! dominate), and one process per request holds the most. For the CPU scenario, threads,
 //! rayon and processes each faster than sequential by up to the number of cores, which is
 //! where Rust parts from Python's GIL. A line per scenario sums it up from the figures above
-//! it, and another gives the guide's pick for it (`choose.rs`) beside the fastest measured.
+//! it, and another gives the guide's pick for it (`choose.rs`) beside the fastest measured;
+//! for CPU, a verdict on the fastest's speedup, which says so when a busy machine hid it.
 //! Then one unit: a process costs many times a thread's time and memory, and a thread many
 //! times a task's; the last line gives the ratios measured. With `--sweep`: the async
 //! runtimes stay within a small multiple of one delay up to 10,000 requests; the lean client

@@ -42,6 +42,10 @@ fn guide_says(scenario: &str, approach: &str) -> (&'static str, &'static str) {
     }
 }
 
+fn secs_of(s: f64) -> Duration {
+    Duration::from_secs_f64(s)
+}
+
 fn secs(s: f64) -> String {
     fmt_duration(Duration::from_secs_f64(s))
 }
@@ -110,6 +114,16 @@ pub fn report(rows: &[Row], scenarios: &[(&str, String)]) {
         // What the guide would have picked, beside what was fastest here.
         if let Some(line) = crate::choose::pick_line(scenario, &these) {
             println!("{line}");
+        }
+        // Parallel CPU work can be at most as many times faster as it has workers and cores:
+        // the verdict, from this run's figures, says so when a busy machine hid the speedup.
+        let best = others.iter().min_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+        if let (true, Some(best)) = (*scenario == "cpu", best) {
+            let workers = these.iter().filter_map(|r| r.workers).max().unwrap_or(1);
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+            let (seq, new) = (secs_of(seq.wall_s), secs_of(best.wall_s));
+            let verdict = shared::speedup_verdict(seq, new, workers, cores);
+            println!("cpu: the fastest, {}: {verdict}", best.approach);
         }
     }
 }

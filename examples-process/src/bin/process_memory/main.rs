@@ -2,8 +2,8 @@
 //! the same way: the time to start one and wait for it to end, and the memory one holds.
 //!
 //! The guide's comparison table says multiprocessing memory is "High", threading
-//! "Medium-High" and asyncio "Low". First, spawn and join: one unit that does nothing is
-//! started and waited for, again and again (a process: this program, exiting at once; a
+//! "Medium-High" and asyncio "Low-Medium". First, spawn and join: one unit that does nothing
+//! is started and waited for, again and again (a process: this program, exiting at once; a
 //! thread: an empty closure; a task: an empty future on a one-thread tokio runtime); the
 //! figure is the median of 21 batches. Then N of each are started and left waiting: N
 //! processes (this program in a waiting mode, each saying `ready` on its pipe), N threads

@@ -25,10 +25,10 @@
 //!
 //! Python: `with multiprocessing.Pool(w) as pool: sum(pool.map(count_primes, chunks))`.
 //!
-//! Try this: `--chunk 1000000` (two big jobs: the worker with the smaller numbers, which are
-//! quicker to test, finishes first and then waits for the other, so the speedup stays well
-//! short of 2x); `--chunk 100` (20,000 tiny jobs: the pool's CPU time, its workers' included,
-//! grows to about twice the loop's: the pipes and JSON cost as much as the work).
+//! Try this: `--chunk 1000000` (two big jobs: the one with the smaller numbers, quicker to
+//! test, is done first and its worker waits: the verdict puts the ceiling at about 1.6x);
+//! `--chunk 100` (20,000 tiny jobs: the pool's CPU time, its workers' included, grows to
+//! about twice the loop's: the pipes and JSON cost as much as the work).
 //!
 //! Copy it out: `cargo xtask copy-out process_pool DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, record, table), with:
