@@ -107,9 +107,9 @@ fn a_stream_of_readers_starves_the_writer_until_the_lock_is_fair() {
             "overtaken by {} reads and waited up to {}",
             simple[3], simple[4]
         ),
-        format!("lock ({} writes)", simple[2]),
+        format!("lock ({} write", simple[2]),
         format!("by {} reads and up to {}", fair[3], fair[4]),
-        format!("fair one ({} writes)", fair[2]),
+        format!("fair one ({} write", fair[2]),
     ] {
         assert!(summary.contains(&expected), "{expected}\n{summary}");
     }

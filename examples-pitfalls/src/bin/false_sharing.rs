@@ -108,7 +108,7 @@ fn verdict(packed: Duration, padded: Duration, threads: u32, cores: u32) -> Stri
     let ratio = fmt_ratio(packed, padded);
     if threads < 2 || cores < 2 {
         format!(
-            "{ratio}: {threads} thread(s) on {cores} core(s), no two cores pass a line back and forth, so no slowdown is expected"
+            "{ratio}: {threads} thread(s) on {cores} core(s), no two cores pass a line back and forth, so no slowdown is expected (a difference is the machine's noise)"
         )
     } else if packed.as_secs_f64() >= SHOWS * padded.as_secs_f64() {
         format!("{ratio} slower from sharing a cache line")

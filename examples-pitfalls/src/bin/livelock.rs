@@ -156,7 +156,8 @@ fn main() -> ExitCode {
     let d = Args::parse_from(["livelock"]); // the defaults, from clap
     let d_limit = d.rounds.unwrap_or(10 * d.transfers + 100);
     let lower = "--rounds or --transfers";
-    let cap = shared::cli::cap_work("rounds", limit.into(), d_limit.into(), 1_000_000, lower);
+    let what = "rounds at most";
+    let cap = shared::cli::cap_work(what, limit.into(), d_limit.into(), 1_000_000, lower);
     if let Err(refused) = cap {
         return refused;
     }

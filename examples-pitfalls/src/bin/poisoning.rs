@@ -4,8 +4,8 @@
 //! thread panics between the two, the lock is released as the stack unwinds, and the data is
 //! left half-updated: money has vanished. std's Mutex marks itself poisoned so that the next
 //! `lock()` returns `Err(PoisonError)` instead of silently handing out broken data; the program
-//! shows how to recover (take the data with `into_inner()`, check and repair it, then
-//! `clear_poison()`). parking_lot's Mutex does not poison: the next lock just works, and the
+//! shows how to recover (take the guard out of the error with `into_inner()`, check and
+//! repair the data through it, then `clear_poison()`). parking_lot's Mutex does not poison: the next lock just works, and the
 //! broken invariant goes unnoticed unless you check it yourself.
 //!
 //! Run:

@@ -218,7 +218,8 @@ fn run(args: &Args) -> Result<(), String> {
         table.row([
             name.to_string(),
             format!("{failed} of {}", args.trials),
-            losses[losses.len() / 2].to_string(),
+            // The median of an even count is the mean of the middle two.
+            ((losses[(losses.len() - 1) / 2] + losses[losses.len() / 2]) / 2).to_string(),
             losses[losses.len() - 1].to_string(),
             fmt_duration(elapsed),
         ]);

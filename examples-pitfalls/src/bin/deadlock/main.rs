@@ -15,7 +15,9 @@
 //!
 //! You will see: without `--fix`, each clerk holding one account and asking for the other, then
 //! the watchdog's report of the cycle (alice holds A and waits for B, held by bob, who waits for
-//! A) within a fraction of a second, and exit status 0: the demo showed what it teaches. With
+//! A) within a fraction of a second (more than the 50 ms poll: before it reports, the detector
+//! has each stuck thread record its backtrace, slow in a debug build), and exit status 0: the
+//! demo showed what it teaches. With
 //! `--fix ordering`, every transfer done and the money all there; with `--fix timeout`, the
 //! same, plus how many times a clerk gave up, released its lock and retried: at least once,
 //! because the barrier makes the first transfers collide, and the first clerk to give up lets
@@ -183,7 +185,7 @@ fn main() -> ExitCode {
     };
     let d = Args::parse_from(["deadlock"]); // the defaults, from clap
     let lower = "--transfers or --lock-timeout-ms";
-    let what = "milliseconds (estimated from transfers and timeouts)";
+    let what = "estimated milliseconds (the transfers, and a timeout per expected collision)";
     if args.fix == Some(Fix::Timeout)
         && let Err(refused) = shared::cli::cap_work(what, ms(&args), ms(&d), 20_000, lower)
     {

@@ -22,7 +22,8 @@
 //! so one deposit is lost; the fixed version's log with both deposits; a log of three async
 //! tasks whose events carry their span (`order{id=2}`) whichever worker thread ran them; and a
 //! stress-loop table: the racy code fails in some plain trials (how many is up to the
-//! scheduler, and may be none), in most trials with a yield in the window, and the fix in none.
+//! scheduler, and may be none), usually in most trials with a yield in the window (still up
+//! to the scheduler, only far likelier), and the fix in none.
 //!
 //! Python: `logging` with `%(threadName)s` in the format, `asyncio` debug mode
 //! (`PYTHONASYNCIODEBUG=1`), and a loop around a test; Python has no loom.

@@ -26,8 +26,7 @@
 //!
 //! Try this: make `admits_a_reader` refuse new readers while `writers_waiting > 0`
 //! (writer-preferring: reads stop overtaking the writer, bar one already on its way in, and
-//! now a stream of writers could starve the readers). `--readers 1` is refused: one reader
-//! leaves the lock free between its reads, so there is no stream to starve the writer.
+//! now a stream of writers could starve the readers).
 //!
 //! Copy it out: `cargo xtask copy-out starvation DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -228,8 +227,7 @@ fn run(lock: &Lock, args: &Args) -> Result<Run, String> {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
-    // Two runs of --duration-ms: its range keeps them to 20 s in all; a run above ten times
-    // the default's says so before it starts.
+    // Two runs of --duration-ms: at most 20 s in all (and a note past ten times the default).
     let d = Args::parse_from(["starvation"]); // the defaults, from clap
     let ms = |a: &Args| 2 * u128::from(a.duration_ms);
     let what = "milliseconds of reading";
@@ -274,26 +272,29 @@ fn main() -> ExitCode {
         eprintln!("error: the writer never got in, even with the fair lock");
         return ExitCode::FAILURE;
     }
+    let writes = |n: u32| format!("{n} write{}", if n == 1 { "" } else { "s" });
     let gaps = (simple.overtakes == 0)
         .then_some(" (the readers left gaps this run, so none overtook it: try more --readers)");
     println!(
-        "the writer was overtaken by {} reads and waited up to {} with the reader-preferring lock ({} writes){}; by {} reads and up to {} with the fair one ({} writes)",
+        "the writer was overtaken by {} reads and waited up to {} with the reader-preferring lock ({}){}; by {} reads and up to {} with the fair one ({})",
         simple.overtakes,
         fmt_duration(simple.longest_wait),
-        simple.writes,
+        writes(simple.writes),
         gaps.unwrap_or_default(),
         fair.overtakes,
         fmt_duration(fair.longest_wait),
-        fair.writes
+        writes(fair.writes)
     );
-    let policy = |lock: &Lock| match policy::new_reader_goes_first(lock) {
-        true => "lets it in ahead of the writer",
-        false => "makes it wait behind the writer",
+    let policy = policy::what_a_new_reader_meets;
+    let (simple_policy, fair_policy) = match (policy(&simple_lock()), policy(&fair_lock())) {
+        (Ok(simple), Ok(fair)) => (simple, fair),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     println!(
-        "a reader inside, the writer waiting, a new reader arrives: the reader-preferring lock {}; the fair lock {}",
-        policy(&simple_lock()),
-        policy(&fair_lock())
+        "a reader inside, the writer waiting, a new reader arrives: the reader-preferring lock {simple_policy}; the fair lock {fair_policy}"
     );
     ExitCode::SUCCESS
 }

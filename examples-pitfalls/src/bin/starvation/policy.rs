@@ -30,23 +30,37 @@ impl Lock {
 }
 
 /// The policy, one step at a time: a reader inside, the writer waiting behind it, then a new
-/// reader. Returns whether the lock let the new reader in ahead of the waiting writer.
-pub fn new_reader_goes_first(lock: &Lock) -> bool {
+/// reader. Returns whether the lock let the new reader in ahead of the waiting writer, or an
+/// error if the reader's or the writer's thread panicked.
+fn new_reader_goes_first(lock: &Lock) -> Result<bool, String> {
     let (inside, leave) = (Barrier::new(2), Barrier::new(2));
     thread::scope(|s| {
-        s.spawn(|| {
+        let reader = s.spawn(|| {
             lock.with_read(|| {
                 inside.wait();
                 leave.wait();
             })
         });
         inside.wait(); // the first reader is inside
-        s.spawn(|| lock.with_write(|| {}));
+        let writer = s.spawn(|| lock.with_write(|| {}));
         while !lock.writer_waiting() {
             thread::sleep(Duration::from_millis(1)); // until the writer waits at the lock
         }
         let went_first = lock.lets_a_reader_in();
         leave.wait(); // the first reader leaves, and the writer gets in
-        went_first
+        // Joined here, so that a panic is reported rather than ending the scope.
+        reader
+            .join()
+            .and(writer.join())
+            .map_err(|_| "a thread of the step-by-step policy check panicked".to_string())?;
+        Ok(went_first)
+    })
+}
+
+/// `new_reader_goes_first` in words, for the summary line.
+pub fn what_a_new_reader_meets(lock: &Lock) -> Result<&'static str, String> {
+    Ok(match new_reader_goes_first(lock)? {
+        true => "lets it in ahead of the writer",
+        false => "makes it wait behind the writer",
     })
 }
