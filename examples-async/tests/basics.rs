@@ -281,10 +281,16 @@ fn every_channel_kind_delivers_what_it_promises() {
         r.stdout
             .contains("broadcast: subscriber slow received 8, was told it skipped 192")
     );
+    // The sender waits for the fast ones after each burst: they keep up, however busy the
+    // machine.
     for fast in ["fast-1", "fast-2"] {
-        let line = r.line(&format!("broadcast: subscriber {fast} received "));
-        let got = common::number_after(line, "received ");
-        assert_eq!(got + common::number_after(line, "skipped "), 200, "{line}");
+        assert!(
+            r.stdout.contains(&format!(
+                "broadcast: subscriber {fast} received 200, was told it skipped 0"
+            )),
+            "{}",
+            r.stdout
+        );
     }
     // The reader runs only between the writer's 20 bursts of ten (one task, join!): at most
     // one wake a burst, and the last value always.

@@ -26,11 +26,11 @@
 //! the same fix, `await loop.run_in_executor(pool, cpu_function)`, with a
 //! `ProcessPoolExecutor` because of the GIL (a thread pool is enough on free-threaded 3.13t).
 //!
-//! Try this: build a multi-threaded runtime instead: the inline job no longer stalls the
-//! heartbeat, which another worker thread runs, until you spawn as many inline jobs as there
-//! are worker threads; make the prime count an `async fn` that calls
-//! `tokio::task::yield_now().await` every 10,000 numbers, and the heartbeat is late by at
-//! most one such chunk (cooperative: the job itself shares the thread).
+//! Try this: build a multi-threaded runtime instead: the inline job (run by `block_on` on
+//! the main thread) no longer stalls the heartbeat, which a worker thread runs, until you
+//! `tokio::spawn` as many inline jobs as there are worker threads; make the prime count an
+//! `async fn` that calls `tokio::task::yield_now().await` every 10,000 numbers, and the
+//! heartbeat is late by at most one such chunk (cooperative: the job itself shares the thread).
 //!
 //! Copy it out: `cargo xtask copy-out cpu_in_async DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:
@@ -185,7 +185,13 @@ fn main() -> ExitCode {
     let default = divisions(Args::parse_from(["cpu_in_async"]).limit, 3);
     let work = divisions(args.limit, modes.len());
     let lower = "--limit, or run fewer --mode";
-    if let Err(code) = shared::cli::cap_work("divisions", work, default, 36_000_000_000, lower) {
+    if let Err(code) = shared::cli::cap_work(
+        "trial divisions (estimated)",
+        work,
+        default,
+        36_000_000_000,
+        lower,
+    ) {
         return code;
     }
     // One thread: like one core's worth of a busy server, where every task shares it.

@@ -15,7 +15,7 @@ use crate::Args;
 /// 5. Graceful shutdown on Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
 pub async fn run(args: &Args) -> ExitCode {
     println!(
-        "== 5. graceful shutdown: two jobs a tick, each {} ms",
+        "== 5. graceful shutdown: two new jobs every 50 ms, each {} ms",
         args.job_ms
     );
     // Registered now, before the prompt, so that a Ctrl-C from here on is ours to handle.
