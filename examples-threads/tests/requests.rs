@@ -159,7 +159,14 @@ fn the_report_names_the_threads_and_the_ratio() {
         r.stdout.lines().next(),
         Some("making 2 requests of 10.0 ms one after another: about 20.0 ms in all")
     );
-    r.line("request   2: 200 in ");
+    // Each request takes at least the server's delay (it sleeps before answering).
+    for n in ["1", "2"] {
+        let took = r.line(&format!("request   {n}: 200 in "));
+        assert!(
+            common::ms(took.rsplit(" in ").next().unwrap()) >= 10.0,
+            "{took}"
+        );
+    }
     assert!(
         r.line("2 requests of 10.0 ms one after another")
             .contains("2 ok")

@@ -50,11 +50,16 @@ fn check(pages: usize, delay_ms: &str, work: &str) {
         rest.split('x').next().unwrap().trim().parse().unwrap()
     };
     let (on_dominant, on_other) = (ratio("dominant stage:"), ratio("other stage:"));
+    // Shown: the dominant stage's change gained a fifth or more, and more than the other's
+    // (the printed ratios are rounded to a tenth, hence the margins).
     if closing.contains("profile first, then change the part that takes the time") {
-        assert!(on_dominant >= on_other, "{closing}");
+        assert!(on_dominant >= on_other && on_dominant >= 1.2, "{closing}");
     } else {
         assert!(closing.contains("this run did not show"), "{closing}");
-        assert!(on_dominant <= on_other, "{closing}");
+        assert!(
+            on_dominant <= on_other + 0.05 || on_dominant < 1.25,
+            "{closing}"
+        );
     }
     assert!(closing.contains("same answer each way"), "{closing}");
 }

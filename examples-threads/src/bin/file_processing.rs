@@ -24,8 +24,8 @@
 //! says so).
 //!
 //! Python: `ThreadPoolExecutor().map(process_file, paths)` over `pathlib.Path.rglob("*.txt")`;
-//! for pure-Python counting the GIL would keep this on one core, which is why the guide sends
-//! CPU-heavy file work to processes.
+//! for pure-Python counting the GIL (of the usual build) would keep this on one core, which is
+//! why the guide sends CPU-bound work to processes.
 //!
 //! Try this: make `process` sleep 1 ms per file, standing in for a slow disk, and run with
 //! `--kib-per-file 4 --workers 32`: the sleeps overlap, 32 at a time, and the pool wins by far
@@ -50,6 +50,7 @@
 
 use std::fs;
 use std::io::{BufWriter, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::thread;
@@ -232,21 +233,25 @@ fn main() -> ExitCode {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let start = Instant::now();
-    // par_iter keeps the order of the input in the collected Vec.
-    let pooled: std::io::Result<Vec<Summary>> = pool.install(|| {
-        paths
-            .par_iter()
-            .progress_with(bar.clone())
-            .map(|p| process(p))
-            .collect()
-    });
+    // par_iter keeps the order of the input in the collected Vec. rayon hands a worker's
+    // panic on to the thread that called it: caught, an error like a file that cannot be read.
+    let pooled: std::io::Result<Vec<Summary>> = catch_unwind(AssertUnwindSafe(|| {
+        pool.install(|| {
+            paths
+                .par_iter()
+                .progress_with(bar.clone())
+                .map(|p| process(p))
+                .collect()
+        })
+    }))
+    .unwrap_or_else(|_| Err(std::io::Error::other("a thread of the pool panicked")));
     let pooled_time = start.elapsed();
     bar.finish_and_clear();
 
     let (sequential, pooled) = match (sequential, pooled) {
         (Ok(s), Ok(p)) => (s, p),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: cannot read a file back: {e}");
+            eprintln!("error: cannot process the files: {e}");
             return ExitCode::FAILURE;
         }
     };

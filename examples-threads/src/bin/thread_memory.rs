@@ -201,7 +201,11 @@ fn round_in_child(threads: u32, stack_kib: u64) -> Result<Round, String> {
             rss_kib,
             virtual_kib,
         }),
-        _ => Err(String::from_utf8_lossy(&output.stderr).trim().to_string()),
+        _ => Err(format!(
+            "the measuring copy for {stack_kib} KiB stacks failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
     }
 }
 

@@ -227,7 +227,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         (Some(primes), _, None) => {
-            println!("the worker finished before the cancel: {primes} primes");
+            println!("the worker finished before it saw the cancel: {primes} primes");
             ExitCode::SUCCESS
         }
         (answer, _, inline) => {

@@ -104,15 +104,16 @@ fn check(args: &Args) -> Result<(), ExitCode> {
             args.capacity
         )));
     }
-    // The cap on run time: --messages go through three pipelines and six throughput runs
-    // (with 64 workers, flume's pipeline takes about 4 s a million on two cores).
+    // The cap on run time: --messages go through three pipelines (a job and a result each)
+    // and six throughput runs (with 64 workers, flume's pipeline takes about 4 s a million on
+    // two cores): 12 messages sent per --messages.
     let d = Args::parse_from(["channels"]); // the defaults, from clap
-    let work = |a: &Args| 9 * u128::from(a.messages);
+    let work = |a: &Args| 12 * u128::from(a.messages);
     cli::cap_work(
         "messages sent",
         work(args),
         work(&d),
-        9 * 20_000_000,
+        12 * 20_000_000,
         "--messages",
     )
 }

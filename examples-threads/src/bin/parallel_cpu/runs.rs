@@ -1,6 +1,7 @@
 //! Several runs of each approach, the verdict from their medians (one run says little on a
 //! shared machine, where another process can slow any one of them), and the known counts.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use shared::{Measurement, Table, fmt_duration, fmt_ratio, measure, speedup_verdict};
@@ -60,8 +61,9 @@ pub fn timed(
 ) -> Result<(u64, Measurement, Vec<Duration>), String> {
     let (mut walls, mut last) = (Vec::new(), None);
     for _ in 0..runs {
-        let (primes, m) = measure(&count);
-        let primes = primes?;
+        // rayon hands a worker's panic on to the thread that called it: caught, an error here.
+        let (primes, m) = measure(|| catch_unwind(AssertUnwindSafe(&count)));
+        let primes = primes.map_err(|_| "a worker thread panicked".to_string())??;
         if let Some((before, _)) = last.filter(|(before, _)| *before != primes) {
             return Err(format!("one run counted {before} primes, another {primes}"));
         }

@@ -26,7 +26,8 @@
 //! then goes in with no permit left (Condvar waits must re-check): in a release build more than
 //! `--permits` threads get in and the program says so (exit 1); in a debug build the count
 //! underflows, that thread panics and poisons the lock, and threads still waiting are never
-//! woken (Ctrl-C ends it). Wait on the Barrier only in some threads: the others wait for ever.
+//! woken (Ctrl-C ends it). Wait on the Barrier only in some threads: those never get past it,
+//! as it opens only when all `--threads` have arrived (Ctrl-C ends it).
 //!
 //! Copy it out: `cargo xtask copy-out sync_primitives DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format), with:

@@ -129,7 +129,8 @@ fn check(args: &Args, workers: u32) -> Result<(), ExitCode> {
     // The cap on run time: the loop and four pools each take every number's steps (the
     // largest run accepted takes about two minutes in release).
     let d = Args::parse_from(["thread_pool"]); // the defaults, from clap
-    cli::cap_work("numbers", work(args), work(&d), 500_000_000, "--limit")
+    let what = "numbers whose steps are counted";
+    cli::cap_work(what, work(args), work(&d), 500_000_000, "--limit")
 }
 
 /// Numbers whose steps are counted, by the sequential loop and the four pools together.
@@ -164,7 +165,12 @@ fn time(
     f: impl FnOnce() -> Result<u64, String>,
 ) -> Result<(u64, u32, Duration), String> {
     let start = Instant::now();
-    let (total, wall) = (f()?, start.elapsed());
+    // rayon hands a worker's panic on to the thread that called it: caught, an error here.
+    let total = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let (total, wall) = (
+        total.map_err(|_| format!("{name}: a thread panicked"))??,
+        start.elapsed(),
+    );
     if long {
         eprintln!("  {name} done in {}", fmt_duration(wall));
     }
