@@ -132,11 +132,13 @@ const PROGRAMS: &[Program] = &[
         name: "livelock",
         bin: env!("CARGO_BIN_EXE_livelock"),
         small: &[],
-        long: &["--rounds", "1000000", "--transfers", "1"],
+        long: &["--rounds", "500100", "--transfers", "1"],
         refused: &[
             &["--rounds", "10", "--transfers", "100"],
+            // Past the cap on run time: its default --rounds, 500,100, would be.
+            &["--transfers", "50001"],
             // Past the cap on run time.
-            &["--rounds", "1000001"],
+            &["--rounds", "500101"],
         ],
         url_flag: None,
         serves: None,

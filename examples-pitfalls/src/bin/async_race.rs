@@ -146,6 +146,14 @@ fn main() -> ExitCode {
             "--await-ms 0 is a call that takes no time: the task need not pause, so nothing runs between its read and its write",
         );
     }
+    // On the paused clock the awaits cost no time: the run's time is the tasks, three times
+    // over, about 0.5 s for the largest --tasks in a release build here. A run above ten times
+    // the default's tasks says so before it starts.
+    let d = Args::parse_from(["async_race"]); // the defaults, from clap
+    let (tasks, max) = (u128::from(args.tasks), 100_000);
+    if let Err(refused) = shared::cli::cap_work("tasks", tasks, d.tasks.into(), max, "--tasks") {
+        return refused;
+    }
     let pause = Duration::from_millis(args.await_ms);
     // One OS thread: the current-thread runtime, and a LocalSet for tasks that are not Send.
     // The clock is paused: it jumps ahead only when every task waits, so all the tasks read

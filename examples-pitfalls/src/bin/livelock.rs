@@ -61,8 +61,9 @@ struct Args {
     /// Fix the livelock with a random back-off.
     #[arg(long, value_enum)]
     fix: Option<Fix>,
-    /// Transfers each clerk has to make.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// Transfers each clerk has to make (at most 50,000: the default --rounds for that, 500,100,
+    /// is the cap on run time).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TRANSFERS)))]
     transfers: u32,
     /// Rounds before giving up (at least twice --transfers: one transfer per round at most)
     /// [default: 10 x --transfers + 100, ample for the fix].
@@ -72,6 +73,9 @@ struct Args {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=1_000))]
     backoff: u32,
 }
+
+/// The most `--transfers` accepted: the default `--rounds` for it is the cap on run time.
+const MAX_TRANSFERS: u32 = 50_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Fix {
@@ -151,13 +155,16 @@ fn main() -> ExitCode {
             args.transfers
         ));
     }
-    // The cap on run time: a round (two barrier waits) takes about 20 us here, so the largest
-    // run, which may use every round, takes about 20 s (its table prints at the end).
+    // The cap on run time: the default --rounds of the largest --transfers, so that every
+    // --transfers accepted runs with its default. A round (two barrier waits) takes 15 to 25 us
+    // here, so the largest run, which may use every round, takes 8 to 13 s (its table prints
+    // at the end).
     let d = Args::parse_from(["livelock"]); // the defaults, from clap
     let d_limit = d.rounds.unwrap_or(10 * d.transfers + 100);
     let lower = "--rounds or --transfers";
     let what = "rounds at most";
-    let cap = shared::cli::cap_work(what, limit.into(), d_limit.into(), 1_000_000, lower);
+    let max = 10 * MAX_TRANSFERS + 100;
+    let cap = shared::cli::cap_work(what, limit.into(), d_limit.into(), max.into(), lower);
     if let Err(refused) = cap {
         return refused;
     }

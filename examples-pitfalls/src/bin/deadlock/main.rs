@@ -175,18 +175,23 @@ fn clerk(
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
-    // The cap on run time of `--fix timeout` (the others take about 1 s at most): about 1 ms per
-    // 10,000 transfers a clerk, plus a timeout for each collision, of which this machine saw
-    // one per 20,000 to 100,000 transfers (counted as one per 10,000, plus the 2 forced at the
-    // start). At most about 20 s, then, before the table prints.
+    // The cap on run time of the fixes (the demo deadlocks on its first transfer): about 1 ms
+    // per 10,000 transfers a clerk (`--fix ordering` at most 1 s), plus, with `--fix timeout`, a
+    // timeout for each collision, of which this machine saw one per 20,000 to 100,000 transfers
+    // (counted as one per 10,000, plus the 2 forced at the start). At most about 20 s, then.
     let ms = |a: &Args| {
         let t = u128::from(a.transfers);
-        t / 10_000 + (2 + t / 10_000) * u128::from(a.lock_timeout_ms)
+        let timeouts = u128::from(a.fix == Some(Fix::Timeout)) * (2 + t / 10_000);
+        t / 10_000 + timeouts * u128::from(a.lock_timeout_ms)
     };
-    let d = Args::parse_from(["deadlock"]); // the defaults, from clap
+    // The defaults, from clap, with this run's fix.
+    let d = Args {
+        fix: args.fix,
+        ..Args::parse_from(["deadlock"])
+    };
     let lower = "--transfers or --lock-timeout-ms";
-    let what = "estimated milliseconds (the transfers, and a timeout per expected collision)";
-    if args.fix == Some(Fix::Timeout)
+    let what = "estimated milliseconds (the transfers, and any timeouts expected)";
+    if args.fix.is_some()
         && let Err(refused) = shared::cli::cap_work(what, ms(&args), ms(&d), 20_000, lower)
     {
         return refused;
