@@ -211,6 +211,8 @@ fn a_panicking_task_does_not_stop_the_others() {
     assert_refused(TASK_ERRORS, &["--tasks", "0"]);
     assert_refused(TASK_ERRORS, &["--tasks", "1"]); // no other task to carry on
     assert_refused(TASK_ERRORS, &["--panic-at", "4"]); // order 4 is missing: a 404 first
+    // Every order missing: no task succeeds, so there are no others to carry on.
+    assert_refused(TASK_ERRORS, &["--missing-every", "1", "--panic-at", "0"]);
 }
 
 #[test]
@@ -234,6 +236,7 @@ fn cpu_work_inline_stalls_the_heartbeat_and_offloading_does_not() {
         assert!(row[4].parse::<u32>().unwrap() >= 1, "{row:?}");
     }
     assert_refused(CPU_IN_ASYNC, &["--limit", "1"]);
+    assert_refused(CPU_IN_ASYNC, &["--limit", "999"]); // ends in microseconds anywhere
     assert_refused(TASK_ERRORS, &["--tasks", "5", "--panic-at", "6"]);
     assert_refused(CPU_IN_ASYNC, &["--mode", "threads"]);
 }
@@ -307,15 +310,14 @@ fn every_channel_kind_delivers_what_it_promises() {
         r.stdout
             .contains("flume: a blocking thread sent 200 messages to an async task, sum 20100")
     );
-    // A channel that holds every message: the producer never waits, the slow one misses none.
-    let r = run(ASYNC_CHANNELS, &["--capacity", "1000"]);
+    // A channel that holds every message: nothing would wait or be missed, so refused; so is
+    // one whose broadcast buffer (100 rounded up to 128) leaves fewer than 2 to miss.
+    assert_refused(ASYNC_CHANNELS, &["--capacity", "1000"]);
+    assert_refused(ASYNC_CHANNELS, &["--messages", "129", "--capacity", "100"]);
+    let r = run(ASYNC_CHANNELS, &["--messages", "130", "--capacity", "100"]);
     assert!(
         r.stdout
-            .contains("waited for room 0 times (the channel holds all of them")
-    );
-    assert!(
-        r.stdout
-            .contains("subscriber slow received 200, was told it skipped 0")
+            .contains("subscriber slow received 128, was told it skipped 2")
     );
     assert_refused(ASYNC_CHANNELS, &["--capacity", "0"]);
     assert_refused(ASYNC_CHANNELS, &["--messages", "9"]);

@@ -53,12 +53,17 @@ fn bounded_variants_never_exceed_the_limit_and_peak_lower() {
         assert!(ms(row[3]) >= 600.0, "{row:?}");
     }
     assert_refused(BOUNDED, &["--jobs", "0"]);
-    // 61 delays of 1968 ms (one unbounded, 20 per bounded variant): past two minutes.
+    // 61 rounds of 1968 ms (one unbounded, 20 per bounded variant): past the cap.
     assert_refused(BOUNDED, &["--jobs", "2000", "--delay-ms", "1968"]);
     assert_refused(BOUNDED, &["--jobs", "10", "--limit", "20"]);
     assert_refused(BOUNDED, &["--jobs", "20", "--limit", "20"]);
     // 8,000 buffers of 1 MiB in flight at once: past the memory cap.
     assert_refused(BOUNDED, &["--jobs", "8000", "--buffer-kib", "1024"]);
+    // 24,001 rounds of a 4 ms delay cost more than 4 ms each: past the cap.
+    assert_refused(
+        BOUNDED,
+        &["--jobs", "8000", "--limit", "1", "--delay-ms", "4"],
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ const PROGRAMS: &[Program] = &[
             &["--messages", "9"], // barely past the capacity: little to wait for
             &["--messages", "75001"], // run time
             &["--capacity", "0"],
+            &["--messages", "10", "--capacity", "100000"], // holds them all: nothing to show
         ],
         url_flag: None,
         serves: None,
@@ -62,6 +63,7 @@ const PROGRAMS: &[Program] = &[
             &["--requests", "100000"], // open files, or else memory
             &["--requests", "0"],
             &["--requests", "1"], // nothing to overlap with
+            &["--delay-ms", "0"], // no waits to overlap
             &["--url", "ftp://127.0.0.1:1"],
         ],
         url_flag: Some("--url"),
@@ -80,11 +82,12 @@ const PROGRAMS: &[Program] = &[
             "--buffer-kib",
             "4",
         ],
-        long: &["--jobs", "2000", "--delay-ms", "1500"],
+        long: &["--jobs", "2000", "--delay-ms", "1400"],
         refused: &[
             &["--jobs", "8000", "--buffer-kib", "1024"], // memory
             &["--jobs", "10", "--limit", "20"],          // nothing to bound
             &["--jobs", "2000", "--delay-ms", "1968"],   // run time
+            &["--jobs", "8000", "--limit", "1", "--delay-ms", "4"], // per-job costs
         ],
         url_flag: None,
         serves: None,
@@ -102,13 +105,14 @@ const PROGRAMS: &[Program] = &[
         name: "connection_memory",
         bin: env!("CARGO_BIN_EXE_connection_memory"),
         small: &["--requests", "20", "--delay-ms", "100"],
-        // Requests held 30 s by the server: every client process is mid-run when signalled.
-        long: &["--requests", "200", "--delay-ms", "30000"],
+        // Requests held 29 s by the server: every client process is mid-run when signalled.
+        long: &["--requests", "200", "--delay-ms", "29000"],
         refused: &[
             &["--requests", "0"],
             &["--requests", "60000"],
             &["--requests", "1"],
             &["--delay-ms", "30001"], // run time, with all three clients
+            &["--requests", "19000", "--delay-ms", "11001"], // connecting counts too
             &["--client", "curl"],
             &["--url", "ftp://127.0.0.1:1"],
         ],
@@ -122,6 +126,7 @@ const PROGRAMS: &[Program] = &[
         long: &["--limit", "30000000"],
         refused: &[
             &["--limit", "1"],
+            &["--limit", "999"], // ends in microseconds anywhere: no stall could show
             &["--mode", "threads"],
             &["--limit", "36000000"], // run time
         ],
@@ -163,6 +168,8 @@ const PROGRAMS: &[Program] = &[
             &["--tasks", "1"],    // no other task to carry on
             &["--panic-at", "4"], // a missing order: it 404s before its bug
             &["--missing-every", "0"],
+            &["--missing-every", "1", "--panic-at", "0"], // every task fails: no others
+            &["--tasks", "2", "--missing-every", "2", "--panic-at", "1"],
         ],
         url_flag: None,
         serves: None,

@@ -24,10 +24,10 @@
 //! Python: `asyncio.Queue(maxsize=n)` for mpsc, an `asyncio.Future` for oneshot; there is no
 //! built-in broadcast or watch; `janus` or `loop.call_soon_threadsafe` for the bridge.
 //!
-//! Try this: `--capacity 1000`, more than `--messages`: the mpsc producer never waits (the
-//! channel holds the backlog instead) and the slow broadcast subscriber misses nothing;
-//! `--capacity 10`: broadcast rounds its capacity up to a power of two, so the slow one gets
-//! 16.
+//! Try this: `--capacity 100`: the producer waits less often, and the slow subscriber misses
+//! fewer (broadcast rounds 100 up to 128); `--capacity 10`: broadcast rounds its capacity up to
+//! a power of two, so the slow one gets 16. A capacity that holds every message is refused:
+//! nothing would wait and nothing would be missed.
 //!
 //! Copy it out: `cargo xtask copy-out async_channels DIR` writes it as a crate of its own (with
 //! `src/support/`: cli), with:
@@ -59,7 +59,8 @@ struct Args {
     /// that the producer waits and the slow subscriber misses some).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
     messages: u64,
-    /// Capacity of the bounded channels.
+    /// Capacity of the bounded channels (rounded up to a power of two for broadcast, whose
+    /// buffer must stay at least 2 below --messages).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     capacity: u64,
 }
@@ -69,6 +70,17 @@ fn main() -> ExitCode {
     let args = Args::parse();
     // The consumer's sleep per message (about 1 ms: tokio's timers tick in milliseconds) sets
     // the run time: 75,000 messages take about two minutes.
+    let held = args.capacity.next_power_of_two(); // held by broadcast: 2 fewer leaves no lag
+    if args.messages < held + 2 {
+        return shared::cli::usage_error(format!(
+            "--capacity {} (broadcast rounds it up to {held}) holds too much of --messages {}: \
+             the slow subscriber would miss none, the producer wait little or never; lower \
+             --capacity to {} or less, or send more --messages",
+            args.capacity,
+            args.messages,
+            1u64 << (args.messages - 2).ilog2(),
+        ));
+    }
     let default = u128::from(Args::parse_from(["async_channels"]).messages);
     let work = u128::from(args.messages);
     if let Err(code) = shared::cli::cap_work("messages", work, default, 75_000, "--messages") {
@@ -123,14 +135,8 @@ async fn mpsc_backpressure(args: &Args, expected: u64) -> bool {
     let Ok(waited) = producer.await else {
         return false; // the producer panicked: a failed check, never a count of 0
     };
-    // A channel that holds every message never fills: no backpressure, and the line says so.
-    let why = if waited == 0 && args.capacity >= n {
-        " (the channel holds all of them: nothing to wait for)"
-    } else {
-        ""
-    };
     println!(
-        "mpsc (capacity {}): {n} messages, sum {sum} (expected {expected}), in order: {in_order}; the producer waited for room {waited} times{why}",
+        "mpsc (capacity {}): {n} messages, sum {sum} (expected {expected}), in order: {in_order}; the producer waited for room {waited} times",
         args.capacity
     );
     sum == expected && in_order

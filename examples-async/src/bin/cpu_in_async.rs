@@ -60,8 +60,9 @@ use tokio::sync::oneshot;
     about = "A CPU job inline in async code stalls a heartbeat; spawn_blocking and rayon do not"
 )]
 struct Args {
-    /// Count primes below this number (the CPU job).
-    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
+    /// Count primes below this number (the CPU job). 1000 or more: a smaller job ends in
+    /// microseconds on any machine, too soon to ever hold a heartbeat up.
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
     limit: u64,
     /// Which ways to run the job (default: all three).
     #[arg(long, value_enum, value_delimiter = ',')]

@@ -131,6 +131,29 @@ fn main() -> ExitCode {
             args.panic_at, args.missing_every
         ));
     }
+    let ok = (1..=args.tasks)
+        .filter(|&id| planned(id, &args) == "ok")
+        .count();
+    if ok == 0 {
+        return shared::cli::usage_error(format!(
+            "with --tasks {} and --missing-every {}, every task fails on purpose: no other \
+             task would carry on; raise --missing-every",
+            args.tasks, args.missing_every
+        ));
+    }
+    // About 0.2 ms to spawn a task and open its connection (0.16 ms measured on two cores)
+    // besides the slowest answer: 62 s at most, and the note above ten times the default.
+    let estimate = |a: &Args| u128::from(a.delay_ms) + u128::from(a.tasks) / 5;
+    let default = estimate(&Args::parse_from(["task_errors"]));
+    if let Err(code) = shared::cli::cap_work(
+        "ms of waiting and connecting (estimated)",
+        estimate(&args),
+        default,
+        62_000,
+        "--delay-ms or --tasks",
+    ) {
+        return code;
+    }
     // Every task holds a connection, and so does the in-process server's end of it.
     if let Err(e) = open_files(2 * u64::from(args.tasks) + 64) {
         return shared::cli::usage_error(e);

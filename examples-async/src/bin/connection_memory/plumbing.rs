@@ -62,10 +62,11 @@ pub fn target(url: &str, delay_ms: u64) -> Option<Target> {
     })
 }
 
-/// Refuses a run past the open-file limit, or past two minutes. Its time is mostly waiting:
-/// each client holds its requests `--delay-ms`, one client after another, and 90 s of that
-/// keeps the largest run near two minutes with the time to open 20,000 connections per
-/// client (30 s delays with every client, 60 s with one).
+/// Refuses a run past the open-file limit, or past two minutes. Each client, one after
+/// another, opens its connections and then holds them `--delay-ms`. Opening one costs about
+/// 0.15 ms on an idle two-core machine and up to 1.7 ms (reqwest's) on a busy one: counted at
+/// 1 ms, 90 s of estimate keeps the largest run near two minutes (with every client and 20,000
+/// requests, delays up to 10 s; one client with 10,000 requests, up to 60 s).
 pub fn check_sizes(args: &Args, clients: usize) -> Result<(), ExitCode> {
     // A socket per request in each process (the server child raises its own limit too).
     let (files, needed) = (raise_open_file_limit(), u64::from(args.requests) + 64);
@@ -75,10 +76,20 @@ pub fn check_sizes(args: &Args, clients: usize) -> Result<(), ExitCode> {
             args.requests
         )));
     }
-    let waited = |a: &Args, n: usize| u128::from(a.delay_ms) * n as u128;
-    let default = waited(&Args::parse_from(["connection_memory"]), 3);
-    let (work, lower) = (waited(args, clients), "--delay-ms, or run one --client");
-    shared::cli::cap_work("ms of waiting", work, default, 90_000, lower)
+    let estimate =
+        |a: &Args, n: usize| (u128::from(a.delay_ms) + u128::from(a.requests)) * n as u128;
+    let default = estimate(&Args::parse_from(["connection_memory"]), 3);
+    let (work, lower) = (
+        estimate(args, clients),
+        "--delay-ms or --requests, or run one --client",
+    );
+    shared::cli::cap_work(
+        "ms of waiting and connecting (estimated)",
+        work,
+        default,
+        90_000,
+        lower,
+    )
 }
 
 /// Runs one client in a fresh process of this program and reads its JSON report, so that
@@ -98,8 +109,9 @@ pub fn in_child(client: Client, url: &str, args: &Args) -> Option<Report> {
         .ok()?;
     match serde_json::from_slice::<Report>(&output.stdout) {
         Ok(report) => {
-            if args.delay_ms >= 10_000 {
-                // A long run's progress: clients run one after another.
+            if args.delay_ms + u64::from(args.requests) >= 7_000 {
+                // A long run's progress (about 7 s or more a client, by the estimate in
+                // `check_sizes`): clients run one after another.
                 eprintln!("  {name}: {} of {} answered", report.ok, report.requests);
             }
             Some(report)
