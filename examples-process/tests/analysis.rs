@@ -9,7 +9,7 @@ const DATA_ANALYSIS: &str = env!("CARGO_BIN_EXE_data_analysis");
 
 #[test]
 fn merged_answers_equal_the_sequential_pass() {
-    for workers in ["1", "3", "7"] {
+    for workers in ["2", "3", "7"] {
         let w = Witness::new();
         let r = w.run(
             DATA_ANALYSIS,
@@ -35,6 +35,7 @@ fn merged_answers_equal_the_sequential_pass() {
     assert_refused(DATA_ANALYSIS, &["--rows", "0"]);
     assert_refused(DATA_ANALYSIS, &["--rows", "1"]); // nothing to split and merge
     assert_refused(DATA_ANALYSIS, &["--workers", "0"]);
+    assert_refused(DATA_ANALYSIS, &["--workers", "1"]); // one range: nothing to merge
     assert_refused(DATA_ANALYSIS, &["--top", "x"]);
     // 100,000,000 rows would write about 3 GiB of CSV: past the cap on disk, refused first.
     assert_refused(DATA_ANALYSIS, &["--rows", "100000000"]);

@@ -234,7 +234,7 @@ fn the_sweep_visits_every_point_each_approach_can_reach_and_charts_it() {
         "--delay-ms",
         "20",
         "--limit",
-        "100000",
+        "2000000",
         "--workers",
         "2",
         "--json",

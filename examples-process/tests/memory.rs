@@ -33,8 +33,8 @@ fn processes_hold_more_than_threads_which_hold_more_than_tasks() {
     let (rss, private, pss) = (kib(p[4]), kib(p[5]), kib(p[6]));
     assert!(private < pss && pss < rss, "{p:?}");
     assert_eq!((t[5], t[6], a[5], a[6]), ("-", "-", "-", "-"));
-    // --json: one object per unit (5 tasks may not grow the heap by a page: RSS 0 is fine).
-    let r = run(PROCESS_MEMORY, &["--count", "5", "--json"]);
+    // --json: one object per unit.
+    let r = run(PROCESS_MEMORY, &["--count", "50", "--json"]);
     assert!(r.success(), "{}", r.stderr);
     let units: Vec<String> = r
         .json_lines()
@@ -52,6 +52,7 @@ fn processes_hold_more_than_threads_which_hold_more_than_tasks() {
     }
     assert_refused(PROCESS_MEMORY, &["--count", "0"]);
     assert_refused(PROCESS_MEMORY, &["--count", "1"]); // no sibling, and whole pages only
+    assert_refused(PROCESS_MEMORY, &["--count", "49"]); // per-unit figures pages rounded
     assert_refused(PROCESS_MEMORY, &["--count", "1000000"]);
     assert_refused(PROCESS_MEMORY, &["--count", "300"]); // past the cap on processes
     assert_eq!(

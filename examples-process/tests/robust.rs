@@ -6,6 +6,16 @@
 mod robust;
 use robust::Program;
 
+/// `--workers 256,256,...`, 100 entries: the default points fit the cap, their 25,600 worker
+/// starts (a process and a thread each) do not.
+const WORKERS_100_TIMES_256: &str = concat!(
+    "256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,",
+    "256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,",
+    "256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,",
+    "256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,",
+    "256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256,256",
+);
+
 const PROGRAMS: &[Program] = &[
     Program {
         name: "compare",
@@ -37,6 +47,9 @@ const PROGRAMS: &[Program] = &[
             &["--sweep", "--points", "10,20000"],
             &["--requests", "130", "--delay-ms", "1000"], // past the cap on run time
             &["--sweep", "--workers", "256"],             // 769 CPU rows: past the cap
+            &["--delay-ms", "0"],                         // no wait: nothing to overlap
+            &["--sweep", "--workers", "1"],               // one count: nothing to scale
+            &["--sweep", "--limit", "100000"],            // start-up, not counting, measured
             &["--svg", "/nonexistent/dir"],
             &["--svg", concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")],
         ],
@@ -57,6 +70,7 @@ const PROGRAMS: &[Program] = &[
         long: &["--round-trips", "150000", "--megabytes", "64"],
         refused: &[
             &["--round-trips", "1000000"], // past the cap on run time
+            &["--megabytes", "4000", "--chunk-kib", "1"], // 4 million chunks: past the cap
             &["--megabytes", "1", "--chunk-kib", "2048"],
             &["--megabytes", "3", "--chunk-kib", "2048"],
             &["--size", "0"],
@@ -91,6 +105,7 @@ const PROGRAMS: &[Program] = &[
             &["--workers", "0"],
             &["--timeout-ms", "1"],
             &["--panic-job", "11"],
+            &["--max-attempts", "1"], // faults injected and no retry: the restart cannot show
         ],
         url_flag: None,
         serves: None,
@@ -106,6 +121,7 @@ const PROGRAMS: &[Program] = &[
             &["--workers", "0"],
             &["--size", "8192"],
             &["--size", "4096", "--steps", "3000"], // past the cap on run time
+            &["--workers", "1"],                    // one strip: nothing crosses, no speedup
         ],
         url_flag: None,
         serves: None,
@@ -120,6 +136,8 @@ const PROGRAMS: &[Program] = &[
             &["--rows", "0"],
             &["--rows", "1"], // one row: nothing to split and merge
             &["--workers", "0"],
+            &["--workers", "1"],     // one range: nothing to merge, no speedup
+            &["--rows", "50000000"], // past the cap on run time
         ],
         url_flag: None,
         serves: None,
@@ -140,6 +158,7 @@ const PROGRAMS: &[Program] = &[
         refused: &[
             &["--interrupt-after", "40"], // after the last of the 40 jobs: none left to stop
             &["--workers", "0"],
+            &["--workers", "1"], // its own SIGINT comes between jobs: nothing to drain
             &[
                 "--interrupt-after",
                 "0",
@@ -163,6 +182,7 @@ const PROGRAMS: &[Program] = &[
             &["--images", "0"],
             &["--images", "1"], // one image: nothing to run beside it
             &["--size", "8"],
+            &["--workers", "1"], // every image in turn: no speedup
         ],
         url_flag: None,
         serves: None,
@@ -171,13 +191,13 @@ const PROGRAMS: &[Program] = &[
         name: "io_or_cpu",
         bin: env!("CARGO_BIN_EXE_io_or_cpu"),
         small: &["--requests", "2", "--delay-ms", "20", "--limit", "20000"],
-        long: &["--requests", "500", "--delay-ms", "100"],
+        long: &["--requests", "290", "--delay-ms", "100"],
         refused: &[
             &["--requests", "0"],
             &["--limit", "10"],
             &["--", "no-such-command-here"],
-            &["--requests", "601", "--delay-ms", "100"], // past the cap on waiting
-            &["--limit", "100000000"],                   // past the cap on counting
+            &["--requests", "301", "--delay-ms", "100"], // past the cap on waiting
+            &["--limit", "60000000"],                    // past the cap on counting
         ],
         url_flag: None,
         serves: None,
@@ -200,6 +220,7 @@ const PROGRAMS: &[Program] = &[
             &["--samples", "10"],    // fewer samples than chunks
             &["--workers", "1"],     // no count of 2 or more: no speedup is possible
             &["--samples", "30000000000", "--workers", "2"], // 3 runs: past the cap on work
+            &["--workers", WORKERS_100_TIMES_256], // worker starts: past the cap
         ],
         url_flag: None,
         serves: None,
@@ -207,12 +228,13 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "process_memory",
         bin: env!("CARGO_BIN_EXE_process_memory"),
-        small: &["--count", "10"],
+        small: &["--count", "50"],
         long: &["--count", "256"],
         refused: &[
             &["--count", "1000"], // 1,000 processes at once: past the cap on processes
             &["--count", "0"],
             &["--count", "1"], // no sibling to share pages with: the lesson cannot show
+            &["--count", "49"], // per-unit figures mostly whole pages rounded
         ],
         url_flag: None,
         serves: None,
@@ -228,6 +250,16 @@ const PROGRAMS: &[Program] = &[
             &["--workers", "0"],
             &["--workers", "300"],
             &["--limit", "1"],
+            &["--workers", "1"], // no other worker: nothing to balance, no speedup
+            // 10 million jobs of pipes and JSON: past the cap on run time
+            &[
+                "--mode",
+                "processes",
+                "--limit",
+                "100000000",
+                "--chunk",
+                "10",
+            ],
         ],
         url_flag: None,
         serves: None,

@@ -15,7 +15,7 @@ fn both_process_versions_end_in_the_sequential_state() {
         ("64", "50", "2", 2),
         ("33", "7", "5", 5),
         ("10", "3", "20", 8),
-        ("8", "2", "1", 1),
+        ("8", "2", "2", 2),
     ] {
         let w = Witness::new();
         let args = ["--size", size, "--steps", steps, "--workers", workers];
@@ -74,6 +74,7 @@ fn both_process_versions_end_in_the_sequential_state() {
     assert_refused(SIMULATION, &["--size", "4"]);
     assert_refused(SIMULATION, &["--steps", "0"]);
     assert_refused(SIMULATION, &["--workers", "0"]);
+    assert_refused(SIMULATION, &["--workers", "1"]); // one strip: nothing crosses, no speedup
     assert_refused(SIMULATION, &["--size", "8192"]); // four grids of 512 MiB: past the memory cap
     assert_eq!(
         survivors(SIMULATION),

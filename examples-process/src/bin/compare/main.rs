@@ -47,7 +47,9 @@
 //! Try this: `--requests 1000 --delay-ms 100` (threads and processes now hold more memory than
 //! async; a run whose children would take past about two minutes in all is refused);
 //! `--workers 1` for the CPU scenario (every approach takes about the sequential time);
-//! `--sweep --points 100,1000,5000 --delay-ms 200` for a quicker sweep.
+//! `--sweep --points 100,1000,5000 --delay-ms 200` for a quicker sweep. (`--delay-ms 0` is
+//! refused: with no wait there is nothing to overlap; so are `--sweep --workers 1` and a sweep
+//! below `--limit 2000000`, where starting each child would outweigh the counting.)
 //!
 //! Copy it out: not this one; it builds and runs the suite's other programs and compares their figures; copy those.
 
@@ -65,6 +67,10 @@ use shared::{cli, print_json};
 
 use siblings::{Failed, Row, Server, cpu_plan, io_plan, run_row};
 
+/// The smallest --limit of the CPU sweep: about 0.25 s of counting on one core here, several
+/// times a child's start-up (about 20 ms, plus about 1 ms per worker process).
+const SWEEP_MIN_LIMIT: u64 = 2_000_000;
+
 #[derive(Parser, Debug)]
 #[command(
     about = "The guide's performance comparison, measured: every approach in its own process"
@@ -73,10 +79,10 @@ pub struct Args {
     /// Requests in the I/O scenario.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     requests: u32,
-    /// How long the server takes to answer each request, in milliseconds.
+    /// How long the server takes to answer each request, in milliseconds (1 or more).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     delay_ms: u64,
-    /// The CPU scenario counts the primes below this.
+    /// The CPU scenario counts the primes below this (with --sweep, 2,000,000 or more).
     #[arg(long, default_value_t = 5_000_000, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
     limit: u64,
     /// Workers for the CPU scenario; default: one per core.
@@ -110,6 +116,26 @@ fn main() -> ExitCode {
             "--requests 1: one request has nothing to overlap; ask for 2 or more",
         );
     }
+    if args.delay_ms == 0 {
+        return cli::usage_error(
+            "--delay-ms 0: the server answers at once, so no request waits and there is nothing \
+             for concurrency to overlap; ask for 1 or more",
+        );
+    }
+    if args.sweep && args.workers == Some(1) {
+        return cli::usage_error(
+            "--sweep --workers 1: the CPU sweep runs on 1 up to --workers workers, so one worker \
+             leaves nothing to scale; ask for 2 or more",
+        );
+    }
+    if args.sweep && args.limit < SWEEP_MIN_LIMIT {
+        return cli::usage_error(format!(
+            "--sweep --limit {}: each point of the CPU sweep is a fresh child process, and below \
+             {SWEEP_MIN_LIMIT} starting it takes longer than counting, so the speedups would \
+             measure start-up, not CPU work: use {SWEEP_MIN_LIMIT} or more",
+            args.limit
+        ));
+    }
     if let Some(Err(e)) = args.svg.as_deref().map(charts::check_dir) {
         return cli::usage_error(e);
     }
@@ -123,7 +149,10 @@ fn main() -> ExitCode {
     }
     // Up front: the runs take tens of seconds, after a build that can take minutes.
     let about = shared::fmt_duration(std::time::Duration::from_millis(work as u64));
-    eprintln!("the runs below take about {about} in all (an estimate), one child process each");
+    eprintln!(
+        "the runs below take about {about} in all (an estimate, start-ups included), one child \
+         process each"
+    );
     match run(&args, workers) {
         Ok(()) => ExitCode::SUCCESS,
         // A sibling refused its arguments: these sizes are past one of the suite's caps.
@@ -138,14 +167,17 @@ fn main() -> ExitCode {
 /// About how long the children take, in ms: the I/O rows wait out their delays (the
 /// sequential one once per request, the sweep's only within its cut-off), and each CPU row
 /// counts every prime below --limit (about 1.3 ns per trial division here, each prime p below
-/// n costing sqrt(p) of them; a parallel row is counted whole, as with one worker).
+/// n costing sqrt(p) of them; a parallel row is counted whole, as with one worker). Every
+/// row is a child process to start (about 20 ms here), and each worker process it starts
+/// costs about 1 ms more (process_requests and process_pool): a sweep on 128 workers starts
+/// over 8,000 of them.
 fn estimate_ms(args: &Args, workers: u32) -> u128 {
     let points = if args.sweep {
         &args.points[..]
     } else {
         &[args.requests][..]
     };
-    let waits: u128 = points
+    let io_rows: Vec<(&str, u32)> = points
         .iter()
         .flat_map(|&n| {
             io_plan(n, args.delay_ms, "")
@@ -155,15 +187,28 @@ fn estimate_ms(args: &Args, workers: u32) -> u128 {
         .filter(|&(approach, n)| {
             !args.sweep || sweep::out_of_reach(approach, n, args.delay_ms).is_none()
         })
-        .map(|(approach, n)| u128::from(sweep::rounds(approach, n)) * u128::from(args.delay_ms))
+        .collect();
+    let waits: u128 = io_rows
+        .iter()
+        .map(|&(approach, n)| u128::from(sweep::rounds(approach, n)) * u128::from(args.delay_ms))
         .sum();
-    let rows = if args.sweep {
-        1 + 3 * u128::from(workers)
+    let io_spawns: u128 = io_rows
+        .iter()
+        .map(|&(approach, n)| match approach {
+            "processes" => 20 + u128::from(n.min(siblings::MAX_WORKER_PROCESSES)),
+            _ => 20,
+        })
+        .sum();
+    // CPU rows: sequential once, then threads, rayon and processes on each count swept.
+    let counts: Vec<u128> = if args.sweep {
+        (1..=u128::from(workers)).collect()
     } else {
-        4
+        vec![u128::from(workers)]
     };
+    let rows = 1 + 3 * counts.len() as u128;
+    let cpu_spawns = 20 * rows + counts.iter().sum::<u128>();
     let n = args.limit.max(3) as f64;
-    waits + rows * (n * n.sqrt() / n.ln() * 1.3e-6) as u128
+    waits + io_spawns + cpu_spawns + rows * (n * n.sqrt() / n.ln() * 1.3e-6) as u128
 }
 
 /// Each scenario's name and what it ran, for the verdicts and the chart titles.

@@ -69,7 +69,7 @@ struct Args {
     /// Numbers per job.
     #[arg(long, default_value_t = SPAN, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
     span: u64,
-    /// Worker processes.
+    /// Worker processes (2 or more with --interrupt-after: one holds no job at its SIGINT).
     #[arg(long, default_value_t = WORKERS, value_parser = clap::value_parser!(u32).range(1..=64))]
     workers: u32,
     /// Send ourselves SIGINT after this many jobs are done (0: never, wait for a real one).
@@ -96,11 +96,7 @@ impl Ledger {
     fn announce(&mut self, signal: usize) {
         if !self.announced {
             self.announced = true;
-            let name = if signal == SIGTERM as usize {
-                "SIGTERM"
-            } else {
-                "SIGINT"
-            };
+            let name = ["SIGINT", "SIGTERM"][usize::from(signal == SIGTERM as usize)];
             let sent: u32 = self.sent.iter().sum();
             let in_flight = sent as usize - self.done;
             println!("{name}: no new jobs, finishing {in_flight} in flight");
@@ -117,11 +113,7 @@ impl Ledger {
         }
         self.answers[i].push(a.primes);
         self.done += 1;
-        let late = if stop != 0 {
-            "  (in flight at the signal)"
-        } else {
-            ""
-        };
+        let late = ["", "  (in flight at the signal)"][usize::from(stop != 0)];
         println!(
             "job {:>3} done by worker {n}: {} primes{late}",
             a.id, a.primes
@@ -194,6 +186,12 @@ fn main() -> ExitCode {
              for a real signal",
             args.interrupt_after, args.jobs
         ));
+    }
+    if args.workers < 2 && args.interrupt_after > 0 {
+        return shared::cli::usage_error(
+            "--workers 1 with --interrupt-after: the program's own SIGINT comes as the one worker \
+             hands in its job, so nothing is in flight to drain: use 2, or --interrupt-after 0",
+        );
     }
     if let Err(refused) = shared::cli::cap_work(
         "trial divisions (estimated)",
@@ -289,9 +287,11 @@ fn report(l: &Ledger, jobs: usize) -> ExitCode {
         )),
     );
     if done + not_started == jobs && lost == 0 && twice == 0 {
-        println!(
-            "drained cleanly: every worker finished its job and exited; nothing lost, nothing twice"
-        );
+        let how = match l.after_stop {
+            0 => "stopped between jobs: nothing was in flight, so there was nothing to drain",
+            _ => "drained cleanly: every worker finished its job and exited",
+        };
+        println!("{how}; nothing lost, nothing twice");
         ExitCode::SUCCESS
     } else {
         eprintln!("error: {lost} jobs lost, {twice} done twice");

@@ -32,8 +32,9 @@
 //! made 2 workers look more than twice as fast. (`MALLOC_TRIM_THRESHOLD_=4000000000
 //! MALLOC_MMAP_THRESHOLD_=4000000000` in the environment makes the main thread keep them too.)
 //!
-//! Try this: `--workers 1` (no gain, the same bytes); `--size 2048 --images 3` (three big jobs
-//! on two workers: one worker takes two while the other waits, so about 1.5x at best).
+//! Try this: `--workers 8` on two cores (no faster than two, the same bytes); `--size 2048
+//! --images 3` (three big jobs on two workers: one worker takes two while the other waits, so
+//! about 1.5x at best). `--workers 1` is refused: one worker has nothing to speed up.
 //!
 //! Copy it out: `cargo xtask copy-out image_processing DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, table), with:
@@ -73,7 +74,7 @@ struct Args {
     /// Width and height of each generated image, in pixels.
     #[arg(long, default_value_t = 768, value_parser = clap::value_parser!(u32).range(16..=8192))]
     size: u32,
-    /// Worker processes (and rayon threads); default: one per core.
+    /// Worker processes (and rayon threads), 2 or more; default: one per core.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     workers: Option<u32>,
     /// Internal: be a worker, reading input paths on stdin and writing into this folder.
@@ -140,12 +141,29 @@ fn main() -> ExitCode {
              possible: use 2 or more",
         );
     }
+    if args.workers == Some(1) {
+        return shared::cli::usage_error(
+            "--workers 1 runs every image in turn, so no speedup is possible: use 2 or more",
+        );
+    }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let workers = args.workers.unwrap_or(cores);
     // Workers with an image to work on: never more than the images.
     let busy = workers.min(args.images);
     // Before any work: the files every run leaves, and the images in the pipeline at once.
-    if let Err(refused) = images::footprint(args.images, args.size, busy) {
+    // Run time: about 110 ns per pixel for the three runs together here (34 images of 4096,
+    // about all the disk cap allows, took 62 s); a worker's start counted as 20,000 pixels.
+    let pixels = |images: u32, size: u32, workers: u32| {
+        u128::from(images) * u128::from(size).pow(2) + u128::from(workers) * 20_000
+    };
+    let (work, default) = (
+        pixels(args.images, args.size, workers),
+        pixels(24, 768, cores),
+    );
+    let lower = "--images or --size";
+    if let Err(refused) = images::footprint(args.images, args.size, busy)
+        .and_then(|()| shared::cli::cap_work("pixels", work, default, 700_000_000, lower))
+    {
         return refused;
     }
     match run(&args, workers, busy, cores) {

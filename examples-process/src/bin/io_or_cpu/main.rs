@@ -66,10 +66,11 @@ use workloads::{built_ins, cpu_workload, divisions, io_workload};
 const REQUESTS: u32 = 8;
 const DELAY_MS: u64 = 100;
 const LIMIT: u64 = 3_000_000;
-/// The built-ins run one after the other: about a minute of waiting at most, and about a
-/// minute of counting (5 x 10^10 trial divisions: primes below 9 x 10^7, on one core here).
-const WAIT_CAP_MS: u128 = 60_000;
-const DIVISIONS_CAP: u128 = 50_000_000_000;
+/// The built-ins run one after the other, so the caps add up: 30 s of waiting at most, and
+/// 20 to 50 s of counting (2.5 x 10^10 trial divisions: primes below 5 x 10^7, at 0.8 to 2 ns
+/// each on one core here); a minute or so in all.
+const WAIT_CAP_MS: u128 = 30_000;
+const DIVISIONS_CAP: u128 = 25_000_000_000;
 
 #[derive(Parser, Debug)]
 #[command(about = "Classify a workload as I/O-bound or CPU-bound from its resource usage")]

@@ -164,16 +164,17 @@ fn main() -> ExitCode {
         + chunk as u128
         + 4 * plan.size as u128;
     // Run time, in the three transports together: about 100 us per round trip plus 2 ns per
-    // byte of message, and 1.8 ms per MiB streamed, measured here. Capped at about 20 s, since
-    // nothing prints until the table.
-    let micros = |rt: u32, size: u32, mib: u32| {
-        u128::from(rt) * (100 + u128::from(size) / 500) + u128::from(mib) * 1800
+    // byte of message, 1.8 ms per MiB streamed and 5 us per chunk (1 KiB chunks: 6 ms per
+    // MiB), measured here. Capped at about 20 s, since nothing prints until the table.
+    let micros = |rt: u32, size: u32, mib: u32, chunk_kib: u32| {
+        let chunks = u128::from(mib) * 1024 / u128::from(chunk_kib);
+        u128::from(rt) * (100 + u128::from(size) / 500) + u128::from(mib) * 1800 + chunks * 5
     };
-    let work = micros(args.round_trips, args.size, args.megabytes);
+    let work = micros(args.round_trips, args.size, args.megabytes, args.chunk_kib);
     if let Err(refused) =
         cli::cap_bytes("memory", memory, cli::MEMORY_CAP, "--chunk-kib").and_then(|()| {
-            let default = micros(ROUND_TRIPS, SIZE, MEGABYTES);
-            let lower = "--round-trips, --size or --megabytes";
+            let default = micros(ROUND_TRIPS, SIZE, MEGABYTES, 1024);
+            let lower = "--round-trips, --size or --megabytes, or raise --chunk-kib";
             cli::cap_work(
                 "microseconds of transfers (estimated)",
                 work,

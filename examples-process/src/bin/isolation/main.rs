@@ -80,7 +80,7 @@ pub struct Args {
     /// How long a job may take before its worker is killed.
     #[arg(long, default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
     timeout_ms: u64,
-    /// Attempts per job before the supervisor gives up on it.
+    /// Attempts per job before the supervisor gives up on it (2 or more with a fault injected).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     max_attempts: u32,
     /// Internal: be a worker reading jobs on stdin.
@@ -112,6 +112,14 @@ fn main() -> ExitCode {
             ));
         }
     }
+    let faults = [args.panic_job, args.abort_job, args.hang_job];
+    if args.max_attempts < 2 && faults.iter().any(|&j| j > 0) {
+        return shared::cli::usage_error(
+            "--max-attempts 1 with a fault injected: the faulty job's first attempt fails for \
+             certain and no restart is allowed, so the supervisor's retry cannot show: use 2 or \
+             more, or inject no faults (--panic-job 0 --abort-job 0 --hang-job 0)",
+        );
+    }
     // Run time: the supervised jobs and the sequential check of their answers count the same
     // primes (capped at about 20 s here, since the table comes only at the end), and one job
     // may wait out its deadline on every attempt before the supervisor gives up.
@@ -140,10 +148,7 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    let faulty: Vec<u32> = [args.panic_job, args.abort_job, args.hang_job]
-        .into_iter()
-        .filter(|&j| j > 0)
-        .collect();
+    let faulty: Vec<u32> = faults.into_iter().filter(|&j| j > 0).collect();
     println!(
         "supervisor: {} jobs on {} worker processes, faults injected on jobs {faulty:?}",
         args.jobs,

@@ -51,14 +51,14 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 use shared::{fmt_duration, fmt_ratio, measure, speedup_verdict};
 
-/// Chunks the work is cut into, whatever the worker count.
-const CHUNKS: u64 = 256;
+const CHUNKS: u64 = 256; // the chunks the work is cut into, whatever the worker count
 /// The default sizes (also the base of the cap on run time).
 const SAMPLES: u64 = 100_000_000;
 const STEPS: u64 = 100_000_000;
-/// Points (samples plus steps, summed over every run) one run may compute: 1.2 to 1.8 ns each
-/// on one core here in a release build, so the largest run accepted takes about two minutes.
+/// Points one run may compute (samples plus steps over every run, and STARTUP_POINTS per
+/// worker start: a process and a thread, about 1 ms): 1.2 to 1.8 ns each on one core here.
 const WORK_CAP: u128 = 60_000_000_000;
+const STARTUP_POINTS: u128 = 1_000_000;
 
 #[derive(Parser, Debug)]
 #[command(about = "Monte Carlo pi and a numeric integral on threads and processes, deterministic")]
@@ -175,10 +175,9 @@ fn main() -> ExitCode {
         return processes::worker();
     }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    let counts = if args.workers.is_empty() {
-        (1..=cores).collect()
-    } else {
-        args.workers.clone()
+    let counts: Vec<u32> = match args.workers.is_empty() {
+        true => (1..=cores).collect(),
+        false => args.workers.clone(),
     };
     if !args.workers.is_empty() && args.workers.iter().all(|&w| w < 2) {
         return shared::cli::usage_error(
@@ -186,12 +185,13 @@ fn main() -> ExitCode {
              speedup is possible: add a count such as 2 (--workers 1,2)",
         );
     }
-    // Every run (sequential, then threads and processes per count) computes every point.
+    // Every run computes every point; each count starts its workers twice (threads, processes).
     let runs_planned = 1 + 2 * counts.len() as u128;
-    let work = u128::from(args.samples + args.steps) * runs_planned;
+    let starts: u128 = counts.iter().map(|&w| u128::from(w)).sum();
+    let work = u128::from(args.samples + args.steps) * runs_planned + STARTUP_POINTS * starts;
     let default_work = u128::from(SAMPLES + STEPS) * (1 + 2 * u128::from(cores));
     if let Err(refused) = shared::cli::cap_work(
-        "points",
+        "points (each worker's start counted as 1,000,000)",
         work,
         default_work,
         WORK_CAP,

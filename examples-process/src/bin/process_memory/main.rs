@@ -37,9 +37,10 @@
 //! `asyncio.create_task`; a Python process also carries the interpreter (a bare CPython 3.11
 //! is about 13 MiB resident).
 //!
-//! Try this: `--count 5`, then `--count 250`: a process's RSS and private pages hold still,
+//! Try this: `--count 50`, then `--count 250`: a process's RSS and private pages hold still,
 //! while its PSS falls towards the private figure, its shared pages split between more
-//! siblings; with 5, a thread's and a task's figures are mostly whole 4 KiB pages rounded.
+//! siblings. Fewer than 50 are refused: a thread's and a task's figures would be mostly whole
+//! 4 KiB pages rounded.
 //!
 //! Copy it out: `cargo xtask copy-out process_memory DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, record, table), with:
@@ -69,10 +70,14 @@ use units::{
     spawn_join_tasks, spawn_join_threads,
 };
 
+/// Fewer units than this grow memory by a few whole pages: the figures per unit would be
+/// pages rounded, not what one unit holds.
+const MIN_COUNT: u32 = 50;
+
 #[derive(Parser, Debug)]
 #[command(about = "N waiting processes, threads and async tasks: start time and memory per unit")]
 struct Args {
-    /// How many of each to start and leave waiting (processes: at most 256 at once).
+    /// How many of each to start and leave waiting (50 or more; processes: at most 256 at once).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=2_000))]
     count: u32,
     /// Print one JSON object per unit instead of the table.
@@ -140,11 +145,14 @@ fn main() -> ExitCode {
             }
         };
     }
-    if args.count < 2 {
-        return shared::cli::usage_error(
-            "--count 1 leaves a process no waiting sibling to share its pages with, and a \
-             per-unit figure of one thread or task is a whole page rounded: use 2 or more",
-        );
+    if args.count < MIN_COUNT {
+        return shared::cli::usage_error(format!(
+            "--count {}: memory grows by whole 4 KiB pages, so below {MIN_COUNT} units a \
+             thread's or a task's figure per unit is mostly pages rounded (5 tasks read 0 KiB, \
+             2 threads 48 KiB), and a process has few siblings to share pages with: use \
+             {MIN_COUNT} or more",
+            args.count
+        ));
     }
     // N processes wait at once (the threads and tasks are in one process).
     let cap = shared::cli::PROCESSES_CAP;

@@ -47,17 +47,16 @@
 mod report;
 mod worker;
 
-use std::io::{BufRead, Write};
 use std::process::ExitCode;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::thread;
 
 use clap::{Parser, ValueEnum};
 use rayon::prelude::*;
 use serde::Serialize;
 use shared::{Measurement, Record, measure, print_json};
-use worker::{Job, Reply, Worker, count, divisions, start_worker};
+use worker::{Job, count, divisions, feed, start_worker};
 
 /// The default --limit (also the base of the cap on run time).
 const LIMIT: u64 = 2_000_000;
@@ -70,7 +69,7 @@ struct Args {
     /// Count the primes below this number.
     #[arg(long, default_value_t = LIMIT, value_parser = clap::value_parser!(u64).range(2..=100_000_000))]
     limit: u64,
-    /// Worker processes (and rayon threads); default: one per core.
+    /// Worker processes (and rayon threads), 2 or more unless one --mode; default: one per core.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     workers: Option<u32>,
     /// Numbers per job (the pool holds every job and its answer in memory at once).
@@ -114,46 +113,6 @@ struct Row {
     primes: u64,
     #[serde(flatten)]
     measured: Record,
-}
-
-/// Feeds one worker jobs until none are left; returns its answers and its own peak memory.
-fn feed(mut w: Worker, jobs: &[Job], next: &AtomicU64) -> Result<(Vec<(usize, u64)>, u64), String> {
-    let mut answers = Vec::new();
-    let mut line = String::new();
-    loop {
-        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-        let Some(job) = jobs.get(i) else { break };
-        serde_json::to_writer(&mut w.to, job).map_err(|e| e.to_string())?;
-        writeln!(w.to)
-            .and_then(|_| w.to.flush())
-            .map_err(|e| format!("worker gone: {e}"))?;
-        line.clear();
-        if w.from.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
-            // Its stdout closed with the job unanswered: it died (a panic, a signal).
-            let status = w.child.wait().map_err(|e| e.to_string())?;
-            return Err(format!(
-                "worker {} ended with {status} on job {}",
-                w.child.id(),
-                job.id
-            ));
-        }
-        match serde_json::from_str(&line) {
-            Ok(Reply::Answer { id, primes }) => answers.push((id, primes)),
-            _ => return Err(format!("worker answered {line:?}")),
-        }
-    }
-    drop(w.to); // EOF: the worker reports its peak memory and exits
-    line.clear();
-    w.from.read_line(&mut line).map_err(|e| e.to_string())?;
-    let peak = match serde_json::from_str(&line) {
-        Ok(Reply::Done { peak_rss_kib }) => peak_rss_kib,
-        _ => return Err(format!("worker's last line was {line:?}")),
-    };
-    let status = w.child.wait().map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err(format!("worker exited with {status}"));
-    }
-    Ok((answers, peak))
 }
 
 /// The pool: returns the count and the workers' peak memory, summed.
@@ -235,6 +194,10 @@ fn main() -> ExitCode {
     }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let workers = args.workers.unwrap_or(cores);
+    if args.workers == Some(1) && args.mode.is_none() {
+        let why = "one worker has no other to share the jobs with, so no speedup is possible";
+        return shared::cli::usage_error(format!("--workers 1: {why}: use 2 (or one --mode)"));
+    }
     // The pool holds every job (24 bytes) and its answer (16 bytes in the results, 16 in its
     // feeder's list) at once: refuse before starting what would not fit.
     let jobs = args.limit.div_ceil(args.chunk);
@@ -251,10 +214,18 @@ fn main() -> ExitCode {
         Some(m) => vec![m],
         None => vec![Mode::Sequential, Mode::Processes, Mode::Rayon],
     };
-    // Run time: every approach counts every prime. Below 10^7 (2 x 10^9 of these divisions)
-    // takes one core 1.3 s here, so the cap is one to two minutes of one core.
-    let work = modes.len() as u128 * divisions(args.limit);
-    let (what, lower) = ("trial divisions (estimated)", "--limit, or run one --mode");
+    // Run time: every approach counts every prime (below 10^7, 2 x 10^9 of these divisions
+    // take one core 1.3 s here); the pool adds about 5 us of pipes and JSON per job and 1 ms
+    // per worker start, counted as 10,000 and 2,000,000 divisions. The cap: one to two minutes.
+    let pool = match modes.contains(&Mode::Processes) {
+        true => u128::from(jobs) * 10_000 + u128::from(workers) * 2_000_000,
+        false => 0,
+    };
+    let work = modes.len() as u128 * divisions(args.limit) + pool;
+    let (what, lower) = (
+        "trial divisions (estimated)",
+        "--limit, raise --chunk, or one --mode",
+    );
     let default = 3 * divisions(LIMIT);
     if let Err(refused) = shared::cli::cap_work(what, work, default, 90_000_000_000, lower) {
         return refused;

@@ -1,8 +1,9 @@
 //! The worker's side of the pool: this program in worker mode, the JSON lines it reads and
-//! writes, the work itself, and how the parent starts one.
+//! writes, the work itself, and how the parent starts one and feeds it jobs.
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use shared::peak_rss_kib;
@@ -115,4 +116,54 @@ pub fn start_worker(
         to: BufWriter::new(to),
         from: BufReader::new(from),
     })
+}
+
+/// Feeds one worker jobs until none are left; returns its answers and its own peak memory.
+pub fn feed(
+    mut w: Worker,
+    jobs: &[Job],
+    next: &AtomicU64,
+) -> Result<(Vec<(usize, u64)>, u64), String> {
+    let mut answers = Vec::new();
+    let mut line = String::new();
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+        let Some(job) = jobs.get(i) else { break };
+        if jobs.len() >= 100_000 && (i + 1).is_multiple_of(jobs.len() / 10) {
+            eprintln!(
+                "  processes: {}% of the jobs handed out",
+                (i + 1) * 100 / jobs.len()
+            );
+        }
+        serde_json::to_writer(&mut w.to, job).map_err(|e| e.to_string())?;
+        writeln!(w.to)
+            .and_then(|_| w.to.flush())
+            .map_err(|e| format!("worker gone: {e}"))?;
+        line.clear();
+        if w.from.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            // Its stdout closed with the job unanswered: it died (a panic, a signal).
+            let status = w.child.wait().map_err(|e| e.to_string())?;
+            return Err(format!(
+                "worker {} ended with {status} on job {}",
+                w.child.id(),
+                job.id
+            ));
+        }
+        match serde_json::from_str(&line) {
+            Ok(Reply::Answer { id, primes }) => answers.push((id, primes)),
+            _ => return Err(format!("worker answered {line:?}")),
+        }
+    }
+    drop(w.to); // EOF: the worker reports its peak memory and exits
+    line.clear();
+    w.from.read_line(&mut line).map_err(|e| e.to_string())?;
+    let peak = match serde_json::from_str(&line) {
+        Ok(Reply::Done { peak_rss_kib }) => peak_rss_kib,
+        _ => return Err(format!("worker's last line was {line:?}")),
+    };
+    let status = w.child.wait().map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err(format!("worker exited with {status}"));
+    }
+    Ok((answers, peak))
 }

@@ -69,7 +69,7 @@ pub struct Args {
     /// Time steps.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     steps: u32,
-    /// Worker processes; default: one per core.
+    /// Worker processes, 2 or more; default: one per core.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     workers: Option<u32>,
     /// Internal: be a worker of this kind.
@@ -114,6 +114,12 @@ fn main() -> ExitCode {
     let args = Args::parse();
     if let (Some(kind), Some(rows)) = (args.worker, &args.rows) {
         return worker(&args, kind, rows);
+    }
+    if args.workers == Some(1) {
+        return cli::usage_error(
+            "--workers 1 keeps the whole plate in one strip: no boundary rows cross between \
+             workers and no speedup is possible: use 2 or more",
+        );
     }
     let n = args.size as usize;
     let cores = thread::available_parallelism().map_or(1, |c| c.get() as u32);
