@@ -228,6 +228,8 @@ fn idle_threads_cost_little_resident_memory_whatever_the_stack() {
         r.stdout
     );
     assert_refused(THREAD_MEMORY, &["--threads", "0"]);
+    // Too few threads: page rounding and other allocations would swamp each one's share.
+    assert_refused(THREAD_MEMORY, &["--threads", "49"]);
     assert_refused(THREAD_MEMORY, &["--stack-kib", "1"]);
     // One stack size has nothing to be compared with.
     assert_refused(THREAD_MEMORY, &["--stack-kib", "64"]);

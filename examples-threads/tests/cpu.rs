@@ -115,8 +115,18 @@ fn parallel_cpu_refuses_bad_input() {
     assert_refused(PARALLEL_CPU, &["--mode", "processes"]);
     assert_refused(PARALLEL_CPU, &["--workers", "1000"]);
     assert_refused(PARALLEL_CPU, &["--runs", "0"]);
-    // Past the cap on run time: numbers tested x runs x approaches.
-    assert_refused(PARALLEL_CPU, &["--limit", "50000001", "--runs", "2"]);
+    // Past the cap on run time: trial divisions (growing as limit^1.5 / ln limit) x runs.
+    assert_refused(
+        PARALLEL_CPU,
+        &[
+            "--mode",
+            "sequential",
+            "--limit",
+            "100000000",
+            "--runs",
+            "3",
+        ],
+    );
 }
 
 /// The row of (work, gil) at `threads`, from `no_gil --json`.

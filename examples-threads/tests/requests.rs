@@ -45,11 +45,11 @@ fn json_rows_follow_the_contract() {
         assert_eq!(json["ok"], 3);
     }
     assert_eq!(
-        wall(&["--requests", "1", "--delay-ms", "0"], SEQUENTIAL).1["approach"],
+        wall(&["--requests", "1", "--delay-ms", "1"], SEQUENTIAL).1["approach"],
         "sequential"
     );
     assert_eq!(
-        wall(&["--requests", "1", "--delay-ms", "0"], THREADED).1["approach"],
+        wall(&["--requests", "1", "--delay-ms", "1"], THREADED).1["approach"],
         "threads"
     );
 }
@@ -183,6 +183,8 @@ fn bad_input_is_refused_and_failures_are_counted() {
         assert_refused(program, &["--requests", "0"]);
         assert_refused(program, &["--requests", "100000000"]);
         assert_refused(program, &["--delay-ms", "-5"]);
+        // No wait: N x D is zero, nothing to add up or to overlap.
+        assert_refused(program, &["--delay-ms", "0"]);
         assert_refused(program, &["--url", "ftp://example"]);
         // A port that is not one is a bad argument, not a request to port 80.
         assert_refused(program, &["--url", "http://127.0.0.1:99999"]);

@@ -38,6 +38,7 @@ const PROGRAMS: &[Program] = &[
             &["--limit", "39999"],
             &["--frame-ms", "0"],
             &["--limit", "50000001"],
+            &["--limit", "1000000000", "--cancel-after-ms", "120000"],
         ],
     ),
     program(
@@ -112,13 +113,27 @@ const PROGRAMS: &[Program] = &[
         "parallel_cpu",
         env!("CARGO_BIN_EXE_parallel_cpu"),
         &["--limit", "50000", "--workers", "2"],
-        &["--limit", "100000000", "--runs", "1"],
+        &[
+            "--limit",
+            "100000000",
+            "--runs",
+            "1",
+            "--mode",
+            "sequential",
+        ],
         &[
             &["--workers", "0"],
             &["--workers", "1000"],
             &["--limit", "0"],
             &["--workers", "1"],
-            &["--limit", "50000001", "--runs", "2"],
+            &[
+                "--mode",
+                "sequential",
+                "--limit",
+                "100000000",
+                "--runs",
+                "3",
+            ],
         ],
     ),
     Program {
@@ -132,18 +147,21 @@ const PROGRAMS: &[Program] = &[
                 &["--requests", "0"],
                 &["--requests", "100000"],
                 &["--requests", "121", "--delay-ms", "1000"],
+                &["--delay-ms", "0"],
+                &["--requests", "10000", "--delay-ms", "12"],
             ],
         )
     },
     program(
         "shared_state",
         env!("CARGO_BIN_EXE_shared_state"),
-        &["--threads", "2", "--increments", "10000"],
+        &["--threads", "2", "--increments", "100000"],
         &["--threads", "4", "--increments", "100000000"],
         &[
             &["--threads", "1"],
             &["--threads", "1000"],
             &["--threads", "256", "--increments", "4687501"],
+            &["--threads", "2", "--increments", "1"],
         ],
     ),
     program(
@@ -167,7 +185,8 @@ const PROGRAMS: &[Program] = &[
             &["--pages", "1"],
             &["--pages", "100000"],
             &["--pages", "20", "--delay-ms", "1464"],
-            &["--pages", "10", "--work", "10000001"],
+            &["--pages", "10", "--work", "20000000"],
+            &["--pages", "2", "--work", "50000000"],
         ],
     ),
     program(
@@ -190,6 +209,7 @@ const PROGRAMS: &[Program] = &[
         &[
             &["--stack-kib", "64"],
             &["--threads", "20000"],
+            &["--threads", "1"],
             &["--threads", "10000", "--stack-kib", MANY_STACKS],
         ],
     ),
@@ -215,6 +235,8 @@ const PROGRAMS: &[Program] = &[
                 &["--workers", "0"],
                 &["--requests", "100000"],
                 &["--requests", "121", "--delay-ms", "1000", "--workers", "1"],
+                &["--delay-ms", "0"],
+                &["--requests", "10000", "--delay-ms", "12", "--workers", "1"],
             ],
         )
     },

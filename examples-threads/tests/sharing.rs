@@ -20,7 +20,7 @@ fn every_shared_counter_is_exact_under_contention() {
     let w = Witness::new();
     let r = w.run(
         SHARED_STATE,
-        &["--threads", "4", "--increments", "50000"],
+        &["--threads", "4", "--increments", "100000"],
         None,
     );
     assert!(w.count("counting") >= 4);
@@ -32,7 +32,7 @@ fn every_shared_counter_is_exact_under_contention() {
         "local, summed at the end",
     ] {
         let cells = r.row(approach);
-        assert_eq!(cells[1], "200000", "{approach}: {cells:?}");
+        assert_eq!(cells[1], "400000", "{approach}: {cells:?}");
         assert_eq!(cells[2], "yes", "{approach}: {cells:?}");
     }
     // The fastest and slowest named are those of the wall column printed above them.
@@ -44,7 +44,7 @@ fn every_shared_counter_is_exact_under_contention() {
         "local, summed at the end",
     ];
     let wall = |a: &str| common::ms(r.row(a)[3]);
-    let summary = r.line("every approach counted exactly 200000; fastest in this run: ");
+    let summary = r.line("every approach counted exactly 400000; fastest in this run: ");
     let named = |after: &str| {
         summary
             .split(after)
@@ -65,6 +65,8 @@ fn every_shared_counter_is_exact_under_contention() {
     assert_refused(SHARED_STATE, &["--increments", "0"]);
     // One thread shares the counter with nobody: nothing to contend, nothing to show.
     assert_refused(SHARED_STATE, &["--threads", "1"]);
+    // Too few increments to outlast the threads' wake-up: the times would not be contention.
+    assert_refused(SHARED_STATE, &["--threads", "2", "--increments", "99999"]);
 }
 
 #[test]

@@ -62,7 +62,7 @@ struct Args {
     /// Threads adding to the counter at once (2 or more: one thread shares with nobody).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     threads: u32,
-    /// Increments per thread.
+    /// Increments per thread (100000 or more: fewer time the threads' wake-up, not contention).
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     increments: u64,
 }
@@ -73,6 +73,16 @@ fn check(args: &Args) -> Result<(), ExitCode> {
         return Err(shared::cli::usage_error(
             "one thread shares the counter with nobody, so nothing contends: use --threads 2 or more",
         ));
+    }
+    if args.increments < MIN_INCREMENTS {
+        // A few thousand increments end within the tens of microseconds the threads take to
+        // wake from the barrier one after another: the times would rank wake-ups.
+        return Err(shared::cli::usage_error(format!(
+            "{} increments per thread end in about the time the threads take to wake up, so \
+             the times would measure that, not contention: use --increments {MIN_INCREMENTS} \
+             or more",
+            args.increments
+        )));
     }
     shared::cli::cap_count(
         "threads",
@@ -86,6 +96,10 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     let lower = "--threads or --increments";
     shared::cli::cap_work("increments", work(args), work(&d), 6_000_000_000, lower)
 }
+
+/// Increments per thread at which the locks' times (milliseconds) dwarf the threads' wake-up
+/// from the barrier (tens of microseconds).
+const MIN_INCREMENTS: u64 = 100_000;
 
 /// Increments made by the five approaches together.
 fn work(a: &Args) -> u128 {

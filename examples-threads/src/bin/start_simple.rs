@@ -58,8 +58,9 @@ use shared::{Table, fmt_duration, fmt_ratio};
 #[derive(Parser, Debug)]
 #[command(about = "Time a sequential pipeline's stages, then make the dominant one concurrent")]
 struct Args {
-    /// Pages to fetch and process (2 or more: one page has nothing to overlap with).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=500))]
+    /// Pages to fetch and process (2 or more: one page has nothing to overlap with and nothing
+    /// to split).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=500))]
     pages: u32,
     /// How long the server takes to answer each page, in milliseconds.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=10_000))]
@@ -163,21 +164,20 @@ fn pipeline(
     })
 }
 
-/// Refuses a run where the lesson cannot show, or past the caps on run time (about a minute
-/// each) on waits one after another and numbers tested. Ok(true): a long run, to say progress.
+/// Refuses a run past the caps on run time: a minute of waits one after another, and half a
+/// minute of trial divisions. Ok(true): a long run, to say progress.
 fn check(a: &Args) -> Result<bool, ExitCode> {
-    if a.pages < 2 {
-        return Err(shared::cli::usage_error(
-            "one page has nothing to overlap with and nothing to split: use --pages 2 or more",
-        ));
-    }
+    // Below n: about n^1.5 / (3 ln n) divisions (sqrt(p) / 2 per prime p), 1 per composite.
+    let divisions = |n: u64| (n as f64).powf(1.5) / (3.0 * (n.max(3) as f64).ln()) + n as f64;
     let work = |a: &Args| {
         let (pages, delay) = (u128::from(a.pages), u128::from(a.delay_ms));
-        ((2 * pages + 1) * delay, 3 * pages * u128::from(a.work))
+        let divided = 3 * pages * divisions(a.work) as u128; // each page 3 times
+        ((2 * pages + 1) * delay, divided)
     };
     let (t, d) = (work(a), work(&Args::parse_from(["start_simple"]))); // d: the defaults
     shared::cli::cap_work("ms of waiting", t.0, d.0, 60_000, "--pages or --delay-ms")?;
-    shared::cli::cap_work("numbers tested", t.1, d.1, 300_000_000, "--pages or --work")?;
+    let (what, lower) = ("trial divisions (estimated)", "--pages or --work");
+    shared::cli::cap_work(what, t.1, d.1, 15_000_000_000, lower)?; // at 500 M/s, 30 s
     Ok(t.0 > 10 * d.0 || t.1 > 10 * d.1)
 }
 

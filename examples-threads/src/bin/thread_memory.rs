@@ -62,7 +62,7 @@ use shared::{Table, fmt_duration, fmt_kib, proc_status_kib};
     about = "Start N waiting threads per stack size; resident and reserved memory per thread"
 )]
 struct Args {
-    /// Threads alive at once, per stack size.
+    /// Threads alive at once, per stack size (50 or more, for per-thread figures to mean much).
     #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     threads: u32,
     /// Stack sizes to try, in KiB, comma-separated, two or more (std's default: 2048).
@@ -84,12 +84,21 @@ struct Round {
     virtual_kib: f64,
 }
 
+/// The fewest threads per round at which the per-thread shares are mostly the threads' own.
+const MIN_THREADS: u32 = 50;
+
 /// Resident memory an idle thread adds, for the cap: a few pages of its stack.
 const IDLE_THREAD_BYTES: u128 = 16 << 10;
 
 /// Refuses, before any work, a run past the caps in `cli` or where the lesson cannot show.
 fn check(args: &Args) -> Result<(), ExitCode> {
     use shared::cli;
+    if args.threads < MIN_THREADS {
+        return Err(cli::usage_error(format!(
+            "resident memory moves by whole pages and with the process's own allocations, which \
+             would swamp a few threads' shares: use --threads {MIN_THREADS} or more"
+        )));
+    }
     let threads = u128::from(args.threads);
     cli::cap_count("threads", threads, cli::THREADS_CAP, "--threads")?;
     let memory = threads * IDLE_THREAD_BYTES;
@@ -102,17 +111,10 @@ fn check(args: &Args) -> Result<(), ExitCode> {
             "the lesson compares stack sizes: give --stack-kib two or more different sizes",
         ));
     }
-    // The cap on run time: a round starts --threads threads in a fresh process, each in tens
-    // of microseconds, once per size listed (the largest run accepted: about a minute).
+    // The cap on run time: a process per size listed, each starting --threads (about a minute).
     let d = Args::parse_from(["thread_memory"]); // the defaults, from clap
-    let lower = "--threads or the --stack-kib list";
-    cli::cap_work(
-        "threads started",
-        started(args),
-        started(&d),
-        1_000_000,
-        lower,
-    )
+    let (lower, cap) = ("--threads or the --stack-kib list", 1_000_000);
+    cli::cap_work("threads started", started(args), started(&d), cap, lower)
 }
 
 /// Threads started in all: --threads per round, one round per size in --stack-kib.

@@ -164,8 +164,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// About how long the children take, in ms: the I/O rows wait out their delays (the
-/// sequential one once per request, the sweep's only within its cut-off), and each CPU row
+/// About how long the children take, in ms: the I/O rows wait out their delays plus about
+/// 3 ms a request (the sequential one once per request, the sweep's only within its cut-off;
+/// sequential_requests counts the same 3 ms), and each CPU row
 /// counts every prime below --limit (about 1.3 ns per trial division here, each prime p below
 /// n costing sqrt(p) of them; a parallel row is counted whole, as with one worker). Every
 /// row is a child process to start (about 20 ms here), and each worker process it starts
@@ -190,7 +191,9 @@ fn estimate_ms(args: &Args, workers: u32) -> u128 {
         .collect();
     let waits: u128 = io_rows
         .iter()
-        .map(|&(approach, n)| u128::from(sweep::rounds(approach, n)) * u128::from(args.delay_ms))
+        .map(|&(approach, n)| {
+            u128::from(sweep::rounds(approach, n)) * u128::from(args.delay_ms + 3)
+        })
         .sum();
     let io_spawns: u128 = io_rows
         .iter()

@@ -12,6 +12,9 @@ pub struct Front {
     pub gaps: Vec<Duration>,
     /// Frames drawn while the work was under way (neither 0% nor done).
     pub during: usize,
+    /// For a long run with stderr not a terminal: a line of progress this often, and when the
+    /// last one was printed.
+    pub lines: Option<(Duration, Instant)>,
 }
 
 impl Front {
@@ -21,6 +24,7 @@ impl Front {
             last: Instant::now(),
             gaps: Vec::new(),
             during: 0,
+            lines: None,
         }
     }
 
@@ -34,6 +38,11 @@ impl Front {
         if self.terminal {
             eprint!("\r{label:>7} [{bar:<20}] {percent:>3}%");
             let _ = std::io::stderr().flush();
+        } else if let Some((every, last)) = &mut self.lines
+            && now - *last >= *every
+        {
+            eprintln!("  {label}: {percent}% (numbers below {done} checked)");
+            *last = now;
         }
     }
 

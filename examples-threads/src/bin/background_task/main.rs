@@ -65,7 +65,8 @@ struct Args {
     /// How often the front redraws, in milliseconds.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..=1_000))]
     frame_ms: u64,
-    /// Cancel the worker after this many milliseconds, as if the user pressed Enter.
+    /// Cancel the worker after this many milliseconds, as if the user pressed Enter (refused
+    /// where the work would still go on past about 90 s).
     #[arg(long, value_parser = clap::value_parser!(u64).range(0..=120_000))]
     cancel_after_ms: Option<u64>,
 }
@@ -135,17 +136,11 @@ fn main() -> ExitCode {
             2 * CHUNK
         ));
     }
-    // The cap on run time: every number below --limit is checked twice, inline (which draws
-    // nothing until it ends) and on the worker; a cancel ends the run by its own deadline.
-    let d = Args::parse_from(["background_task"]); // the defaults, from clap
-    let work = |a: &Args| 2 * u128::from(a.limit);
-    let cap = 100_000_000; // about 15 s silent inline, 30 s in all, in a release build
-    if args.cancel_after_ms.is_none()
-        && let Err(refused) =
-            shared::cli::cap_work("numbers checked", work(&args), work(&d), cap, "--limit")
-    {
-        return refused;
-    }
+    let default = Args::parse_from(["background_task"]).limit; // from clap
+    let long = match primes::check(args.limit, args.cancel_after_ms, default) {
+        Ok(long) => long,
+        Err(refused) => return refused,
+    };
     let frame = Duration::from_millis(args.frame_ms);
     println!(
         "front: redraw every {}; work: primes below {}",
@@ -165,6 +160,7 @@ fn main() -> ExitCode {
         let answer = count_primes(args.limit, &shared);
         let took = start.elapsed();
         front.draw("inline", args.limit, args.limit);
+        long.then(|| eprintln!("  inline run done in {}", fmt_duration(took)));
         table.row([
             "inline".to_string(),
             fmt_duration(took),
@@ -187,7 +183,7 @@ fn main() -> ExitCode {
         eprintln!("(press Enter to cancel the worker)");
     }
     let shared = Shared::default();
-    let Some(threaded) = run_threaded(&args, frame, &shared) else {
+    let Some(threaded) = run_threaded(&args, frame, &shared, long) else {
         return ExitCode::FAILURE;
     };
     table.row([
@@ -239,9 +235,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the worker and the drawing loop; None if the worker could not start.
-fn run_threaded(args: &Args, frame: Duration, shared: &Shared) -> Option<Outcome> {
+/// Runs the worker and the drawing loop (with `long`, a line of progress every 5 s where
+/// stderr is not a terminal); None if the worker could not start.
+fn run_threaded(args: &Args, frame: Duration, shared: &Shared, long: bool) -> Option<Outcome> {
     let mut front = Front::new();
+    front.lines = long.then(|| (Duration::from_secs(5), Instant::now()));
     let start = Instant::now();
     let mut cancelled_at = None;
     let done = || shared.done_below.load(Ordering::Relaxed);

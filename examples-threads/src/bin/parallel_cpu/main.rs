@@ -211,16 +211,20 @@ fn main() -> ExitCode {
              speedup is possible; use 2 or more (or time one approach alone with --mode)",
         );
     }
-    // The cap on run time: each approach tests every number below --limit, --runs times
-    // (counted at the sequential cost; the largest run accepted takes about two minutes).
+    // The cap on run time: each approach tests every number below --limit, --runs times.
     let d = Args::parse_from(["parallel_cpu"]); // the defaults, from clap
-    let modes = |a: &Args| if a.mode.is_some() { 1 } else { 3 };
-    let work = |a: &Args| u128::from(a.limit) * u128::from(a.runs) * modes(a);
-    let (what, lower) = ("numbers tested", "--limit, --runs or --mode");
-    if let Err(refused) = shared::cli::cap_work(what, work(&args), work(&d), 300_000_000, lower) {
+    let work = |a: &Args| {
+        let share = a.workers.unwrap_or(cores).min(cores).max(1);
+        let parallel = a.mode.map_or(2, |m| u32::from(m != Mode::Sequential));
+        let sequential = a.mode.is_none_or(|m| m == Mode::Sequential);
+        runs::work(a.limit, a.runs, sequential, parallel, share)
+    };
+    let (what, lower) = ("trial divisions (estimated)", "--limit, --runs or --mode");
+    let cap = 40_000_000_000; // at about 500 million a second, 80 s
+    if let Err(refused) = shared::cli::cap_work(what, work(&args), work(&d), cap, lower) {
         return refused;
     }
-    // A long run says when each approach is done: the table comes at the end.
+    // A long run says when each timed run is done: the table comes at the end.
     let progress = !args.json && work(&args) > 10 * work(&d);
     let all = vec![Mode::Sequential, Mode::Threads, Mode::Rayon];
     let modes = args.mode.map_or(all, |mode| vec![mode]);
@@ -234,10 +238,14 @@ fn main() -> ExitCode {
 
     let mut runs: Vec<Run> = Vec::new();
     for mode in modes {
-        let measured = runs::timed(args.runs, || match mode {
+        let count = || match mode {
             Mode::Sequential => Ok(count_sequential(args.limit)),
             Mode::Threads => count_threads(args.limit, workers),
             Mode::Rayon => count_rayon(args.limit, workers),
+        };
+        let measured = runs::timed(args.runs, count, |run, wall| {
+            let (name, of, wall) = (mode.name(), args.runs, shared::fmt_duration(wall));
+            progress.then(|| eprintln!("  {name} run {run} of {of} done in {wall}"));
         });
         let (primes, m, walls) = match measured {
             Ok(t) => t,
@@ -246,13 +254,6 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        if progress {
-            eprintln!(
-                "  {} done: median {}",
-                mode.name(),
-                shared::fmt_duration(m.wall)
-            );
-        }
         let used = if mode == Mode::Sequential { 1 } else { workers };
         if args.json {
             print_json(&Row {

@@ -19,6 +19,21 @@ pub const KNOWN: [(u64, u64); 9] = [
     (100_000_000, 5_761_455),
 ];
 
+/// About how many trial divisions counting the primes below `limit` takes: each prime p costs
+/// sqrt(p) / 2 of them, and there are about limit / ln(limit) primes, so the sum grows as
+/// limit^1.5 / (3 ln limit); most composites stop at a small factor (about one each).
+pub fn divisions(limit: u64) -> u128 {
+    let n = limit.max(3) as f64;
+    (n.powf(1.5) / (3.0 * n.ln())) as u128 + u128::from(limit)
+}
+
+/// The wall time of a run, in trial divisions: `runs` times each approach, the sequential one
+/// (if `sequential`) at full cost, each of `parallel` others shared by `share` busy cores.
+pub fn work(limit: u64, runs: u32, sequential: bool, parallel: u32, share: u32) -> u128 {
+    let each = divisions(limit) * u128::from(runs);
+    each * u128::from(sequential) + each * u128::from(parallel) / u128::from(share.max(1))
+}
+
 /// The typical run: the middle time once sorted (the mean of the middle two for an even
 /// count), None if there are none. One run slowed by another process moves a mean, not this.
 pub fn median(samples: &[Duration]) -> Option<Duration> {
@@ -54,19 +69,22 @@ pub fn decide(
 
 /// `count` measured `runs` times, every run's count the same: the count, the last run's
 /// measurement with the median of the wall times (the work's own CPU time varies little from
-/// run to run), and every run's wall time.
+/// run to run), and every run's wall time. `each` hears of every run as it finishes (its
+/// number from 1, and its wall time), so that a long run shows progress.
 pub fn timed(
     runs: u32,
     count: impl Fn() -> Result<u64, String>,
+    mut each: impl FnMut(u32, Duration),
 ) -> Result<(u64, Measurement, Vec<Duration>), String> {
     let (mut walls, mut last) = (Vec::new(), None);
-    for _ in 0..runs {
+    for run in 1..=runs {
         // rayon hands a worker's panic on to the thread that called it: caught, an error here.
         let (primes, m) = measure(|| catch_unwind(AssertUnwindSafe(&count)));
         let primes = primes.map_err(|_| "a worker thread panicked".to_string())??;
         if let Some((before, _)) = last.filter(|(before, _)| *before != primes) {
             return Err(format!("one run counted {before} primes, another {primes}"));
         }
+        each(run, m.wall);
         walls.push(m.wall);
         last = Some((primes, m));
     }

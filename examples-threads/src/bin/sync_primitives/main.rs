@@ -100,7 +100,8 @@ fn check(args: &Args) -> Result<(), ExitCode> {
             args.permits, args.threads
         )));
     }
-    Ok(())
+    let d = Args::parse_from(["sync_primitives"]).items; // 10 million take 10-20 s: the cap
+    cli::cap_work("items", args.items.into(), d.into(), 10_000_000, "--items")
 }
 
 fn main() -> ExitCode {
@@ -109,8 +110,7 @@ fn main() -> ExitCode {
     if let Err(refused) = check(&args) {
         return refused;
     }
-    let n = args.threads;
-    let mut failures = Vec::new();
+    let (n, mut failures) = (args.threads, Vec::new());
 
     // 1. Condvar: half the threads produce, half consume, through a queue of 16 slots.
     let queue = BoundedQueue::new(16);
@@ -290,7 +290,6 @@ fn main() -> ExitCode {
     if most > args.permits as usize {
         failures.push("Semaphore");
     }
-
     if !failures.is_empty() {
         eprintln!("error: broken guarantees: {}", failures.join(", "));
         return ExitCode::FAILURE;

@@ -76,7 +76,7 @@ struct Args {
     /// How many requests to make.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     requests: u32,
-    /// How long the server takes to answer each one, in milliseconds.
+    /// How long the server takes to answer each one, in milliseconds (1 or more).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     delay_ms: u64,
     /// Use a pool of this many threads instead of one thread per request.
