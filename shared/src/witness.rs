@@ -22,11 +22,17 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// Where witness files go, when a test asked for them.
+/// Where witness files go, when a test asked for them. An empty `WITNESS_DIR` (an `export
+/// WITNESS_DIR=` left in a shell) counts as unset: it would scatter folders in the current
+/// directory.
 fn dir() -> Option<&'static PathBuf> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    DIR.get_or_init(|| std::env::var_os("WITNESS_DIR").map(PathBuf::from))
-        .as_ref()
+    DIR.get_or_init(|| {
+        std::env::var_os("WITNESS_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+    })
+    .as_ref()
 }
 
 /// How long a barrier waits before it declares that the work did not run in parallel.
