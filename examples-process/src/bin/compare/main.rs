@@ -49,7 +49,7 @@
 //! `--workers 1` for the CPU scenario (every approach takes about the sequential time);
 //! `--sweep --points 100,1000,5000 --delay-ms 200` for a quicker sweep. (`--delay-ms 0` is
 //! refused: with no wait there is nothing to overlap; so are `--sweep --workers 1` and a sweep
-//! below `--limit 2000000`, where starting each child would outweigh the counting.)
+//! below `--limit 2000000`, where a child's start-up would be a large share of the counting.)
 //!
 //! Copy it out: not this one; it builds and runs the suite's other programs and compares their figures; copy those.
 
@@ -131,8 +131,9 @@ fn main() -> ExitCode {
     if args.sweep && args.limit < SWEEP_MIN_LIMIT {
         return cli::usage_error(format!(
             "--sweep --limit {}: each point of the CPU sweep is a fresh child process, and below \
-             {SWEEP_MIN_LIMIT} starting it takes longer than counting, so the speedups would \
-             measure start-up, not CPU work: use {SWEEP_MIN_LIMIT} or more",
+             {SWEEP_MIN_LIMIT} its start-up (about 20 ms here) is a large share of the counting \
+             once that is split across the workers, so the speedups would measure start-up as \
+             much as CPU work: use {SWEEP_MIN_LIMIT} or more",
             args.limit
         ));
     }

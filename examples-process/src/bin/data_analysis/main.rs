@@ -250,8 +250,9 @@ fn main() -> ExitCode {
     // 2 ms) counted as 2,000 rows. The cap: about a minute (the default: 1,000,000 rows).
     let disk = u128::from(args.rows) * data::max_line_bytes(args.rows);
     let work = u128::from(args.rows) + 2_000 * u128::from(workers);
+    let what = "rows (each worker's start counted as 2,000)";
     if let Err(refused) = shared::cli::cap_bytes("disk", disk, shared::cli::DISK_CAP, "--rows")
-        .and_then(|()| shared::cli::cap_work("rows", work, 1_000_000, 40_000_000, "--rows"))
+        .and_then(|()| shared::cli::cap_work(what, work, 1_000_000, 40_000_000, "--rows"))
     {
         return refused;
     }

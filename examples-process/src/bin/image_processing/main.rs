@@ -148,8 +148,7 @@ fn main() -> ExitCode {
     }
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let workers = args.workers.unwrap_or(cores);
-    // Workers with an image to work on: never more than the images.
-    let busy = workers.min(args.images);
+    let busy = workers.min(args.images); // workers with an image: never more than the images
     // Before any work: the files every run leaves, and the images in the pipeline at once.
     // Run time: about 110 ns per pixel for the three runs together here (34 images of 4096,
     // about all the disk cap allows, took 62 s); a worker's start counted as 20,000 pixels.
@@ -161,8 +160,9 @@ fn main() -> ExitCode {
         pixels(24, 768, cores),
     );
     let lower = "--images or --size";
+    let what = "pixels (each worker's start counted as 20,000)";
     if let Err(refused) = images::footprint(args.images, args.size, busy)
-        .and_then(|()| shared::cli::cap_work("pixels", work, default, 700_000_000, lower))
+        .and_then(|()| shared::cli::cap_work(what, work, default, 700_000_000, lower))
     {
         return refused;
     }

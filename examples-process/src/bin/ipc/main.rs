@@ -164,8 +164,8 @@ fn main() -> ExitCode {
         + chunk as u128
         + 4 * plan.size as u128;
     // Run time, in the three transports together: about 100 us per round trip plus 2 ns per
-    // byte of message, 1.8 ms per MiB streamed and 5 us per chunk (1 KiB chunks: 6 ms per
-    // MiB), measured here. Capped at about 20 s, since nothing prints until the table.
+    // byte of message, 1.8 ms per MiB streamed and 5 us per chunk (1 KiB chunks: about 5 ms
+    // more per MiB), measured here. Capped at about 20 s, since nothing prints until the table.
     let micros = |rt: u32, size: u32, mib: u32, chunk_kib: u32| {
         let chunks = u128::from(mib) * 1024 / u128::from(chunk_kib);
         u128::from(rt) * (100 + u128::from(size) / 500) + u128::from(mib) * 1800 + chunks * 5

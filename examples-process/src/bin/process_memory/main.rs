@@ -39,8 +39,8 @@
 //!
 //! Try this: `--count 50`, then `--count 250`: a process's RSS and private pages hold still,
 //! while its PSS falls towards the private figure, its shared pages split between more
-//! siblings. Fewer than 50 are refused: a thread's and a task's figures would be mostly whole
-//! 4 KiB pages rounded.
+//! siblings. Fewer than 50 are refused: memory grows by whole 4 KiB pages, and a task's figure
+//! per unit would rest on a few of them.
 //!
 //! Copy it out: `cargo xtask copy-out process_memory DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, record, table), with:
@@ -70,8 +70,8 @@ use units::{
     spawn_join_tasks, spawn_join_threads,
 };
 
-/// Fewer units than this grow memory by a few whole pages: the figures per unit would be
-/// pages rounded, not what one unit holds.
+/// Fewer units than this (tasks above all) grow memory by few whole pages: the figures per
+/// unit would rest on the rounding to pages (from 50 on, a page moves them under 0.1 KiB).
 const MIN_COUNT: u32 = 50;
 
 #[derive(Parser, Debug)]
@@ -147,10 +147,10 @@ fn main() -> ExitCode {
     }
     if args.count < MIN_COUNT {
         return shared::cli::usage_error(format!(
-            "--count {}: memory grows by whole 4 KiB pages, so below {MIN_COUNT} units a \
-             thread's or a task's figure per unit is mostly pages rounded (5 tasks read 0 KiB, \
-             2 threads 48 KiB), and a process has few siblings to share pages with: use \
-             {MIN_COUNT} or more",
+            "--count {}: memory grows by whole 4 KiB pages, so below {MIN_COUNT} units the \
+             figures per unit, a task's above all, rest on few pages (5 tasks read 0 KiB, 2 \
+             threads 48 KiB); from {MIN_COUNT} on, a page more or less moves them by under \
+             0.1 KiB: use {MIN_COUNT} or more",
             args.count
         ));
     }

@@ -222,10 +222,11 @@ fn main() -> ExitCode {
         false => 0,
     };
     let work = modes.len() as u128 * divisions(args.limit) + pool;
-    let (what, lower) = (
-        "trial divisions (estimated)",
-        "--limit, raise --chunk, or one --mode",
-    );
+    let what = "trial divisions (estimated; the pool's pipes and starts counted as divisions)";
+    let lower = match args.mode {
+        Some(_) => "--limit, or raise --chunk",
+        None => "--limit, raise --chunk, or run one --mode",
+    };
     let default = 3 * divisions(LIMIT);
     if let Err(refused) = shared::cli::cap_work(what, work, default, 90_000_000_000, lower) {
         return refused;
