@@ -26,8 +26,7 @@
 //!
 //! Try this: `--capacity 100`: the producer waits less often, and the slow subscriber misses
 //! fewer (broadcast rounds 100 up to 128); `--capacity 10`: broadcast rounds its capacity up to
-//! a power of two, so the slow one gets 16. A capacity that holds every message is refused:
-//! nothing would wait and nothing would be missed.
+//! a power of two, so the slow one gets 16. One that leaves it fewer than 2 to miss is refused.
 //!
 //! Copy it out: `cargo xtask copy-out async_channels DIR` writes it as a crate of its own (with
 //! `src/support/`: cli), with:
@@ -70,13 +69,14 @@ fn main() -> ExitCode {
     let args = Args::parse();
     // The consumer's sleep per message (about 1 ms: tokio's timers tick in milliseconds) sets
     // the run time: 75,000 messages take about two minutes.
-    let held = args.capacity.next_power_of_two(); // held by broadcast: 2 fewer leaves no lag
+    let held = args.capacity.next_power_of_two(); // held by broadcast: the slow one gets these
     if args.messages < held + 2 {
         return shared::cli::usage_error(format!(
-            "--capacity {} (broadcast rounds it up to {held}) holds too much of --messages {}: \
-             the slow subscriber would miss none, the producer wait little or never; lower \
-             --capacity to {} or less, or send more --messages",
+            "--capacity {} (broadcast rounds it up to {held}) leaves the slow subscriber only \
+             {} of --messages {} to miss (this program asks for 2 or more); lower --capacity \
+             to {} or less, or send more --messages",
             args.capacity,
+            args.messages.saturating_sub(held),
             args.messages,
             1u64 << (args.messages - 2).ilog2(),
         ));

@@ -60,8 +60,8 @@ use tokio::sync::oneshot;
     about = "A CPU job inline in async code stalls a heartbeat; spawn_blocking and rayon do not"
 )]
 struct Args {
-    /// Count primes below this number (the CPU job). 1000 or more: a smaller job ends in
-    /// microseconds on any machine, too soon to ever hold a heartbeat up.
+    /// Count primes below this number (the CPU job), 1000 or more: less ends in microseconds
+    /// on any machine, too soon to hold a heartbeat up (so may a little more; the run says so).
     #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1_000..=100_000_000))]
     limit: u64,
     /// Which ways to run the job (default: all three).

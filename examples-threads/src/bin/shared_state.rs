@@ -62,7 +62,8 @@ struct Args {
     /// Threads adding to the counter at once (2 or more: one thread shares with nobody).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=256))]
     threads: u32,
-    /// Increments per thread (100000 or more: fewer time the threads' wake-up, not contention).
+    /// Increments per thread (100000 or more: with fewer, the threads' wake-up weighs on the
+    /// times as well as contention).
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     increments: u64,
 }
@@ -78,9 +79,10 @@ fn check(args: &Args) -> Result<(), ExitCode> {
         // A few thousand increments end within the tens of microseconds the threads take to
         // wake from the barrier one after another: the times would rank wake-ups.
         return Err(shared::cli::usage_error(format!(
-            "{} increments per thread end in about the time the threads take to wake up, so \
-             the times would measure that, not contention: use --increments {MIN_INCREMENTS} \
-             or more",
+            "--increments {} is too few: a few thousand end within the tens of microseconds \
+             the threads take to wake up, and below {MIN_INCREMENTS} that wake-up still weighs \
+             on the times, so they would not measure contention alone: use --increments \
+             {MIN_INCREMENTS} or more",
             args.increments
         )));
     }

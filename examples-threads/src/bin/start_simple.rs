@@ -176,7 +176,7 @@ fn check(a: &Args) -> Result<bool, ExitCode> {
     };
     let (t, d) = (work(a), work(&Args::parse_from(["start_simple"]))); // d: the defaults
     shared::cli::cap_work("ms of waiting", t.0, d.0, 60_000, "--pages or --delay-ms")?;
-    let (what, lower) = ("trial divisions (estimated)", "--pages or --work");
+    let (what, lower) = ("trial divisions (estimated)", "--work, or --pages to 2");
     shared::cli::cap_work(what, t.1, d.1, 15_000_000_000, lower)?; // at 500 M/s, 30 s
     Ok(t.0 > 10 * d.0 || t.1 > 10 * d.1)
 }

@@ -96,7 +96,7 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     if args.threads < MIN_THREADS {
         return Err(cli::usage_error(format!(
             "resident memory moves by whole pages and with the process's own allocations, which \
-             would swamp a few threads' shares: use --threads {MIN_THREADS} or more"
+             could swamp the shares of so few threads: use --threads {MIN_THREADS} or more"
         )));
     }
     let threads = u128::from(args.threads);

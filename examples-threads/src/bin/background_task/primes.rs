@@ -45,7 +45,11 @@ fn work(limit: u64, cancel_after_ms: Option<u64>) -> u128 {
 pub fn check(limit: u64, cancel: Option<u64>, default: u64) -> Result<bool, ExitCode> {
     let (this, default) = (work(limit, cancel), work(default, None));
     let cap = cancel.map_or(work(50_000_000, None), |_| 90_000 * PER_MS);
-    let lower = "--limit or --cancel-after-ms";
+    // Without a cancel there is no --cancel-after-ms to lower: giving one ends the run by it.
+    let lower = match cancel {
+        Some(_) => "--limit or --cancel-after-ms",
+        None => "--limit, or give --cancel-after-ms 90000 or less",
+    };
     shared::cli::cap_work("trial divisions (estimated)", this, default, cap, lower)?;
     Ok(this > 10 * default)
 }

@@ -56,7 +56,8 @@ use shared::{Table, fmt_duration};
     about = "Pipelines, backpressure, select! and throughput with std, crossbeam and flume channels"
 )]
 struct Args {
-    /// Messages through each pipeline and each throughput run.
+    /// Messages through each pipeline and each throughput run (a throughput run sends at least
+    /// 100000: fewer would time the producer thread's start, not the channel).
     #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
     messages: u64,
     /// Worker threads in the pipelines.
@@ -234,7 +235,7 @@ fn main() -> ExitCode {
     // producer thread's start (tens of microseconds), not the channel.
     let n = n.max(THROUGHPUT_MESSAGES);
     println!(
-        "\n4. throughput: 1 producer -> 1 consumer, {n} messages (at least {THROUGHPUT_MESSAGES})"
+        "\n4. throughput: 1 producer -> 1 consumer, {n} messages (--messages, but at least {THROUGHPUT_MESSAGES})"
     );
     let cap = 1024;
     let mut table = Table::new(["channel", "messages/s"]);
