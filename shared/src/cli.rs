@@ -329,26 +329,59 @@ pub fn cap_work(
     cap: u128,
     lower: &str,
 ) -> Result<(), std::process::ExitCode> {
-    let times = |n: u128| n.div_ceil(default.max(1));
-    if work > cap {
+    cap_all(&[Work::new(what, work, default, cap, lower)]).map(|_noted| ())
+}
+
+/// One measure of a run's work, for [`cap_all`]; the fields are [`cap_work`]'s arguments.
+pub struct Work<'a> {
+    what: &'a str,
+    work: u128,
+    default: u128,
+    cap: u128,
+    lower: &'a str,
+}
+
+impl<'a> Work<'a> {
+    pub fn new(what: &'a str, work: u128, default: u128, cap: u128, lower: &'a str) -> Self {
+        Work {
+            what,
+            work,
+            default,
+            cap,
+            lower,
+        }
+    }
+}
+
+/// [`cap_work`] for a program whose run has more than one measure (milliseconds of waiting and
+/// trial divisions): every cap is checked before any note is printed, so that a run refused
+/// on its second measure is not first told to expect a long wait. Ok(true): a note was printed
+/// (a long run, for which a program may show progress).
+pub fn cap_all(works: &[Work]) -> Result<bool, std::process::ExitCode> {
+    let times = |w: &Work, n: u128| grouped(n.div_ceil(w.default.max(1)));
+    if let Some(w) = works.iter().find(|w| w.work > w.cap) {
         return Err(usage_error(format!(
-            "this run needs {} {what}, {} times as many as the default run, past the cap of {} \
-             ({} times the default): lower {lower}",
-            grouped(work),
-            times(work),
-            grouped(cap),
-            times(cap)
+            "this run needs {} {}, {} times as many as the default run, past the cap of {} \
+             ({} times the default): lower {}",
+            grouped(w.work),
+            w.what,
+            times(w, w.work),
+            grouped(w.cap),
+            times(w, w.cap),
+            w.lower
         )));
     }
-    if work > 10 * default {
+    let long = |w: &&Work| w.work > 10 * w.default;
+    for w in works.iter().filter(long) {
         eprintln!(
-            "note: this run does {} {what}, {} times as many as the default run: expect it to \
+            "note: this run does {} {}, {} times as many as the default run: expect it to \
              take longer",
-            grouped(work),
-            times(work)
+            grouped(w.work),
+            w.what,
+            times(w, w.work)
         );
     }
-    Ok(())
+    Ok(works.iter().any(|w| long(&w)))
 }
 
 /// 1234567 as "1,234,567".
@@ -418,5 +451,16 @@ mod tests {
         assert!(super::cap_work("points", 100, 100, 1_000, "--n").is_ok());
         assert!(super::cap_work("points", 1_000, 100, 1_000, "--n").is_ok());
         assert!(super::cap_work("points", 1_001, 100, 1_000, "--n").is_err());
+        let work = |work, cap| super::Work::new("points", work, 100, cap, "--n");
+        // The second measure's refusal wins over the first one's note.
+        assert!(super::cap_all(&[work(5_000, 10_000), work(2_000, 1_000)]).is_err());
+        assert_eq!(
+            super::cap_all(&[work(5_000, 10_000), work(1_000, 1_000)]),
+            Ok(true)
+        );
+        assert_eq!(
+            super::cap_all(&[work(1_000, 10_000), work(1_000, 1_000)]),
+            Ok(false)
+        );
     }
 }

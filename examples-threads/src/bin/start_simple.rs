@@ -52,6 +52,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use rayon::prelude::*;
+use shared::cli::Work;
 use shared::fixture::Fixture;
 use shared::{Table, fmt_duration, fmt_ratio};
 
@@ -164,8 +165,7 @@ fn pipeline(
     })
 }
 
-/// Refuses a run past the caps on run time: a minute of waits one after another, and half a
-/// minute of trial divisions. Ok(true): a long run, to say progress.
+/// Refuses a run past a minute of waits or half a minute of dividing; Ok(true): a long run.
 fn check(a: &Args) -> Result<bool, ExitCode> {
     // Below n: about n^1.5 / (3 ln n) divisions (sqrt(p) / 2 per prime p), 1 per composite.
     let divisions = |n: u64| (n as f64).powf(1.5) / (3.0 * (n.max(3) as f64).ln()) + n as f64;
@@ -175,10 +175,10 @@ fn check(a: &Args) -> Result<bool, ExitCode> {
         ((2 * pages + 1) * delay, divided)
     };
     let (t, d) = (work(a), work(&Args::parse_from(["start_simple"]))); // d: the defaults
-    shared::cli::cap_work("ms of waiting", t.0, d.0, 60_000, "--pages or --delay-ms")?;
     let (what, lower) = ("trial divisions (estimated)", "--work, or --pages to 2");
-    shared::cli::cap_work(what, t.1, d.1, 15_000_000_000, lower)?; // at 500 M/s, 30 s
-    Ok(t.0 > 10 * d.0 || t.1 > 10 * d.1)
+    let waiting = Work::new("ms of waiting", t.0, d.0, 60_000, "--pages or --delay-ms");
+    let computing = Work::new(what, t.1, d.1, 15_000_000_000, lower); // at 500 M/s, 30 s
+    shared::cli::cap_all(&[waiting, computing])
 }
 
 fn main() -> ExitCode {

@@ -59,6 +59,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use profile::{Profile, profile};
+use shared::cli::Work;
 use shared::{Table, fmt_duration};
 use workloads::{built_ins, cpu_workload, divisions, io_workload};
 
@@ -155,22 +156,22 @@ fn main() -> ExitCode {
     if args.command.is_empty() {
         let wait = |requests: u32, delay: u64| u128::from(requests) * u128::from(delay);
         let lower = "--requests or --delay-ms";
-        if let Err(refused) = shared::cli::cap_work(
-            "ms of waiting",
-            wait(args.requests, args.delay_ms),
-            wait(REQUESTS, DELAY_MS),
-            WAIT_CAP_MS,
-            lower,
-        )
-        .and_then(|()| {
-            shared::cli::cap_work(
+        if let Err(refused) = shared::cli::cap_all(&[
+            Work::new(
+                "ms of waiting",
+                wait(args.requests, args.delay_ms),
+                wait(REQUESTS, DELAY_MS),
+                WAIT_CAP_MS,
+                lower,
+            ),
+            Work::new(
                 "trial divisions (estimated)",
                 divisions(args.limit),
                 divisions(LIMIT),
                 DIVISIONS_CAP,
                 "--limit",
-            )
-        }) {
+            ),
+        ]) {
             return refused;
         }
     }

@@ -55,6 +55,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use shared::Table;
+use shared::cli::Work;
 
 #[derive(Parser, Debug)]
 #[command(about = "Separate memory, and a supervisor that restarts crashed workers and retries")]
@@ -126,22 +127,22 @@ fn main() -> ExitCode {
     let divisions = |jobs: u32, span: u64| 2 * worker::divisions(u64::from(jobs) * span);
     let deadlines = |timeout: u64, attempts: u32| u128::from(timeout) * u128::from(attempts);
     let d = Args::parse_from(["isolation"]);
-    if let Err(refused) = shared::cli::cap_work(
-        "trial divisions (estimated)",
-        divisions(args.jobs, args.span),
-        divisions(d.jobs, d.span),
-        20_000_000_000,
-        "--jobs or --span",
-    )
-    .and_then(|()| {
-        shared::cli::cap_work(
+    if let Err(refused) = shared::cli::cap_all(&[
+        Work::new(
+            "trial divisions (estimated)",
+            divisions(args.jobs, args.span),
+            divisions(d.jobs, d.span),
+            20_000_000_000,
+            "--jobs or --span",
+        ),
+        Work::new(
             "ms of deadlines (--timeout-ms x --max-attempts)",
             deadlines(args.timeout_ms, args.max_attempts),
             deadlines(d.timeout_ms, d.max_attempts),
             60_000,
             "--timeout-ms or --max-attempts",
-        )
-    }) {
+        ),
+    ]) {
         return refused;
     }
     if let Err(e) = memory::separate_memory() {

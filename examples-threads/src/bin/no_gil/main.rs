@@ -102,7 +102,7 @@ enum GilMode {
 
 /// Refuses, before any work, a run past the caps in `cli` or where the lesson cannot show.
 fn check(args: &Args) -> Result<(), ExitCode> {
-    use shared::cli;
+    use shared::cli::{self, Work};
     let most = args.threads.iter().copied().max().unwrap_or(0);
     cli::cap_count("threads", u128::from(most), cli::THREADS_CAP, "--threads")?;
     let refuse = |why: String| Err(cli::usage_error(why));
@@ -128,9 +128,10 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     // one after another, ceil(requests / threads) of them per row.
     let (this, d) = (work(args), work(&Args::parse_from(["no_gil"]))); // d: the defaults
     let lower = "--cpu-limit or --threads";
-    cli::cap_work("numbers tested", this.0, d.0, 150_000_000, lower)?;
+    let cpu = Work::new("numbers tested", this.0, d.0, 150_000_000, lower);
     let lower = "--io-requests, --delay-ms or --threads";
-    cli::cap_work("ms of waiting", this.1, d.1, 60_000, lower)
+    let io = Work::new("ms of waiting", this.1, d.1, 60_000, lower);
+    cli::cap_all(&[cpu, io]).map(|_long| ())
 }
 
 /// A run's work: numbers tested (CPU) and milliseconds of waiting one after another (I/O),
