@@ -358,7 +358,11 @@ impl<'a> Work<'a> {
 /// on its second measure is not first told to expect a long wait. Ok(true): a note was printed
 /// (a long run, for which a program may show progress).
 pub fn cap_all(works: &[Work]) -> Result<bool, std::process::ExitCode> {
-    let times = |w: &Work, n: u128| grouped(n.div_ceil(w.default.max(1)));
+    // The run's multiple to the nearest whole, the cap's rounded down: "9 times" for a cap at
+    // 8.1 times the default would promise room that is not there.
+    let d = |w: &Work| w.default.max(1);
+    let times = |w: &Work, n: u128| grouped((n + d(w) / 2) / d(w));
+    let cap_times = |w: &Work| grouped(w.cap / d(w));
     if let Some(w) = works.iter().find(|w| w.work > w.cap) {
         return Err(usage_error(format!(
             "this run needs {} {}, {} times as many as the default run, past the cap of {} \
@@ -367,7 +371,7 @@ pub fn cap_all(works: &[Work]) -> Result<bool, std::process::ExitCode> {
             w.what,
             times(w, w.work),
             grouped(w.cap),
-            times(w, w.cap),
+            cap_times(w),
             w.lower
         )));
     }

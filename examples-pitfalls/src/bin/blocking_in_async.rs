@@ -163,8 +163,10 @@ fn main() -> ExitCode {
     let args = Args::parse();
     if args.block_ms < 2 * args.period_ms {
         return shared::cli::usage_error(format!(
-            "--block-ms {} is shorter than two --period-ms {}: no heartbeat tick would fall due while the job runs, so blocking could not show",
-            args.block_ms, args.period_ms
+            "--block-ms {} is shorter than two --period-ms {} ({} ms): the job could span a single tick's due time (none below one period), too few to tell a frozen heartbeat from a late one",
+            args.block_ms,
+            args.period_ms,
+            2 * args.period_ms
         ));
     }
     // Four jobs of --block-ms: its range keeps them to 20 s in all; a run above ten times the

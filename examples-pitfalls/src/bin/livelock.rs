@@ -30,7 +30,8 @@
 //! the livelock is back, shown as plainly as without the fix); run the fix a few times
 //! (the retreats and rounds change from run to run: the random draws decide when the two fall
 //! out of step); in `backoff`, give the fix a constant instead, `args.backoff + 1` (still in
-//! step: a longer wait is not a cure, only a different one for each clerk is).
+//! step, 0 transfers, and the program reports the fix as failed, exit 1: a longer wait is not
+//! a cure, only a different one for each clerk is).
 //!
 //! Copy it out: `cargo xtask copy-out livelock DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:

@@ -17,11 +17,10 @@
 //! the watchdog's report of the cycle (alice holds A and waits for B, held by bob, who waits for
 //! A) within a fraction of a second (more than the 50 ms poll: before it reports, the detector
 //! has each stuck thread record its backtrace, slow in a debug build), and exit status 0: the
-//! demo showed what it teaches. With
-//! `--fix ordering`, every transfer done and the money all there; with `--fix timeout`, the
-//! same, plus how many times a clerk gave up, released its lock and retried: at least once,
-//! because the barrier makes the first transfers collide, and the first clerk to give up lets
-//! the other one through.
+//! demo showed what it teaches. With `--fix ordering`, every transfer done and the money all
+//! there; with `--fix timeout`, the same, plus how many times a clerk gave up, released its
+//! lock and retried: at least once, because the barrier makes the first transfers collide, and
+//! the first clerk to give up lets the other one through.
 //!
 //! Python: two `threading.Lock()`s taken as `with a: with b:` in one thread and
 //! `with b: with a:` in the other; the fixes are one order for every thread, and
@@ -32,10 +31,11 @@
 //! times: the deadlock becomes a matter of luck (some runs finish every transfer, and the
 //! program says so), which is how it hides in tests. With `--fix timeout`, make the
 //! back-off a constant instead of random: the clerks can retry in lockstep (a livelock: the
-//! suite "concurrency by example" shows one in `livelock`). With `--fix ordering`, give Bob the
-//! opposite order again and run it a few times (or with `--transfers 1000000`): nothing forces
-//! the collision now, so some runs finish, and in the others the watchdog reports the cycle
-//! (exit status 1: a fix that deadlocks has failed).
+//! suite "concurrency by example" shows one in `livelock`). With `--fix ordering`, make
+//! `transfer_in_order` (in `transfers.rs`) lock `from` then `to` instead of `low` then `high`,
+//! so that Bob's order is the opposite of Alice's again, and run it a few times (or with
+//! `--transfers 1000000`): nothing forces the collision now, so some runs finish, and in the
+//! others the watchdog reports the cycle (exit status 1: a fix that deadlocks has failed).
 //!
 //! Copy it out: `cargo xtask copy-out deadlock DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:

@@ -57,10 +57,10 @@ fn new_reader_goes_first(lock: &Lock) -> Result<bool, String> {
     })
 }
 
-/// `new_reader_goes_first` in words, for the summary line.
-pub fn what_a_new_reader_meets(lock: &Lock) -> Result<&'static str, String> {
+/// `new_reader_goes_first`, and in words, for the summary line.
+pub fn what_a_new_reader_meets(lock: &Lock) -> Result<(bool, &'static str), String> {
     Ok(match new_reader_goes_first(lock)? {
-        true => "lets it in ahead of the writer",
-        false => "makes it wait behind the writer",
+        true => (true, "lets it in ahead of the writer"),
+        false => (false, "makes it wait behind the writer"),
     })
 }
