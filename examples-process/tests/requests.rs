@@ -94,6 +94,8 @@ fn the_report_and_bad_input() {
     // One request, or one worker: nothing waits side by side.
     assert_refused(PROCESS_REQUESTS, &["--requests", "1"]);
     assert_refused(PROCESS_REQUESTS, &["--workers", "1"]);
+    // No delay: no wait for the workers to overlap.
+    assert_refused(PROCESS_REQUESTS, &["--delay-ms", "0"]);
     // Five rounds of 5 s: past the cap of 20 s of waiting.
     assert_refused(
         PROCESS_REQUESTS,
@@ -129,7 +131,7 @@ fn not_found_server() -> String {
 #[test]
 fn failed_requests_exit_1_and_claim_no_speedup() {
     let url = not_found_server();
-    let args = ["--url", &url, "--requests", "4", "--delay-ms", "0"];
+    let args = ["--url", &url, "--requests", "4", "--delay-ms", "1"];
     let r = run(PROCESS_REQUESTS, &args);
     common::assert_work_failed(&r, "error: 4 of 4 requests failed");
     let r = run(PROCESS_REQUESTS, &[&args[..], &["--json"]].concat());

@@ -165,9 +165,13 @@ pub fn write_sweep_charts(dir: &Path, args: &Args, rows: &[Row]) -> Result<Vec<P
         .filter_map(|r| r.workers)
         .max()
         .unwrap_or(1);
+    // The ideal: w times on w workers, up to the number of cores, as the report says.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     speedups.push((
         "ideal".into(),
-        (1..=most).map(|w| (f64::from(w), f64::from(w))).collect(),
+        (1..=most)
+            .map(|w| (f64::from(w), f64::from(w.min(cores))))
+            .collect(),
     ));
     let cpu_path = dir.join("cpu-sweep.svg");
     write_lines(

@@ -228,9 +228,8 @@ fn main() -> ExitCode {
         // test witness }
         return processes::worker(path, r[0], r[1]);
     }
-    let workers = args
-        .workers
-        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get() as u32));
+    let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    let workers = args.workers.unwrap_or(cores);
     if args.rows < MIN_ROWS {
         return shared::cli::usage_error(format!(
             "--rows {} is too few to split and merge (one row goes to one worker, the others get \
@@ -247,12 +246,14 @@ fn main() -> ExitCode {
     // Before writing anything: the file's size at most (workers stream it; memory is small).
     // Run time: generating the file and three passes over it, about 0.5 to 1.8 us a row here
     // (69,300,000 rows took 35 to 125 s), and a worker's start (a process and a thread, about
-    // 2 ms) counted as 2,000 rows. The cap: about a minute (the default: 1,000,000 rows).
+    // 2 ms) counted as 2,000 rows. The cap: about a minute (the default: 1,000,000 rows, a
+    // worker per core).
     let disk = u128::from(args.rows) * data::max_line_bytes(args.rows);
-    let work = u128::from(args.rows) + 2_000 * u128::from(workers);
+    let rows_of = |rows: u64, workers: u32| u128::from(rows) + 2_000 * u128::from(workers);
+    let (work, default) = (rows_of(args.rows, workers), rows_of(1_000_000, cores));
     let what = "rows (each worker's start counted as 2,000)";
     if let Err(refused) = shared::cli::cap_bytes("disk", disk, shared::cli::DISK_CAP, "--rows")
-        .and_then(|()| shared::cli::cap_work(what, work, 1_000_000, 40_000_000, "--rows"))
+        .and_then(|()| shared::cli::cap_work(what, work, default, 40_000_000, "--rows"))
     {
         return refused;
     }

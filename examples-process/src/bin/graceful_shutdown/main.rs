@@ -63,7 +63,7 @@ const INTERRUPT_AFTER: u32 = 15;
     about = "SIGINT or SIGTERM drains a pool of worker processes: nothing lost, nothing twice"
 )]
 struct Args {
-    /// Jobs in the batch (job n counts the primes in [n x span, (n+1) x span)).
+    /// Jobs in the batch (job n, from 1, counts the primes in [(n-1) x span, n x span)).
     #[arg(long, default_value_t = JOBS, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     jobs: u32,
     /// Numbers per job.

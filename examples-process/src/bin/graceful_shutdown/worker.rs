@@ -71,7 +71,8 @@ pub fn worker() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Job `i` (numbered from 1) counts the primes in [i x span, (i + 1) x span).
+/// The job at index `i` (from 0) is job `i + 1` (numbered from 1, as printed) and counts the
+/// primes in [i x span, (i + 1) x span).
 pub fn job(i: usize, span: u64) -> Job {
     let id = i as u32 + 1;
     Job {

@@ -75,7 +75,7 @@ fn start_slot(index: usize, generation: u64, events: &Sender<Event>) -> Result<S
 fn describe(status: ExitStatus, stderr: &str) -> String {
     // exercise crash_isolation {
     let lines: Vec<&str> = stderr.lines().collect();
-    // Rust prints "thread 'main' panicked at FILE:LINE:COL:" and the message on the next line.
+    // Rust prints "thread 'main' (ID) panicked at FILE:LINE:COL:" and the message on the next line.
     let panic = lines
         .iter()
         .position(|l| l.contains("panicked at"))

@@ -70,7 +70,7 @@ struct Args {
     /// How many requests in all.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     requests: u32,
-    /// How long the server takes to answer each one, in milliseconds.
+    /// How long the server takes to answer each one, in milliseconds (1 or more).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     delay_ms: u64,
     /// Worker processes (at most one per request).
@@ -124,6 +124,12 @@ fn main() -> ExitCode {
         // test witness }
         return worker(count, &url, args.delay_ms);
     }
+    if args.delay_ms == 0 {
+        return shared::cli::usage_error(
+            "--delay-ms 0: the server answers at once, so no request waits and there is no wait \
+             for the workers to overlap (N x D is zero); ask for 1 or more",
+        );
+    }
     // A worker per request at most: one more would have nothing to do.
     let workers = args.workers.min(args.requests);
     if workers < 2 {
@@ -146,8 +152,13 @@ fn main() -> ExitCode {
     };
     let d = Args::parse_from(["process_requests"]);
     let default = waits(d.requests, d.workers.min(d.requests), d.delay_ms);
-    let lower = "--requests or --delay-ms, or raise --workers";
     let processes = shared::cli::PROCESSES_CAP;
+    // More workers shorten the wait only while some have several requests and the cap allows.
+    let lower = if workers < args.requests && u64::from(workers) < processes {
+        "--requests or --delay-ms, or raise --workers"
+    } else {
+        "--requests or --delay-ms"
+    };
     if let Err(refused) =
         shared::cli::cap_count("processes", workers.into(), processes, "--workers").and_then(|()| {
             let work = waits(args.requests, workers, args.delay_ms);
