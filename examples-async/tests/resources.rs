@@ -38,6 +38,10 @@ fn bounded_variants_never_exceed_the_limit_and_peak_lower() {
             .len()
             > 10
     );
+    // The server's count beside it is the unbounded run's own: never above the client's.
+    let line = r.line("unbounded: ");
+    let saw = common::number_after(line, "the server saw up to ");
+    assert!(saw <= unbounded[2].parse().unwrap(), "{line}");
     for name in ["semaphore", "join-set", "buffer-unordered"] {
         let row = r.row(name);
         assert_eq!(row[1], "1000", "{row:?}");
@@ -59,6 +63,13 @@ fn bounded_variants_never_exceed_the_limit_and_peak_lower() {
     assert_refused(BOUNDED, &["--jobs", "20", "--limit", "20"]);
     // 8,000 buffers of 1 MiB in flight at once: past the memory cap.
     assert_refused(BOUNDED, &["--jobs", "8000", "--buffer-kib", "1024"]);
+    // Past the memory cap and long enough for the time note: refused, with no note first.
+    let r = run(
+        BOUNDED,
+        &["--jobs", "8000", "--delay-ms", "250", "--buffer-kib", "512"],
+    );
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(!r.stderr.contains("note:"), "{}", r.stderr);
     // 24,001 rounds of a 4 ms delay cost more than 4 ms each: past the cap.
     assert_refused(
         BOUNDED,
@@ -89,6 +100,14 @@ fn every_way_of_writing_files_reads_the_same_bytes() {
             let faster = part.contains("x faster");
             assert_eq!(faster, ms(row[1]) < ms(rows[0][1]), "{against}");
         }
+    }
+    // The last line's reason agrees with the printed times: no gain claimed under a tenth.
+    let best = ms(rows[0][1]) / ms(rows[1][1]).min(ms(rows[2][1]));
+    let none = r
+        .line("checksums identical")
+        .contains("neither concurrent way gained");
+    if !(1.05..=1.15).contains(&best) {
+        assert_eq!(none, best < 1.1, "{best}: {}", r.stdout);
     }
     assert_refused(FILES, &["--files", "0"]);
     assert_refused(FILES, &["--files", "1"]); // nothing to overlap with

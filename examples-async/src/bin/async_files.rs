@@ -29,8 +29,8 @@
 //! `open(...)` in a loop.
 //!
 //! Try this: `--files 50 --kib 4096` (fewer files than the pool's 512 threads: the blocking
-//! rows add at most one thread per file to the std::fs row's); `--files 10000 --kib 1` (many
-//! tiny files: the pool grows to all 512).
+//! rows add about one thread per file to the std::fs row's, a few more when a read is handed
+//! off before its write's thread is idle again); `--files 10000 --kib 1` (all 512).
 //!
 //! Copy it out: `cargo xtask copy-out async_files DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, table), with:
@@ -277,9 +277,10 @@ fn main() -> ExitCode {
     // Why a concurrent way gained, or did not, decided from this run's times.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let best = times[0].as_secs_f64() / times[1].min(times[2]).as_secs_f64().max(1e-9);
-    let why = if best <= 1.0 {
-        "here neither concurrent way gained: the hand-offs cost more than running the calls at \
-         once saved (or other programs held the cores)"
+    // Under a tenth is within what a busy machine changes from run to run: no gain claimed.
+    let why = if best < 1.1 {
+        "here neither concurrent way gained a tenth or more: the hand-offs cost about what \
+         running the calls at once saved (or other programs held the cores)"
             .to_string()
     } else if best > cores as f64 {
         format!(

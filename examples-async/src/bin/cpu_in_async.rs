@@ -16,15 +16,15 @@
 //! You will see: a table with the prime count (equal in every row), the job's time, the
 //! heartbeat's ticks, the ticks while the job ran (none at all inline: the job held the only
 //! thread; about one per 10 ms of the job offloaded) and the worst lateness: about the job's
-//! whole time inline, about a millisecond with `spawn_blocking` or rayon on an idle machine
-//! (tens of milliseconds when other programs share the cores, still far less than the job).
+//! whole time inline, a few milliseconds with `spawn_blocking` or rayon (1 to 5 ms on an idle
+//! machine, more when other programs share the cores: far less than the job either way).
 //! A debug build counts many times slower (seconds per way): it says so first, and reports
 //! each way as it finishes, as a run of ten times the default's work does. A job that panics
 //! on its pool is reported, and the exit status is then 1.
 //!
 //! Python: the same trap with asyncio (a CPU loop in a coroutine blocks the event loop), and
-//! the same fix, `await loop.run_in_executor(pool, cpu_function)`, with a
-//! `ProcessPoolExecutor` because of the GIL (a thread pool is enough on free-threaded 3.13t).
+//! the fix, `await loop.run_in_executor(pool, cpu_function)`: a thread pool shares the GIL with
+//! the loop (handed over every 5 ms), a `ProcessPoolExecutor` (or threads on 3.13t) does not.
 //!
 //! Try this: build a multi-threaded runtime instead: the inline job (run by `block_on` on
 //! the main thread) no longer stalls the heartbeat, which a worker thread runs, until you
@@ -178,7 +178,7 @@ fn main() -> ExitCode {
         args.mode.clone()
     };
     // Trial division costs about limit^1.5 / ln(limit) divisions (the primes, each tried up
-    // to its square root): 3.6e10 of them, every way together, take two minutes in release.
+    // to its square root): 3.6e10 of them, every way together, take about a minute in release.
     let divisions = |limit: u64, ways: usize| {
         let l = limit as f64;
         (l.powf(1.5) / l.ln().max(1.0)) as u128 * ways as u128

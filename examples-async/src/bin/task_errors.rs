@@ -141,6 +141,10 @@ fn main() -> ExitCode {
             args.tasks, args.missing_every
         ));
     }
+    // Every task holds a connection, and so does the server's end (checked before any note).
+    if let Err(e) = open_files(2 * u64::from(args.tasks) + 64) {
+        return shared::cli::usage_error(e);
+    }
     // About 0.2 ms to spawn a task and open its connection (0.16 ms measured on two cores)
     // besides the slowest answer: 62 s at most, and the note above ten times the default.
     let estimate = |a: &Args| u128::from(a.delay_ms) + u128::from(a.tasks) / 5;
@@ -153,10 +157,6 @@ fn main() -> ExitCode {
         "--delay-ms or --tasks",
     ) {
         return code;
-    }
-    // Every task holds a connection, and so does the in-process server's end of it.
-    if let Err(e) = open_files(2 * u64::from(args.tasks) + 64) {
-        return shared::cli::usage_error(e);
     }
     let fixture = match Fixture::start() {
         Ok(f) => f,

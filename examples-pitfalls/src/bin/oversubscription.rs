@@ -177,6 +177,15 @@ fn thread_per_slice(limit: u64, threads: u32) -> Result<(u64, u32), String> {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    if let Err(refused) = shared::cli::cap_count(
+        "threads",
+        u128::from(args.threads.max(cores)),
+        shared::cli::THREADS_CAP,
+        "--threads",
+    ) {
+        return refused;
+    }
     // Trial division: the work grows as --limit times its square root, and --limit's range
     // keeps both runs to about 20 s; a run above ten times the default's says so first.
     let d = Args::parse_from(["oversubscription"]); // the defaults, from clap
@@ -185,15 +194,6 @@ fn main() -> ExitCode {
     let what = "divisions at most (--limit x its square root / 2)";
     if let Err(refused) = shared::cli::cap_work(what, work(&args), work(&d), work(&max), "--limit")
     {
-        return refused;
-    }
-    let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    if let Err(refused) = shared::cli::cap_count(
-        "threads",
-        u128::from(args.threads.max(cores)),
-        shared::cli::THREADS_CAP,
-        "--threads",
-    ) {
         return refused;
     }
     println!(

@@ -17,7 +17,7 @@
 //!   cargo run --release -p examples-async --bin async_requests -- --runtime async-std
 //!   cargo run --release -p examples-async --bin async_requests -- --url http://127.0.0.1:3000 --requests 10000 --delay-ms 1000
 //!     (with a server answering `/delay/{ms}`, such as `web_server` of the suite "concurrency by
-//!     example", running in another terminal: 10,000 sockets need two processes)
+//!     example", running in another terminal: its 10,000 sockets are then not this process's)
 //!
 //! You will see: the first requests with their status and time, a table with the total, CPU
 //! and peak memory (of this whole process: with no `--url`, the loopback server's work is in
@@ -132,8 +132,10 @@ fn main() -> ExitCode {
     // `--url` is well formed (clap checked it): http://HOST:PORT.
     let given = args.url.as_deref().map(server::base_and_host);
     // Every request in flight holds a socket, and so does the in-process server's end.
-    let sockets = u64::from(args.requests) * if given.is_some() { 1 } else { 2 } + 64;
-    if let Err(e) = server::ensure_open_files(sockets) {
+    let alone = u64::from(args.requests) + 64;
+    let server_end = u64::from(given.is_none()) * u64::from(args.requests);
+    let sockets = alone + server_end;
+    if let Err(e) = server::ensure_open_files(sockets, given.is_none().then_some(alone)) {
         return shared::cli::usage_error(e);
     }
     // About 21 KiB a client connection (measured with reqwest for the suite "concurrency by

@@ -24,15 +24,21 @@ pub fn reach(host: &str) -> Result<SocketAddr, String> {
 }
 
 /// Raise the soft open-file limit to the hard one, and refuse clearly when that is not enough.
-pub fn ensure_open_files(needed: u64) -> Result<(), String> {
+/// `alone`: what the run would need with the server in another process (None: it is already).
+pub fn ensure_open_files(needed: u64, alone: Option<u64>) -> Result<(), String> {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| e.to_string())?;
     if soft < hard {
         setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|e| e.to_string())?;
     }
     if needed > hard {
+        // --url is named only where it would be enough on its own.
+        let or_url = match alone {
+            Some(alone) if alone <= hard => ", or --url with the server in another process",
+            _ => "",
+        };
         return Err(format!(
-            "{needed} open files needed, the limit is {hard}: use fewer --requests, or --url with the server in another process"
+            "{needed} open files needed, the limit is {hard}: use fewer --requests{or_url}"
         ));
     }
     Ok(())

@@ -20,7 +20,7 @@
 //! delay), the ping-pong time and time per round trip, CPU time and peak RSS; then the
 //! async-std to smol port.
 //!
-//! Python: asyncio is built in and has one event loop; uvloop is the faster drop-in
+//! Python: asyncio is built in, with its own event loop; uvloop is the faster drop-in
 //! replacement for that loop, and trio the main alternative, with its own API (anyio runs the
 //! same code on either).
 //!
