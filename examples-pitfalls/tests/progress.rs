@@ -161,7 +161,7 @@ fn blocking_inside_async_freezes_the_heartbeat() {
         "{summary}"
     );
     assert_refused(BLOCKING_IN_ASYNC, &["--block-ms", "0"]);
-    // A job shorter than two periods: no tick falls due while it runs.
+    // A job shorter than two periods can span as few as one tick's due time: refused.
     assert_refused(
         BLOCKING_IN_ASYNC,
         &["--block-ms", "10", "--period-ms", "10"],

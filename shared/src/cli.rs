@@ -358,34 +358,30 @@ impl<'a> Work<'a> {
 /// on its second measure is not first told to expect a long wait. Ok(true): a note was printed
 /// (a long run, for which a program may show progress).
 pub fn cap_all(works: &[Work]) -> Result<bool, std::process::ExitCode> {
-    // The run's multiple to the nearest whole, the cap's rounded down: "9 times" for a cap at
-    // 8.1 times the default would promise room that is not there.
-    let d = |w: &Work| w.default.max(1);
-    let times = |w: &Work, n: u128| grouped((n + d(w) / 2) / d(w));
-    let cap_times = |w: &Work| grouped(w.cap / d(w));
+    // Exact figures in the refusal (a rounded multiple of the cap could read as the run's own);
+    // the note's multiple is rounded to the nearest whole, and says "about".
     if let Some(w) = works.iter().find(|w| w.work > w.cap) {
         return Err(usage_error(format!(
-            "this run needs {} {}, {} times as many as the default run, past the cap of {} \
-             ({} times the default): lower {}",
+            "this run needs {} {}, past the cap of {} (the default run needs {}): lower {}",
             grouped(w.work),
             w.what,
-            times(w, w.work),
             grouped(w.cap),
-            cap_times(w),
+            grouped(w.default),
             w.lower
         )));
     }
-    let long = |w: &&Work| w.work > 10 * w.default;
-    for w in works.iter().filter(long) {
+    let long = |w: &Work| w.work > 10 * w.default;
+    for w in works.iter().filter(|w| long(w)) {
+        let default = w.default.max(1);
         eprintln!(
-            "note: this run does {} {}, {} times as many as the default run: expect it to \
-             take longer",
+            "note: this run does {} {}, about {} times as many as the default run: expect it \
+             to take longer",
             grouped(w.work),
             w.what,
-            times(w, w.work)
+            grouped((w.work + default / 2) / default)
         );
     }
-    Ok(works.iter().any(|w| long(&w)))
+    Ok(works.iter().any(long))
 }
 
 /// 1234567 as "1,234,567".

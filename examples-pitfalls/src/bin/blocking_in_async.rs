@@ -163,7 +163,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     if args.block_ms < 2 * args.period_ms {
         return shared::cli::usage_error(format!(
-            "--block-ms {} is shorter than two --period-ms {} ({} ms): the job could span a single tick's due time (none below one period), too few to tell a frozen heartbeat from a late one",
+            "--block-ms {} is shorter than two --period-ms {} ({} ms): a job that short can span as few as one tick's due time (none, if shorter than a period), too few to tell a frozen heartbeat from a late one",
             args.block_ms,
             args.period_ms,
             2 * args.period_ms

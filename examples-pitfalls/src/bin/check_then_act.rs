@@ -245,7 +245,7 @@ fn main() -> ExitCode {
 
     // Name what failed: the fix (the Try-this makes it racy again), or the forced overdraft.
     if (fixed_ok, fixed_balance) != (1, 20) || !fix_exact {
-        eprintln!("error: the fix overdrew or paid out less than the balance (see the table)");
+        eprintln!("error: the fix overdrew or paid out less than the balance (see above)");
         return ExitCode::FAILURE;
     } else if (racy_ok, racy_balance) != (2, -60) {
         eprintln!("error: the forced run did not overdraw: the demo did not show the bug");

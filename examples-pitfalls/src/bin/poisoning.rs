@@ -101,7 +101,7 @@ fn main() -> ExitCode {
     };
     let mut ok = true;
     println!(
-        "alice and bob hold {START} each; a transfer thread debits alice {} and panics before crediting bob, holding the lock:",
+        "alice and bob hold {START} each; a transfer thread moving {} from alice to bob panics before crediting bob, holding the lock:",
         args.amount
     );
 

@@ -170,14 +170,10 @@ fn run(args: &Args, variant: Variant) -> Figures {
 fn run_in_child(args: &Args, variant: Variant) -> Result<Figures, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let name = format!("{variant:?}").to_lowercase();
+    let (kib, capacity) = (args.kib.to_string(), args.capacity.to_string());
     let output = Command::new(exe)
         .args(["--one", &name, "--messages", &args.messages.to_string()])
-        .args([
-            "--kib",
-            &args.kib.to_string(),
-            "--capacity",
-            &args.capacity.to_string(),
-        ])
+        .args(["--kib", &kib, "--capacity", &capacity])
         .output()
         .map_err(|e| format!("cannot start a measuring copy of this program: {e}"))?;
     let text = String::from_utf8_lossy(&output.stdout);
@@ -271,17 +267,20 @@ fn main() -> ExitCode {
     }
     // From this run's times, the reason from its backlogs (none grows in the Try-this run).
     let ratio = unbounded.took.as_secs_f64() / bounded.took.as_secs_f64().max(1e-9);
-    let (slower, x) = [("bounded", 1.0 / ratio), ("unbounded", ratio)][usize::from(ratio > 1.0)];
+    let slower = if ratio > 1.0 { "unbounded" } else { "bounded" };
     let grew = unbounded.largest_backlog > bounded.largest_backlog;
-    let why = match slower {
-        "unbounded" if grew => format!(
+    let why = if ratio > 1.0 && grew {
+        format!(
             "it allocated and held a backlog of up to {} messages (its peak memory: {})",
             unbounded.largest_backlog,
             fmt_kib(unbounded.peak_rss_kib)
-        ),
-        "bounded" if bounded.largest_backlog >= args.capacity as usize => "its producer waited for room, and each wait is a sleep and a wake-up, the price of flat memory".to_string(),
-        _ => "not from the channel: no backlog built up that the other run avoided".to_string(),
+        )
+    } else if ratio < 1.0 && bounded.largest_backlog >= args.capacity as usize {
+        "its producer waited for room, and each wait is a sleep and a wake-up, the price of flat memory".to_string()
+    } else {
+        "not from the channel: no backlog built up that the other run avoided".to_string()
     };
+    let x = ratio.max(1.0 / ratio); // how many times as long the slower run took
     let time = match (0.9..=1.1).contains(&ratio) {
         true if grew => "about the same: the consumer set the pace either way".to_string(),
         true => "about the same: no backlog built up, so the producer set the pace".to_string(),

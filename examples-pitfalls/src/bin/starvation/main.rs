@@ -241,7 +241,6 @@ fn main() -> ExitCode {
     let simple_lock = || Lock::Simple(ReaderPreferring::default());
     let fair_lock = || Lock::Fair(parking_lot::RwLock::new(()));
     let (simple, fair) = (run(&simple_lock(), &args), run(&fair_lock(), &args));
-    // The policy step by step (a reader inside, the writer waiting, a new reader).
     let policy = policy::what_a_new_reader_meets;
     let (simple, fair, (simple_first, simple_policy), (_, fair_policy)) =
         match (simple, fair, policy(&simple_lock()), policy(&fair_lock())) {
@@ -251,8 +250,12 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-    // Named by what the step-by-step check saw (the Try-this makes it writer-preferring).
-    let kind = ["writer-preferring", "reader-preferring"][usize::from(simple_first)];
+    // Named by what the step-by-step policy check saw (the Try-this makes it writer-preferring).
+    let kind = if simple_first {
+        "reader-preferring"
+    } else {
+        "writer-preferring"
+    };
     let mut table = Table::new([
         "lock",
         "reads",

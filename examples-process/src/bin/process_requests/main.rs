@@ -127,7 +127,7 @@ fn main() -> ExitCode {
     if args.delay_ms == 0 {
         return shared::cli::usage_error(
             "--delay-ms 0: the server answers at once, so no request waits and there is no wait \
-             for the workers to overlap (N x D is zero); ask for 1 or more",
+             for the workers to overlap (ceil(N / W) x delay is zero); ask for 1 or more",
         );
     }
     // A worker per request at most: one more would have nothing to do.
@@ -153,8 +153,10 @@ fn main() -> ExitCode {
     let d = Args::parse_from(["process_requests"]);
     let default = waits(d.requests, d.workers.min(d.requests), d.delay_ms);
     let processes = shared::cli::PROCESSES_CAP;
-    // More workers shorten the wait only while some have several requests and the cap allows.
-    let lower = if workers < args.requests && u64::from(workers) < processes {
+    // More workers help only if the most this run may start (one per request, up to the cap)
+    // would bring the wait under the cap.
+    let (cap_ms, most) = (20_000, args.requests.min(processes as u32));
+    let lower = if workers < most && waits(args.requests, most, args.delay_ms) <= cap_ms {
         "--requests or --delay-ms, or raise --workers"
     } else {
         "--requests or --delay-ms"
@@ -162,7 +164,7 @@ fn main() -> ExitCode {
     if let Err(refused) =
         shared::cli::cap_count("processes", workers.into(), processes, "--workers").and_then(|()| {
             let work = waits(args.requests, workers, args.delay_ms);
-            shared::cli::cap_work("ms of waiting", work, default, 20_000, lower)
+            shared::cli::cap_work("ms of waiting", work, default, cap_ms, lower)
         })
     {
         return refused;
