@@ -28,9 +28,10 @@
 //! Python: `aiofiles.open(...)`, which is also a thread pool underneath, against plain
 //! `open(...)` in a loop.
 //!
-//! Try this: `--files 50 --kib 4096` (fewer files than the pool's 512 threads: the blocking
-//! rows add about one thread per file to the std::fs row's, a few more when a read is handed
-//! off before its write's thread is idle again); `--files 10000 --kib 1` (all 512).
+//! Try this: `--files 50 --kib 4096` (fewer files than the pool's 512 threads: a blocking row
+//! adds up to about one thread per file to the std::fs row's, fewer when the files' calls do
+//! not all overlap, a few more when a read is handed off before its write's thread is idle
+//! again); `--files 10000 --kib 1` (many tiny files: the pool grows to all 512).
 //!
 //! Copy it out: `cargo xtask copy-out async_files DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, table), with:
@@ -279,9 +280,11 @@ fn main() -> ExitCode {
     let best = times[0].as_secs_f64() / times[1].min(times[2]).as_secs_f64().max(1e-9);
     // Under a tenth is within what a busy machine changes from run to run: no gain claimed.
     let why = if best < 1.1 {
-        "here neither concurrent way gained a tenth or more: the hand-offs cost about what \
-         running the calls at once saved (or other programs held the cores)"
-            .to_string()
+        let cost = if best < 1.0 { "more than" } else { "about" };
+        format!(
+            "here neither concurrent way gained a tenth or more: the hand-offs cost {cost} what \
+             running the calls at once saved (or other programs held the cores)"
+        )
     } else if best > cores as f64 {
         format!(
             "{best:.1}x is more than {cores} core(s) give by running system calls at once: waits \

@@ -132,10 +132,7 @@ fn main() -> ExitCode {
     // `--url` is well formed (clap checked it): http://HOST:PORT.
     let given = args.url.as_deref().map(server::base_and_host);
     // Every request in flight holds a socket, and so does the in-process server's end.
-    let alone = u64::from(args.requests) + 64;
-    let server_end = u64::from(given.is_none()) * u64::from(args.requests);
-    let sockets = alone + server_end;
-    if let Err(e) = server::ensure_open_files(sockets, given.is_none().then_some(alone)) {
+    if let Err(e) = server::ensure_open_files(u64::from(args.requests), given.is_none()) {
         return shared::cli::usage_error(e);
     }
     // About 21 KiB a client connection (measured with reqwest for the suite "concurrency by

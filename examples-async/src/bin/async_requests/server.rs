@@ -23,19 +23,27 @@ pub fn reach(host: &str) -> Result<SocketAddr, String> {
     Ok(addr)
 }
 
-/// Raise the soft open-file limit to the hard one, and refuse clearly when that is not enough.
-/// `alone`: what the run would need with the server in another process (None: it is already).
-pub fn ensure_open_files(needed: u64, alone: Option<u64>) -> Result<(), String> {
+/// Raise the soft open-file limit to the hard one, and refuse clearly when that is not enough:
+/// a socket for each request (and 64 to spare), and with the server in this process
+/// (`server_here`) its end of each request too.
+pub fn ensure_open_files(requests: u64, server_here: bool) -> Result<(), String> {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| e.to_string())?;
     if soft < hard {
         setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|e| e.to_string())?;
     }
+    let clients = requests + 64;
+    let needed = if server_here {
+        clients + requests
+    } else {
+        clients
+    };
     if needed > hard {
-        // --url is named only where it would be enough on its own.
-        let or_url = match alone {
-            Some(alone) if alone <= hard => ", or --url with the server in another process",
-            _ => "",
+        // --url is named only where moving the server out would be enough.
+        let or_url = if server_here && clients <= hard {
+            ", or --url with the server in another process"
+        } else {
+            ""
         };
         return Err(format!(
             "{needed} open files needed, the limit is {hard}: use fewer --requests{or_url}"

@@ -98,7 +98,7 @@ fn main() -> ExitCode {
     // The shutdown part waits for Ctrl-C up to --shutdown-after-ms, then for its jobs in
     // flight: two minutes of waiting at most.
     let waited = |a: &Args| u128::from(a.shutdown_after_ms + a.job_ms.min(a.drain_ms));
-    const WAITING: &str = "ms of waiting at most (a Ctrl-C ends it sooner)";
+    const WAITING: &str = "ms of waiting in the shutdown part at most (Ctrl-C ends it sooner)";
     let (work, default) = (waited(&args), waited(&Args::parse_from(["timeouts"])));
     let lower = "--shutdown-after-ms, --job-ms or --drain-ms";
     if matches!(args.part, Part::Shutdown | Part::All)
