@@ -75,6 +75,8 @@ fn spawn_join_scenes_all_check_out() {
     assert_refused(SPAWN_JOIN, &["--threads", "0"]);
     // A stack the recursion may touch in full counts as memory: 4 GiB is past the cap.
     assert_refused(SPAWN_JOIN, &["--stack-mib", "4096"]);
+    // The header's Try this: a recursion that would overflow its stack is refused, not run.
+    assert_refused(SPAWN_JOIN, &["--stack-mib", "1"]);
 }
 
 #[test]

@@ -226,6 +226,21 @@ fn gil_flag_alone_means_on_and_bad_input_is_refused() {
         "{}",
         r.stdout
     );
+    // The line on the CPU column under the GIL agrees with its 2-thread cell: more than 1.1x
+    // is named as not parallelism, never credited to it.
+    let gil = ratio(r.row("2")[1].split(' ').next_back().unwrap());
+    let line = r.line("cpu GIL, 1 -> 2 threads: ");
+    let named = line.contains("slowed by something else");
+    assert!(
+        if gil > 1.15 {
+            named
+        } else if gil < 1.05 {
+            line.contains("no faster than one")
+        } else {
+            true
+        },
+        "{gil}: {line}"
+    );
     // The verdict on the CPU speedup without the GIL agrees with its 2-thread cell.
     let cell = r.row("2")[2];
     let speedup = ratio(cell.split(' ').next_back().unwrap());

@@ -133,9 +133,12 @@ fn hammer(
                 })
             })
             .collect();
+        // Join every thread before returning an error: one left unjoined that panicked too
+        // would make the scope panic instead.
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
         let (mut sum, mut first, mut last) = (0, None::<Instant>, None::<Instant>);
-        for h in handles {
-            let (local, start, end) = h.join().map_err(|_| "a counting thread panicked")?;
+        for j in joined {
+            let (local, start, end) = j.map_err(|_| "a counting thread panicked")?;
             sum += local;
             first = Some(first.map_or(start, |f| f.min(start)));
             last = Some(last.map_or(end, |l| l.max(end)));

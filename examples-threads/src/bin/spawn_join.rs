@@ -85,12 +85,14 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     let top = 0u8;
     let per_frame = stack_used(1_000, std::ptr::addr_of!(top) as usize).div_ceil(1_000);
     let needed = u128::from(args.depth) * per_frame as u128;
+    // A tenth of the stack is kept for the thread's own frames and the estimate's error.
     if needed > stack / 10 * 9 {
         return Err(cli::usage_error(format!(
-            "a recursion {} deep needs about {} MiB of stack ({per_frame} bytes a level), more \
-             than the {} MiB of --stack-mib: raise --stack-mib or lower --depth",
+            "a recursion {} deep needs about {:.1} MiB of stack ({per_frame} bytes a level), \
+             more than nine tenths of the {} MiB of --stack-mib (the rest is kept for the \
+             thread's own frames): raise --stack-mib or lower --depth",
             args.depth,
-            needed >> 20,
+            needed as f64 / f64::from(1 << 20),
             args.stack_mib
         )));
     }

@@ -15,11 +15,11 @@
 //!   cargo run --release -p examples-threads --bin start_simple -- --delay-ms 5 --work 3000000
 //!
 //! You will see: the profile of version 1 and the stage that dominated it (with the defaults,
-//! fetching: ten waits of 200 ms against a few milliseconds of primes per page in a release
-//! build); version 2, with that stage concurrent, faster by up to the number of pages (for
-//! fetching) or of cores (for computing); version 3, with the other stage concurrent, barely
-//! faster than version 1; and a closing line, decided from this run's figures, saying which
-//! change was worth making (or, on a busy machine, that this run did not show it).
+//! fetching: ten waits of 200 ms against some milliseconds of primes per page, 7 to 13 here,
+//! in a release build); version 2, with that stage concurrent, faster by up to the number of pages
+//! (for fetching) or of cores (for computing); version 3, with the other stage concurrent,
+//! barely faster than version 1; and a closing line, decided from this run's figures, saying
+//! which change was worth making (or, on a busy machine, that this run did not show it).
 //!
 //! Python: `time.perf_counter()` around each stage, then `ThreadPoolExecutor` for the fetches,
 //! before reaching for anything else.
@@ -175,7 +175,7 @@ fn check(a: &Args) -> Result<bool, ExitCode> {
         ((2 * pages + 1) * delay, divided)
     };
     let (t, d) = (work(a), work(&Args::parse_from(["start_simple"]))); // d: the defaults
-    let (what, lower) = ("trial divisions (estimated)", "--work, or --pages to 2");
+    let (what, lower) = ("trial divisions (estimated)", "--work (--pages if over 2)");
     let waiting = Work::new("ms of waiting", t.0, d.0, 60_000, "--pages or --delay-ms");
     let computing = Work::new(what, t.1, d.1, 15_000_000_000, lower); // at 500 M/s, 30 s
     shared::cli::cap_all(&[waiting, computing])
@@ -273,9 +273,9 @@ fn main() -> ExitCode {
     }
     print!("{table}");
     let same = versions.iter().all(|(_, t)| t.answer == v1.answer);
-    // From this run's figures: the dominant stage gained a fifth or more, and more than the other.
+    // This run's figures: the dominant stage gained a fifth or more, and a tenth more than the other.
     let (dominant, other) = (total(&versions[0].1), total(&versions[1].1));
-    let shown = dominant.mul_f64(1.2) <= total(&v1) && dominant <= other;
+    let shown = dominant.mul_f64(1.2) <= total(&v1) && dominant.mul_f64(1.1) <= other;
     println!(
         "concurrency on the dominant stage: {}; on the other stage: {}; {}",
         fmt_ratio(total(&v1), dominant),
@@ -287,8 +287,8 @@ fn main() -> ExitCode {
             }
             (true, false) => {
                 "same answer each way, but this run did not show concurrency on the dominant \
-                 stage gaining, and gaining more than on the other (a busy machine?); run again \
-                 with nothing else running"
+                 stage gaining a fifth or more, and clearly more than on the other (a busy \
+                 machine?); run again with nothing else running"
             }
         }
     );

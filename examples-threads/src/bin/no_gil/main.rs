@@ -24,9 +24,11 @@
 //! up to the number of requests. Then the most threads that were in the middle of a chunk of
 //! CPU work at the same moment: 1 under the GIL, by construction, and usually all of them
 //! without it (with more threads than cores, the OS runs them by turns, only as many as there
-//! are cores at any instant); and a verdict on the CPU speedup without the GIL, decided from
-//! this run's times: a busy machine hides it, or, by slowing the one-thread run, makes it look
-//! larger than the cores allow, and the program says so in both cases.
+//! are cores at any instant); and a verdict on each CPU column, decided from this run's times:
+//! under the GIL, no faster than one thread (or, where a busy machine slowed the one-thread
+//! run, a speedup that the line says cannot come from parallelism); without it, a speedup that
+//! a busy machine hides, or, by slowing the one-thread run, makes look larger than the cores
+//! allow, and the program says so in both cases.
 //!
 //! Python: with the usual (GIL) build, `ThreadPoolExecutor(max_workers=n).map(count_primes,
 //! chunks)` takes about as long as one thread, and `.map(requests.get, urls)` is up to n times
@@ -36,8 +38,8 @@
 //! Try this: in `compute`, never call `bump()` (a GIL that a computing thread never hands
 //! over): the times stay about the same, but one thread does all the work while the others
 //! wait (print `found` before `compute` returns to see it); in `fetch`, move `drop(guard);`
-//! below the `call()` so that the GIL is held across the request, and the I/O speedup
-//! disappears too.
+//! to the line just after the `call()`, so that the GIL is held across the request, and the
+//! I/O speedup disappears too.
 //!
 //! Copy it out: `cargo xtask copy-out no_gil DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, fixture, format, measure, record, table), with:
@@ -127,9 +129,9 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     // every number below --cpu-limit tested once per row; I/O, the waits one thread makes
     // one after another, ceil(requests / threads) of them per row.
     let (this, d) = (work(args), work(&Args::parse_from(["no_gil"]))); // d: the defaults
-    let lower = "--cpu-limit or --threads";
+    let lower = "--cpu-limit, fewer counts in --threads, or --gil on/off";
     let cpu = Work::new("numbers tested", this.0, d.0, 150_000_000, lower);
-    let lower = "--io-requests, --delay-ms or --threads";
+    let lower = "--io-requests or --delay-ms, fewer or larger --threads counts, or --gil on/off";
     let io = Work::new("ms of waiting", this.1, d.1, 60_000, lower);
     cli::cap_all(&[cpu, io]).map(|_long| ())
 }

@@ -81,6 +81,23 @@ pub fn table(threads: &[u32], columns: &[Column]) {
         summary.join(", "),
         most.join(", ")
     );
+    // Under the GIL, at most one thread computes at once (counted): a speedup there is the
+    // one-thread row slowed by something else, not parallelism, and the line says which.
+    let gil = columns.iter().find(|(w, g, ..)| *w == "cpu" && *g);
+    if let (Some((_, _, times, most)), 1) = (gil, threads[0]) {
+        let (n, s) = (threads[last], speedup(times, last));
+        let why = if s > 1.1 {
+            format!(
+                "more than the 1.0x that taking turns allows, with at most {} thread(s) computing \
+                 at once: the one-thread row was slowed by something else (another program on \
+                 the machine); run again before trusting it",
+                most[last]
+            )
+        } else {
+            format!("taking turns on the GIL, {n} threads compute no faster than one")
+        };
+        println!("cpu GIL, 1 -> {n} threads: {s:.1}x, {why}");
+    }
     // Without the GIL, the CPU column is a parallel speedup: judge it from this run's times.
     let plain = columns.iter().find(|(w, g, ..)| *w == "cpu" && !*g);
     if let (Some((_, _, times, _)), 1) = (plain, threads[0]) {

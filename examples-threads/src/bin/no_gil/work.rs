@@ -130,9 +130,12 @@ pub fn run(
     let start = Instant::now();
     let total = thread::scope(|s| {
         let handles: Vec<_> = (0..threads).map(|_| s.spawn(|| work(&next))).collect();
-        handles
+        // Every thread joined before the sum stops at an error: one left unjoined that
+        // panicked too would make the scope panic instead.
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        joined
             .into_iter()
-            .map(|h| h.join().map_err(|_| "a worker thread panicked".to_string()))
+            .map(|j| j.map_err(|_| "a worker thread panicked".to_string()))
             .sum::<Result<u64, String>>()
     })?;
     Ok((start.elapsed(), total))

@@ -55,12 +55,12 @@ pub fn work_stealing(limit: u64, chunk: u64, workers: u32) -> Result<(u64, u64),
                 }
             }));
         }
-        handles
+        // Every worker joined before the sum stops at an error: one left unjoined that
+        // panicked too would make the scope panic instead.
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        joined
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| "a stealing worker panicked".to_string())
-            })
+            .map(|j| j.map_err(|_| "a stealing worker panicked".to_string()))
             .sum::<Result<u64, String>>()
     })?;
     Ok((total, steals.into_inner()))
