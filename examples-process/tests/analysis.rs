@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, survivors};
+use common::{Witness, assert_refused, run, survivors};
 
 const DATA_ANALYSIS: &str = env!("CARGO_BIN_EXE_data_analysis");
 
@@ -32,6 +32,23 @@ fn merged_answers_equal_the_sequential_pass() {
         assert_eq!(r.line("top 3 products").matches('#').count(), 3);
         assert!(r.stdout.contains("merged equal to the sequential pass"));
     }
+    // Fewer products sold than --top asks for: the line says how many it lists, not "top 1000".
+    let r = run(DATA_ANALYSIS, &["--rows", "1000", "--top", "1000"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    let line = r.line("all ");
+    let listed: usize = line["all ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(listed < 1000, "{line}");
+    assert!(
+        line.contains("products sold (fewer than --top 1000)"),
+        "{line}"
+    );
+    assert_eq!(line.matches('#').count(), listed, "{line}");
+    assert!(!r.stdout.contains("top 1000 products"), "{}", r.stdout);
     assert_refused(DATA_ANALYSIS, &["--rows", "0"]);
     assert_refused(DATA_ANALYSIS, &["--rows", "1"]); // nothing to split and merge
     assert_refused(DATA_ANALYSIS, &["--workers", "0"]);

@@ -315,4 +315,38 @@ fn the_sweep_visits_every_point_each_approach_can_reach_and_charts_it() {
     assert_refused(COMPARE, &["--sweep", "--points", "1,10"]);
     assert_refused(COMPARE, &["--sweep", "--points", "10,20000"]);
     assert_refused(COMPARE, &["--sweep", "--workers", "256"]); // 769 CPU rows: past the cap
+    assert_refused(COMPARE, &["--sweep", "--delay-ms", "10001"]); // every point past the cut-off
+}
+
+/// A run past the cap on run time names only the flags that, lowered alone, would bring it
+/// under (and says so when no one of them would).
+#[test]
+fn a_refusal_names_the_flags_that_would_help() {
+    for (args, flags) in [
+        (&["--limit", "100000000"][..], "--limit"),
+        (
+            &["--requests", "1000", "--delay-ms", "1000"],
+            "--requests or --delay-ms",
+        ),
+        (&["--sweep", "--workers", "256"], "--workers"),
+        (
+            &[
+                "--requests",
+                "10000",
+                "--delay-ms",
+                "60000",
+                "--limit",
+                "100000000",
+            ],
+            "more than one of --requests, --delay-ms, --limit or --workers",
+        ),
+    ] {
+        let r = run(COMPARE, &[args, &["--no-build"]].concat());
+        assert_eq!(r.code, Some(2), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(": lower {flags}")),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
 }

@@ -77,6 +77,15 @@ fn waiting_is_io_bound_and_computing_is_cpu_bound() {
     common::assert_work_failed(&r, "error: 1 of 1 workloads failed");
     assert!(!r.stdout.contains("-bound"), "{}", r.stdout);
 
+    // One request is named "1 HTTP request", never "1 HTTP requests".
+    let r = run(
+        IO_OR_CPU,
+        &["--requests", "1", "--delay-ms", "1", "--limit", "1000"],
+    );
+    assert!(r.success(), "{}", r.stderr);
+    assert!(r.stdout.contains("1 HTTP request of 1 ms"), "{}", r.stdout);
+    assert!(!r.stdout.contains("1 HTTP requests"), "{}", r.stdout);
+
     assert_refused(IO_OR_CPU, &["--", "no-such-command-here"]);
     assert_refused(IO_OR_CPU, &["--requests", "0"]);
 }

@@ -60,6 +60,14 @@ fn the_same_messages_arrive_through_every_transport() {
             "{line}"
         );
     }
+    // One round trip is named so, never "1 round trips".
+    let r = run(IPC, &["--round-trips", "1", "--megabytes", "1"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("1 round trip of 64 bytes,"),
+        "{}",
+        r.stdout
+    );
     assert_refused(IPC, &["--megabytes", "1", "--chunk-kib", "2048"]);
     assert_refused(IPC, &["--megabytes", "3", "--chunk-kib", "2048"]);
     assert_refused(IPC, &["--size", "0"]);

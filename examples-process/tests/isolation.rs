@@ -129,6 +129,14 @@ fn crashes_are_contained_and_every_job_is_done_once() {
     );
     assert!(r.success(), "{}", r.stderr);
     assert!(r.stdout.contains("6 jobs, 0 workers lost"), "{}", r.stdout);
+    assert!(r.stdout.contains("no faults injected"), "{}", r.stdout);
+    // One job, one worker: counted in the singular.
+    let none = ["--panic-job", "0", "--abort-job", "0", "--hang-job", "0"];
+    let r = run(ISOLATION, &[&["--jobs", "1"][..], &none].concat());
+    assert!(r.success(), "{}", r.stderr);
+    let said = "supervisor: 1 job on 1 worker process, no faults injected";
+    assert!(r.stdout.contains(said), "{}", r.stdout);
+    assert!(r.stdout.contains("1 job, 0 workers lost"), "{}", r.stdout);
 
     assert_refused(ISOLATION, &["--jobs", "3"]); // the default faulty jobs 5 and 8 do not exist
     assert_refused(ISOLATION, &["--workers", "0"]);
@@ -136,6 +144,8 @@ fn crashes_are_contained_and_every_job_is_done_once() {
     assert_refused(ISOLATION, &["--panic-job", "11"]);
     // Faults injected and no retry allowed: the faulty job fails for certain, nothing restarts.
     assert_refused(ISOLATION, &["--max-attempts", "1"]);
+    // Two faults on one job: its first attempt fails one way only, the other would never show.
+    assert_refused(ISOLATION, &["--panic-job", "3", "--abort-job", "3"]);
     assert_eq!(
         survivors(ISOLATION),
         Vec::<u32>::new(),

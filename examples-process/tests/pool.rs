@@ -93,6 +93,12 @@ fn json_rows_and_tiny_or_odd_jobs() {
     // One approach alone: no sequential run to compare with, so no speedup is claimed.
     assert_eq!(r.row("processes")[6], "-");
     assert!(!r.stdout.contains("faster"), "{}", r.stdout);
+    // Nor any agreement: "from every approach" needs more than one.
+    assert!(
+        r.stdout.contains("primes below 10: 4 from processes alone"),
+        "{}",
+        r.stdout
+    );
     assert!(w.failures().is_empty(), "{:?}", w.failures());
     assert_eq!(w.count("processes-2"), 2);
     // Two jobs of unequal size on two workers: the bigger one sets the pace, and the verdict

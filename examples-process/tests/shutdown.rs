@@ -99,6 +99,25 @@ fn a_signal_drains_the_pool_and_nothing_is_lost() {
             "100000",
         ],
     );
+    // No signal at all (--interrupt-after 0 and nobody presses Ctrl-C): every job runs, and
+    // the report names no signal and no drain; one job is "1 job", not "1 jobs".
+    let r = run(
+        GRACEFUL_SHUTDOWN,
+        &["--interrupt-after", "0", "--jobs", "1"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("1 job on 1 worker process;"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("1 job: 1 done, 0 not started;"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("no signal came"), "{}", r.stdout);
+    assert!(!r.stdout.contains("at the signal"), "{}", r.stdout);
     assert_eq!(
         survivors(GRACEFUL_SHUTDOWN),
         Vec::<u32>::new(),

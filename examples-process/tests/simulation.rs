@@ -52,6 +52,18 @@ fn both_process_versions_end_in_the_sequential_state() {
         );
         assert!(last.contains(&rows), "{last}");
     }
+    // One step is "1 step", never "1 steps".
+    let r = run(
+        SIMULATION,
+        &["--size", "8", "--steps", "1", "--workers", "2"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("1 step on 2 worker processes"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("1 step on 2 workers:"), "{}", r.stdout);
     // Heat flows from the hot edge: row 1 is warmer than row 2, and row 2 than row 4.
     let r = run(
         SIMULATION,

@@ -40,7 +40,8 @@
 //! times a task's; the last line gives the ratios measured. With `--sweep`: the async
 //! runtimes stay within a small multiple of one delay up to 10,000 requests; the lean client
 //! holds a fraction of their memory (its buffers, not the runtime, set the cost); threads
-//! hold more memory per request than tasks; processes queue past 256 requests.
+//! hold about as much memory per request as the async runtimes' HTTP clients (a little more
+//! or less, run to run), many times the lean client's; processes queue past 256 requests.
 //!
 //! Python: the guide's table, filled in with `time.perf_counter()` and `resource.getrusage`.
 //!
@@ -48,13 +49,15 @@
 //! async; a run whose children would take past about two minutes in all is refused);
 //! `--workers 1` for the CPU scenario (every approach takes about the sequential time);
 //! `--sweep --points 100,1000,5000 --delay-ms 200` for a quicker sweep. (`--delay-ms 0` is
-//! refused: with no wait there is nothing to overlap; so are `--sweep --workers 1` and a sweep
-//! below `--limit 2000000`, where a child's start-up would be a large share of the counting.)
+//! refused: with no wait there is nothing to overlap; so are `--sweep --workers 1`, a sweep
+//! past `--delay-ms 10000`, where one delay passes the cut-off, and a sweep below `--limit
+//! 2000000`, where a child's start-up would be a large share of the counting.)
 //!
 //! Copy it out: not this one; it builds and runs the suite's other programs and compares their figures; copy those.
 
 mod charts;
 mod choose;
+mod estimate;
 mod siblings;
 mod sweep;
 mod table;
@@ -65,13 +68,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use shared::{cli, print_json};
 
+use estimate::estimate_ms;
 use siblings::{Failed, Row, Server, cpu_plan, io_plan, run_row};
 
 /// The smallest --limit of the CPU sweep: about 0.25 s of counting on one core here, several
 /// times a child's start-up (about 20 ms, plus about 1 ms per worker process).
 const SWEEP_MIN_LIMIT: u64 = 2_000_000;
+/// The cap on the children's estimated run time: about two minutes.
+const CAP_MS: u128 = 120_000;
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(
     about = "The guide's performance comparison, measured: every approach in its own process"
 )]
@@ -137,15 +143,29 @@ fn main() -> ExitCode {
             args.limit
         ));
     }
+    if args.sweep && u128::from(args.delay_ms) > sweep::CUTOFF.as_millis() {
+        return cli::usage_error(format!(
+            "--sweep --delay-ms {}: a single delay is past the I/O sweep's cut-off of {} ms, so no \
+             approach could reach any of its points: use {} or less",
+            args.delay_ms,
+            sweep::CUTOFF.as_millis(),
+            sweep::CUTOFF.as_millis()
+        ));
+    }
     if let Some(Err(e)) = args.svg.as_deref().map(charts::check_dir) {
         return cli::usage_error(e);
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
     let workers = args.workers.unwrap_or(cores);
     let d = Args::parse_from(["compare"]);
-    let lower = "--requests, --delay-ms, --limit, --points or --workers";
     let (work, default) = (estimate_ms(&args, workers), estimate_ms(&d, cores));
-    if let Err(refused) = cli::cap_work("ms (estimated)", work, default, 120_000, lower) {
+    // Name only the flags that, lowered alone, would bring the run under the cap.
+    let (flags, alone) = estimate::flags_that_help(&args, workers, CAP_MS);
+    let mut lower = flags;
+    if !alone {
+        lower = format!("more than one of {lower}: no one of them alone is enough");
+    }
+    if let Err(refused) = cli::cap_work("ms (estimated)", work, default, CAP_MS, &lower) {
         return refused;
     }
     // Up front: the runs take tens of seconds, after a build that can take minutes.
@@ -163,56 +183,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// About how long the children take, in ms: the I/O rows wait out their delays plus about
-/// 3 ms a request (the sequential one once per request, the sweep's only within its cut-off;
-/// sequential_requests counts the same 3 ms), and each CPU row
-/// counts every prime below --limit (about 1.3 ns per trial division here, each prime p below
-/// n costing sqrt(p) of them; a parallel row is counted whole, as with one worker). Every
-/// row is a child process to start (about 20 ms here), and each worker process it starts
-/// costs about 1 ms more (process_requests and process_pool): a sweep on 128 workers starts
-/// over 8,000 of them.
-fn estimate_ms(args: &Args, workers: u32) -> u128 {
-    let points = if args.sweep {
-        &args.points[..]
-    } else {
-        &[args.requests][..]
-    };
-    let io_rows: Vec<(&str, u32)> = points
-        .iter()
-        .flat_map(|&n| {
-            io_plan(n, args.delay_ms, "")
-                .into_iter()
-                .map(move |p| (p.0, n))
-        })
-        .filter(|&(approach, n)| {
-            !args.sweep || sweep::out_of_reach(approach, n, args.delay_ms).is_none()
-        })
-        .collect();
-    let waits: u128 = io_rows
-        .iter()
-        .map(|&(approach, n)| {
-            u128::from(sweep::rounds(approach, n)) * u128::from(args.delay_ms + 3)
-        })
-        .sum();
-    let io_spawns: u128 = io_rows
-        .iter()
-        .map(|&(approach, n)| match approach {
-            "processes" => 20 + u128::from(n.min(siblings::MAX_WORKER_PROCESSES)),
-            _ => 20,
-        })
-        .sum();
-    // CPU rows: sequential once, then threads, rayon and processes on each count swept.
-    let counts: Vec<u128> = if args.sweep {
-        (1..=u128::from(workers)).collect()
-    } else {
-        vec![u128::from(workers)]
-    };
-    let rows = 1 + 3 * counts.len() as u128;
-    let cpu_spawns = 20 * rows + counts.iter().sum::<u128>();
-    let n = args.limit.max(3) as f64;
-    waits + io_spawns + cpu_spawns + rows * (n * n.sqrt() / n.ln() * 1.3e-6) as u128
 }
 
 /// Each scenario's name and what it ran, for the verdicts and the chart titles.

@@ -12,7 +12,7 @@ use crate::charts::write_sweep_charts;
 use crate::siblings::{Failed, MAX_WORKER_PROCESSES, Row, Server, cpu_plan, io_plan, run_row};
 
 /// Past this, a point of the I/O sweep is not run: it is the guide's own sequential example.
-const CUTOFF: Duration = Duration::from_secs(10);
+pub const CUTOFF: Duration = Duration::from_secs(10);
 
 /// How many delays one after another `approach` takes for `n` requests.
 pub fn rounds(approach: &str, n: u32) -> u32 {

@@ -232,8 +232,9 @@ fn main() -> ExitCode {
     let workers = args.workers.unwrap_or(cores);
     if args.rows < MIN_ROWS {
         return shared::cli::usage_error(format!(
-            "--rows {} is too few to split and merge (one row goes to one worker, the others get \
-             none): use {MIN_ROWS} or more",
+            "--rows {} is too few to be worth splitting: below {MIN_ROWS} rows the workers \
+             would each parse a few hundred at most, and their start-up would be all the timings \
+             show: use {MIN_ROWS} or more",
             args.rows
         ));
     }

@@ -37,7 +37,13 @@ pub fn report(
         .iter()
         .map(|(p, r)| format!("#{p} {}", money(*r)))
         .collect();
-    println!("top {top} products by revenue: {}", best.join(", "));
+    // A small file may hold fewer products than --top asks for: name what is listed.
+    let listed = if best.len() < top {
+        format!("all {} products sold (fewer than --top {top})", best.len())
+    } else {
+        format!("top {top} products")
+    };
+    println!("{listed} by revenue: {}", best.join(", "));
     let mut timing = Table::new([
         "approach",
         "workers",

@@ -42,6 +42,7 @@
 //! tempfile = "3.27"
 //! ```
 
+mod report;
 mod worker;
 
 use std::process::ExitCode;
@@ -50,6 +51,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use clap::Parser;
+use report::{count, report};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use worker::{Answer, DIVISIONS_CAP, Worker, ask, divisions, job, start_worker};
 
@@ -96,7 +98,11 @@ impl Ledger {
     fn announce(&mut self, signal: usize) {
         if !self.announced {
             self.announced = true;
-            let name = ["SIGINT", "SIGTERM"][usize::from(signal == SIGTERM as usize)];
+            let name = if signal == SIGTERM as usize {
+                "SIGTERM"
+            } else {
+                "SIGINT"
+            };
             let sent: u32 = self.sent.iter().sum();
             let in_flight = sent as usize - self.done;
             println!("{name}: no new jobs, finishing {in_flight} in flight");
@@ -113,7 +119,11 @@ impl Ledger {
         }
         self.answers[i].push(a.primes);
         self.done += 1;
-        let late = ["", "  (in flight at the signal)"][usize::from(stop != 0)];
+        let late = if stop != 0 {
+            "  (in flight at the signal)"
+        } else {
+            ""
+        };
         println!(
             "job {:>3} done by worker {n}: {} primes{late}",
             a.id, a.primes
@@ -227,9 +237,10 @@ fn main() -> ExitCode {
         }
     }
     println!(
-        "pid {}: {} jobs on {workers} worker processes; Ctrl-C or SIGTERM stops taking jobs",
+        "pid {}: {} on {}; Ctrl-C or SIGTERM stops taking jobs",
         std::process::id(),
-        args.jobs
+        count(args.jobs as usize, "job", "jobs"),
+        count(workers as usize, "worker process", "worker processes")
     );
     let ledger = Mutex::new(Ledger {
         sent: vec![0; args.jobs as usize],
@@ -267,34 +278,4 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     report(&l, args.jobs as usize)
-}
-
-/// The ledger: every job either answered exactly once or never sent.
-fn report(l: &Ledger, jobs: usize) -> ExitCode {
-    let done = l.answers.iter().filter(|a| a.len() == 1).count();
-    let not_started = l.sent.iter().filter(|&&n| n == 0).count();
-    let twice = l.sent.iter().filter(|&&n| n > 1).count();
-    let lost = (0..l.sent.len())
-        .filter(|&i| l.sent[i] > 0 && l.answers[i].len() != 1)
-        .count();
-    // Jobs are handed out in order, so the ones never sent are the last ones.
-    let first_left = l.sent.iter().position(|&n| n == 0).map(|i| i + 1);
-    println!(
-        "{jobs} jobs: {done} done ({} of them in flight at the signal), {not_started} not started{}; lost {lost}, done twice {twice}",
-        l.after_stop,
-        first_left.map_or(String::new(), |f| format!(
-            " (from job {f} on: run them next time)"
-        )),
-    );
-    if done + not_started == jobs && lost == 0 && twice == 0 {
-        let how = match l.after_stop {
-            0 => "stopped between jobs: nothing was in flight, so there was nothing to drain",
-            _ => "drained cleanly: every worker finished its job and exited",
-        };
-        println!("{how}; nothing lost, nothing twice");
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("error: {lost} jobs lost, {twice} done twice");
-        ExitCode::FAILURE
-    }
 }

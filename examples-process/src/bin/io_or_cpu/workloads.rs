@@ -51,7 +51,11 @@ pub fn built_ins(args: &Args) -> Result<(Fixture, Runs), String> {
     let mut cpu = Command::new(&me);
     cpu.args(["--workload", "cpu", "--limit", &args.limit.to_string()])
         .stdout(std::process::Stdio::null());
-    let io_name = format!("{} HTTP requests of {} ms", args.requests, args.delay_ms);
+    let requests = match args.requests {
+        1 => "1 HTTP request".to_string(),
+        n => format!("{n} HTTP requests"),
+    };
+    let io_name = format!("{requests} of {} ms", args.delay_ms);
     let cpu_name = format!("primes below {}", args.limit);
     Ok((fixture, vec![(io_name, io), (cpu_name, cpu)]))
 }

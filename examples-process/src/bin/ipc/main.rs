@@ -194,9 +194,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let trips = match args.round_trips {
+        1 => "1 round trip".to_string(),
+        n => format!("{n} round trips"),
+    };
     println!(
-        "{} round trips of {} bytes, then {} MiB in {} KiB chunks, parent -> child:",
-        args.round_trips, args.size, args.megabytes, args.chunk_kib
+        "{trips} of {} bytes, then {} MiB in {} KiB chunks, parent -> child:",
+        args.size, args.megabytes, args.chunk_kib
     );
     let mut source = data::Source::new(chunk);
     let expected = source.expected(plan.chunks);

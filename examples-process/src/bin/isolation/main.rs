@@ -108,12 +108,23 @@ fn main() -> ExitCode {
     ] {
         if job > args.jobs {
             return shared::cli::usage_error(format!(
-                "{flag} {job}: there are only {} jobs",
-                args.jobs
+                "{flag} {job}: there are only {}",
+                count(args.jobs as usize, "job", "jobs")
             ));
         }
     }
     let faults = [args.panic_job, args.abort_job, args.hang_job];
+    // A job's first attempt fails one way only: a second fault on it would never show.
+    let same = |a: u32, b: u32| a > 0 && a == b;
+    let (p, a, h) = (args.panic_job, args.abort_job, args.hang_job);
+    if same(p, a) || same(p, h) || same(a, h) {
+        return shared::cli::usage_error(format!(
+            "--panic-job {}, --abort-job {}, --hang-job {}: a job's first attempt can fail only \
+             one way, so a second fault on the same job would never happen: give each fault a \
+             job of its own, or 0",
+            p, a, h
+        ));
+    }
     if args.max_attempts < 2 && faults.iter().any(|&j| j > 0) {
         return shared::cli::usage_error(
             "--max-attempts 1 with a fault injected: the faulty job's first attempt fails for \
@@ -150,10 +161,18 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let faulty: Vec<u32> = faults.into_iter().filter(|&j| j > 0).collect();
+    let injected = match faulty.len() {
+        0 => "no faults injected".to_string(),
+        _ => format!("faults injected on jobs {faulty:?}"),
+    };
     println!(
-        "supervisor: {} jobs on {} worker processes, faults injected on jobs {faulty:?}",
-        args.jobs,
-        args.workers.min(args.jobs),
+        "supervisor: {} on {}, {injected}",
+        count(args.jobs as usize, "job", "jobs"),
+        count(
+            args.workers.min(args.jobs) as usize,
+            "worker process",
+            "worker processes"
+        ),
     );
     let ledger = match supervisor::supervise(&args) {
         Ok(l) => l,
@@ -182,9 +201,19 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!(
-        "{} jobs, {} workers lost and restarted, every job answered exactly once, every answer \
-         equal to the sequential one",
-        args.jobs, ledger.restarts
+        "{}, {} lost and restarted, every job answered exactly once, every answer equal to the \
+         sequential one",
+        count(args.jobs as usize, "job", "jobs"),
+        count(ledger.restarts, "worker", "workers")
     );
     ExitCode::SUCCESS
+}
+
+/// "1 job", "2 jobs": never "1 jobs".
+fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }

@@ -24,8 +24,8 @@
 //! reproducible results.
 //!
 //! Try this: `--workers 1,2,3,4,8` on two cores (past the core count nothing improves); seed
-//! one generator per worker instead of one per chunk, and the Monte Carlo digits change with
-//! the worker count.
+//! one generator per worker instead of one per chunk: the Monte Carlo digits change with the
+//! worker count, and the program says the runs differ and exits with status 1.
 //!
 //! Copy it out: `cargo xtask copy-out parallel_math DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, table), with:

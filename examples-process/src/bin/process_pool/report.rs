@@ -50,8 +50,13 @@ pub fn report(
          it; for processes, plus every worker's own peak. --mode measures one approach alone)"
     );
     let same = rows.windows(2).all(|w| w[0].1 == w[1].1);
+    // One --mode ran alone: there is nothing to agree with.
+    let from = match rows {
+        [(mode, ..)] => format!("from {} alone", mode.name()),
+        _ => "from every approach".to_string(),
+    };
     println!(
-        "primes below {}: {} from every approach{}",
+        "primes below {}: {} {from}{}",
         args.limit,
         rows[0].1,
         if same { "" } else { " -- BUT THEY DIFFER" }

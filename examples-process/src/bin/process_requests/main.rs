@@ -275,7 +275,8 @@ fn main() -> ExitCode {
         fmt_kib(private),
     );
     if let Some(peak) = peak_in_flight {
-        println!("the server had at most {peak} requests in flight at once");
+        let requests = if peak == 1 { "request" } else { "requests" };
+        println!("the server had at most {peak} {requests} in flight at once");
     }
     ExitCode::SUCCESS
 }

@@ -158,9 +158,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let steps = match args.steps {
+        1 => "1 step".to_string(),
+        s => format!("{s} steps"),
+    };
     println!(
-        "{n}x{n} plate, top edge at {HOT}, {} steps on {w} worker processes{}{}",
-        args.steps,
+        "{n}x{n} plate, top edge at {HOT}, {steps} on {w} worker processes{}{}",
         if (w as u32) < asked {
             format!(" ({asked} asked, but there are only {w} inner rows: one row each at least)")
         } else {
@@ -246,10 +249,9 @@ fn main() -> ExitCode {
         );
     }
     println!(
-        "{} steps on {w} workers: final grids identical to the sequential one, bit for bit; each \
+        "{steps} on {w} workers: final grids identical to the sequential one, bit for bit; each \
          step crossed between processes: shared memory {} (a \"done\" and a \"go\" per worker), \
          message passing {} (two rows out and two rows in per worker)",
-        args.steps,
         fmt_bytes(w * ("done\n".len() + "go\n".len())),
         fmt_bytes(w * 4 * n * 8),
     );
