@@ -75,8 +75,7 @@ struct Args {
     /// Internal: be a worker aggregating a byte range of this file.
     #[arg(long, hide = true, requires = "range")]
     worker: Option<PathBuf>,
-    /// Internal: the worker's byte range, START END.
-    #[arg(long, hide = true, num_args = 2)]
+    #[arg(long, hide = true, num_args = 2)] // internal: the worker's byte range, START END
     range: Option<Vec<u64>>,
 }
 
@@ -211,8 +210,9 @@ fn on_threads(path: &Path, workers: u32) -> Result<Partial, String> {
             })
             .collect();
         let mut total = Partial::default();
-        for h in handles {
-            total.merge(h.join().map_err(|_| "a thread panicked")??);
+        // All joined before any is looked at: an unjoined panicked thread panics the scope.
+        for j in handles.into_iter().map(|h| h.join()).collect::<Vec<_>>() {
+            total.merge(j.map_err(|_| "a thread panicked")??);
         }
         Ok(total)
     })

@@ -72,8 +72,7 @@ struct Args {
     /// Worker counts to try, comma-separated (default: 1 up to the number of cores).
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u32).range(1..=256))]
     workers: Vec<u32>,
-    /// Internal: be a worker process, reading chunk numbers on stdin.
-    #[arg(long, hide = true)]
+    #[arg(long, hide = true)] // internal: be a worker process, reading chunk numbers on stdin
     worker: bool,
 }
 
@@ -157,8 +156,9 @@ fn on_threads(args: &Args, workers: u32) -> Result<Vec<Partial>, String> {
             })
             .collect();
         let mut all = Vec::new();
-        for h in handles {
-            all.extend(h.join().map_err(|_| "a thread panicked")?);
+        // All joined before any is looked at: an unjoined panicked thread panics the scope.
+        for j in handles.into_iter().map(|h| h.join()).collect::<Vec<_>>() {
+            all.extend(j.map_err(|_| "a thread panicked")?);
         }
         Ok(all)
     })
