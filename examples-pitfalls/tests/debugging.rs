@@ -92,4 +92,30 @@ fn bad_input_and_console_without_the_feature_are_refused() {
     assert_refused(DEBUGGING, &["--part", "nope"]);
     // A plain build has no tokio-console: one clear line naming the command that has it.
     assert_refused(DEBUGGING, &["--console"]);
+    // Past the cap, --increments is named only where its least would bring the run under it.
+    let r = run(
+        DEBUGGING,
+        &["--trials", "100000", "--increments", "1000000"],
+    );
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.ends_with(": lower --trials\n"), "{}", r.stderr);
+    let r = run(DEBUGGING, &["--trials", "20000", "--increments", "1000000"]);
+    assert!(
+        r.stderr.ends_with(": lower --trials or --increments\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn one_trial_is_one_trial() {
+    let r = run(
+        DEBUGGING,
+        &["--part", "stress", "--trials", "1", "--increments", "100"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("== 3. stress loop: 1 trial of 2 threads x 100 increments\n")
+    );
 }

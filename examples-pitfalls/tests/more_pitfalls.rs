@@ -31,6 +31,10 @@ fn one_thread_still_loses_updates_across_an_await() {
         r.line("all on 1 OS thread: the racy version lost 19 of 20 updates")
             .ends_with("both fixes lost none")
     );
+    // The first line names only what every row shares (the second fix awaits before it reads).
+    assert!(r.stdout.starts_with(
+        "20 tasks on one thread each add 1 to a shared counter; the call they await takes 5.0 ms:"
+    ));
     // Where no race can show: one task, or a call that takes no time.
     assert_refused(ASYNC_RACE, &["--tasks", "1"]);
     assert_refused(ASYNC_RACE, &["--await-ms", "0"]);
@@ -113,6 +117,17 @@ fn both_fixes_feed_every_philosopher() {
     // The philosophers count the meals they ate; the table is not an echo of --meals.
     let r = run(DINING_PHILOSOPHERS, &["--fix", "ordering", "--meals", "7"]);
     assert_eq!(r.row("4")[1], "7", "{}", r.stdout);
+    // One meal is "1 meal"; the waiter's line reads its own permits.
+    let r = run(DINING_PHILOSOPHERS, &["--fix", "waiter", "--meals", "1"]);
+    assert!(
+        r.stdout
+            .starts_with("Fix: a waiter lets at most 4 sit at once.\n")
+    );
+    assert!(
+        r.stdout.contains("all 5 philosophers ate 1 meal each in "),
+        "{}",
+        r.stdout
+    );
     assert_refused(DINING_PHILOSOPHERS, &["--fix", "candles"]);
     assert_refused(DINING_PHILOSOPHERS, &["--meals", "0"]);
 }

@@ -67,6 +67,23 @@ fn lockstep_politeness_makes_no_progress_and_random_backoff_does() {
 
     assert_refused(LIVELOCK, &["--rounds", "0"]);
     assert_refused(LIVELOCK, &["--rounds", "10", "--transfers", "100"]);
+    // The first round always collides: 2 x --transfers rounds can never be enough for the fix.
+    assert_refused(LIVELOCK, &["--rounds", "20", "--transfers", "10"]);
+    // Lowering --transfers is named only where --transfers 1 would fit (3 rounds).
+    let r = run(LIVELOCK, &["--rounds", "2", "--transfers", "1"]);
+    assert!(
+        r.stderr
+            .ends_with("(one transfer per round at most): raise --rounds\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run(LIVELOCK, &["--rounds", "10", "--transfers", "5"]);
+    assert!(
+        r.stderr
+            .ends_with(": raise --rounds or lower --transfers\n"),
+        "{}",
+        r.stderr
+    );
     assert_refused(LIVELOCK, &["--fix", "patience"]);
 }
 
@@ -122,6 +139,8 @@ fn a_stream_of_readers_starves_the_writer_until_the_lock_is_fair() {
     // One reader leaves the lock free between its reads: no stream to starve the writer.
     assert_refused(STARVATION, &["--readers", "1"]);
     assert_refused(STARVATION, &["--duration-ms", "1"]);
+    // Too short for a read to start behind the waiting writer (it first asks at 20 ms).
+    assert_refused(STARVATION, &["--hold-ms", "100", "--duration-ms", "219"]);
 }
 
 #[test]

@@ -48,6 +48,28 @@ fn one_thread_is_refused_it_has_nothing_to_race_with() {
     assert_refused(RACE_CONDITION, &["--trials", "0"]);
     // Too few for the free trials to lose one: each thread is done before the next starts.
     assert_refused(RACE_CONDITION, &["--increments", "99"]);
+    // Past the cap, the refusal names each flag that, lowered alone, brings the run under it:
+    // one trial of 256 threads x 100,000,000 is still past it; --trials is already 1.
+    let big = ["--threads", "256", "--increments", "100000000"];
+    let r = run(RACE_CONDITION, &[&big[..], &["--trials", "1"]].concat());
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with(": lower --threads or --increments\n"),
+        "{}",
+        r.stderr
+    );
+    let r = run(RACE_CONDITION, &[&big[..], &["--trials", "10000"]].concat());
+    let all = ": lower --threads, --increments and --trials\n";
+    assert!(r.stderr.ends_with(all), "{}", r.stderr);
+    // One trial is "1 trial".
+    let r = run(RACE_CONDITION, &["--trials", "1", "--increments", "100"]);
+    assert!(
+        r.stdout
+            .contains("\n2. 1 trial of 4 threads x 100 increments"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(" in 0 of 1 trial (") || r.stdout.contains(" in 1 of 1 trial ("));
 }
 
 #[test]
@@ -78,4 +100,22 @@ fn check_then_act_overdraws_and_the_fix_pays_out_exactly() {
     assert_refused(CHECK_THEN_ACT, &["--balance", "0"]);
     // Too small for the free trials to overdraw: the first thread can empty it alone.
     assert_refused(CHECK_THEN_ACT, &["--balance", "999"]);
+    // Past the cap, the refusal names only the flags that, lowered alone, bring the run under
+    // it: here --threads 2 would still be past it, --balance 1000 would not.
+    let r = run(CHECK_THEN_ACT, &["--balance", "100000000", "--trials", "3"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with(": lower --balance or --trials\n"),
+        "{}",
+        r.stderr
+    );
+    // One trial is "1 trial", in the heading and in the summary.
+    let r = run(CHECK_THEN_ACT, &["--balance", "1000", "--trials", "1"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("\n2. 1 trial: 4 threads withdraw"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains(" of 1 free trial; "), "{}", r.stdout);
 }

@@ -135,10 +135,10 @@ const PROGRAMS: &[Program] = &[
         long: &["--rounds", "500100", "--transfers", "1"],
         refused: &[
             &["--rounds", "10", "--transfers", "100"],
-            // Past the cap on run time: its default --rounds, 500,100, would be.
+            // Past the most --transfers accepted.
             &["--transfers", "50001"],
             // Past the cap on run time.
-            &["--rounds", "500101"],
+            &["--rounds", "510101"],
         ],
         url_flag: None,
         serves: None,

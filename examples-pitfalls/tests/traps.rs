@@ -94,6 +94,14 @@ fn an_unbounded_backlog_costs_memory_and_a_bounded_one_does_not() {
     assert_refused(UNBOUNDED_QUEUE, &["--messages", "1000000", "--kib", "1024"]);
     // Every message fits in the bounded channel: nothing to push back against.
     assert_refused(UNBOUNDED_QUEUE, &["--messages", "16", "--capacity", "16"]);
+    // Past the memory cap, --messages is named only where its least (ten times --capacity)
+    // fits: here 1,000,000 messages is already the least, and only a smaller --kib helps.
+    let r = run(
+        UNBOUNDED_QUEUE,
+        &["--messages", "1000000", "--capacity", "100000"],
+    );
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.ends_with(": lower --kib\n"), "{}", r.stderr);
 }
 
 #[test]
@@ -157,6 +165,22 @@ fn packed_and_padded_counters_count_the_same() {
     assert_refused(FALSE_SHARING, &["--threads", "0"]);
     // Too short a run to show the cache line at all: refused with the reason.
     assert_refused(FALSE_SHARING, &["--increments", "1"]);
+    // Past the cap, --threads is named only where one thread would bring the run under it.
+    let r = run(
+        FALSE_SHARING,
+        &["--threads", "1", "--increments", "10000000000"],
+    );
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.ends_with(": lower --increments\n"), "{}", r.stderr);
+    let r = run(
+        FALSE_SHARING,
+        &["--threads", "2", "--increments", "1000000000"],
+    );
+    assert!(
+        r.stderr.ends_with(": lower --threads or --increments\n"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -202,6 +226,22 @@ fn a_thousand_threads_count_the_same_primes_as_a_pool() {
     assert_refused(OVERSUBSCRIPTION, &["--threads", "0"]);
     assert_refused(OVERSUBSCRIPTION, &["--threads", "20000"]);
     assert_refused(OVERSUBSCRIPTION, &["--limit", "10"]);
+    // One thread is "1 thread", in the first line, the table and the summary.
+    let r = run(OVERSUBSCRIPTION, &["--threads", "1", "--limit", "1000"]);
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(", then on 1 thread:")
+    );
+    assert_eq!(r.row("1 thread")[1], "1", "{}", r.stdout);
+    assert!(
+        r.stdout.contains("\n1 thread, 1 alive at once: "),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -147,14 +147,21 @@ fn main() -> ExitCode {
     // over takes 5 to 10 ns of this 2-core machine, so the largest run takes 10 to 20 s
     // (its table prints at the end).
     let d = Args::parse_from(["false_sharing"]); // the defaults, from clap
-    let work = |a: &Args| 2 * u128::from(a.threads) * u128::from(a.increments);
-    if let Err(refused) = shared::cli::cap_work(
-        "increments",
-        work(&args),
-        work(&d),
-        2_000_000_000,
-        "--threads or --increments",
-    ) {
+    let work = |threads: u32, increments: u64| 2 * u128::from(threads) * u128::from(increments);
+    // A refusal names --threads only where one thread would bring the run under the cap (it
+    // cannot, with one already, or with more than half the cap's increments); the least
+    // --increments always does.
+    let cap = 2_000_000_000;
+    let lower = if args.threads > 1 && work(1, args.increments) <= cap {
+        "--threads or --increments"
+    } else {
+        "--increments"
+    };
+    let (this, default) = (
+        work(args.threads, args.increments),
+        work(d.threads, d.increments),
+    );
+    if let Err(refused) = shared::cli::cap_work("increments", this, default, cap, lower) {
         return refused;
     }
     let n = args.threads as usize;

@@ -62,12 +62,13 @@ struct Args {
     /// Fix the livelock with a random back-off.
     #[arg(long, value_enum)]
     fix: Option<Fix>,
-    /// Transfers each clerk has to make (at most 50,000: the default --rounds for that, 500,100,
-    /// is the cap on run time).
+    /// Transfers each clerk has to make (at most 50,000: the default --rounds for that and the
+    /// largest --backoff, 510,100, is the cap on run time).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_TRANSFERS)))]
     transfers: u32,
-    /// Rounds before giving up (at least twice --transfers: one transfer per round at most)
-    /// [default: 10 x --transfers + 100, ample for the fix].
+    /// Rounds before giving up (more than twice --transfers: the first round always collides,
+    /// and a round makes one transfer at most) [default: 10 x (--transfers + --backoff) + 100,
+    /// ample for the fix, which sits out up to twice --backoff rounds after each retreat]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
     rounds: Option<u32>,
     /// Rounds a clerk sits out after backing off (with the fix: 0 to twice this, at random).
@@ -75,7 +76,7 @@ struct Args {
     backoff: u32,
 }
 
-/// The most `--transfers` accepted: the default `--rounds` for it is the cap on run time.
+/// The most `--transfers` accepted: its default `--rounds` (with the most --backoff) is the cap.
 const MAX_TRANSFERS: u32 = 50_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -149,23 +150,32 @@ fn clerk(first: &Mutex<i64>, second: &Mutex<i64>, args: &Args, rounds: &Rounds) 
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
-    let limit = args.rounds.unwrap_or(10 * args.transfers + 100);
-    if u64::from(limit) < 2 * u64::from(args.transfers) {
+    let limit = args
+        .rounds
+        .unwrap_or(10 * (args.transfers + args.backoff) + 100);
+    // Both runs force a collision in the first round, and a round makes one transfer at most:
+    // fewer rounds than this and the fix could only fail. Lowering --transfers helps only
+    // where the least one (1) would fit.
+    let least = 2 * u64::from(args.transfers) + 1;
+    if u64::from(limit) < least {
+        let advice = if limit >= 3 {
+            "raise --rounds or lower --transfers"
+        } else {
+            "raise --rounds"
+        };
         return shared::cli::usage_error(format!(
-            "--rounds {limit} cannot fit 2 x {} transfers even without a collision (one per round at most): raise --rounds or lower --transfers",
+            "--rounds {limit} is fewer than the {least} that the first round's collision and 2 x {} transfers need (one transfer per round at most): {advice}",
             args.transfers
         ));
     }
-    // The cap on run time: the default --rounds of the largest --transfers, so that every
-    // --transfers accepted runs with its default. A round (two barrier waits) takes 15 to 25 us
-    // here, so the largest run, which may use every round, takes 8 to 13 s (its table prints
-    // at the end).
+    // The cap on run time: the default --rounds of the largest --transfers and --backoff, so
+    // that only --rounds can pass it. A round (two barrier waits) takes 15 to 25 us here, so
+    // the largest run, which may use every round, takes 8 to 13 s (its table prints at the end).
     let d = Args::parse_from(["livelock"]); // the defaults, from clap
-    let d_limit = d.rounds.unwrap_or(10 * d.transfers + 100);
-    let lower = "--rounds or --transfers";
+    let d_limit = d.rounds.unwrap_or(10 * (d.transfers + d.backoff) + 100);
     let what = "rounds at most";
-    let max = 10 * MAX_TRANSFERS + 100;
-    let cap = shared::cli::cap_work(what, limit.into(), d_limit.into(), max.into(), lower);
+    let max = 10 * (MAX_TRANSFERS + 1_000) + 100;
+    let cap = shared::cli::cap_work(what, limit.into(), d_limit.into(), max.into(), "--rounds");
     if let Err(refused) = cap {
         return refused;
     }
@@ -221,10 +231,21 @@ fn main() -> ExitCode {
         alice.transfers + bob.transfers,
         alice.retreats + bob.retreats,
     );
+    let times = if checks == 1 { "once" } else { "times" }; // never "asked 1 times"
+    let asked = if checks == 1 {
+        String::new()
+    } else {
+        format!("{checks} ")
+    };
+    let cycles = if deadlocked == 1 {
+        "deadlock"
+    } else {
+        "deadlocks"
+    };
     let detector = match checks {
         0 => "the run ended before parking_lot's deadlock detector could look".to_string(),
-        n => format!(
-            "parking_lot's deadlock detector, asked {n} times during the run, found {deadlocked} deadlocks"
+        _ => format!(
+            "parking_lot's deadlock detector, asked {asked}{times} during the run, found {deadlocked} {cycles}"
         ),
     };
     if deadlocked > 0 {
@@ -256,8 +277,14 @@ fn main() -> ExitCode {
         }
         Some(Fix::RandomBackoff) => {
             if transfers != 2 * args.transfers || total != 2_000 {
+                // None at all: no clerk ever came back alone (a clerk alone gets through).
+                let why = if transfers == 0 {
+                    ": the two always came back together"
+                } else {
+                    ""
+                };
                 eprintln!(
-                    "error: gave up after {used} rounds with {transfers} of {} transfers done (total {total})",
+                    "error: gave up after {used} rounds with {transfers} of {} transfers done (total {total}){why}",
                     2 * args.transfers
                 );
                 return ExitCode::FAILURE;

@@ -211,7 +211,7 @@ fn main() -> ExitCode {
         }
         [Some(_), ..] => {
             eprintln!(
-                "error: the std guard held across .await finished: no deadlock this run, so the demo did not show it"
+                "error: the first variant finished, so its guard was not held across the .await (on one thread that is certain to deadlock): the demo did not show it"
             );
             ExitCode::FAILURE
         }

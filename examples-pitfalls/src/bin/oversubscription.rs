@@ -196,8 +196,9 @@ fn main() -> ExitCode {
     {
         return refused;
     }
+    let thread_s = if args.threads == 1 { "" } else { "s" }; // never "1 threads"
     println!(
-        "counting the primes below {} on a pool of {cores}, then on {} threads:",
+        "counting the primes below {} on a pool of {cores}, then on {} thread{thread_s}:",
         args.limit, args.threads
     );
     // The pool first: peak RSS is a high-water mark, so the second run's figure includes the
@@ -239,7 +240,7 @@ fn main() -> ExitCode {
         &pool_m,
     ));
     table.row(row(
-        format!("{} threads", args.threads),
+        format!("{} thread{thread_s}", args.threads),
         many_at_once,
         spread,
         &many_m,
@@ -250,7 +251,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!(
-        "{} threads, {many_at_once} alive at once: {} against {} on {cores} pool threads: {}; {} involuntary context switches against {}",
+        "{} thread{thread_s}, {many_at_once} alive at once: {} against {} on {cores} pool threads: {}; {} involuntary context switches against {}",
         args.threads,
         fmt_duration(many_m.wall),
         fmt_duration(pool_m.wall),

@@ -241,7 +241,7 @@ fn main() -> ExitCode {
         }
         (watchdog::Outcome::Deadlock(report), Some(_)) => {
             println!("{report}");
-            eprintln!("error: the fixed version deadlocked");
+            eprintln!("error: the fixed version deadlocked: what ran is not the fix named above");
             return ExitCode::FAILURE;
         }
         (watchdog::Outcome::GaveUp(limit), _) => {
@@ -259,7 +259,7 @@ fn main() -> ExitCode {
                 .collect();
             if panicked.is_empty() {
                 eprintln!(
-                    "error: both clerks finished every transfer: no deadlock this time (the barrier in `clerk` makes it certain)"
+                    "error: both clerks finished every transfer: no deadlock this time (only the barrier in `clerk` makes it certain)"
                 );
             } else {
                 eprintln!("error: {}'s thread panicked", panicked.join(" and "));

@@ -56,8 +56,9 @@ fn trial(increment: Increment, widen: bool, n: u64) -> Result<u64, String> {
 
 /// Part 3: the stress loop, the everyday test for concurrent code.
 pub fn stress(args: &Args) -> Result<(), String> {
+    let trials_word = if args.trials == 1 { "trial" } else { "trials" }; // never "1 trials"
     println!(
-        "== 3. stress loop: {} trials of 2 threads x {} increments",
+        "== 3. stress loop: {} {trials_word} of 2 threads x {} increments",
         args.trials, args.increments
     );
     let variants: [(&str, Increment, bool); 3] = [

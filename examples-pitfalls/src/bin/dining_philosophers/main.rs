@@ -89,6 +89,7 @@ enum Fix {
 /// A counting semaphore: the waiter who lets at most `permits` philosophers sit at once.
 /// (`std::sync::Semaphore` does not exist; tokio's is async. This is the small version.)
 struct Waiter {
+    seats: usize, // its permits, read by the first line (which the Try-this makes five)
     free_seats: SeatLock<usize>,
     seat_freed: Condvar,
 }
@@ -96,6 +97,7 @@ struct Waiter {
 impl Waiter {
     fn new(seats: usize) -> Self {
         Waiter {
+            seats,
             free_seats: SeatLock::new(seats),
             seat_freed: Condvar::new(),
         }
@@ -205,7 +207,7 @@ fn main() -> ExitCode {
     match args.fix {
         None => println!("Five philosophers each take the left fork, then the right:"),
         Some(Fix::Ordering) => println!("Fix: each takes the lower-numbered fork first."),
-        Some(Fix::Waiter) => println!("Fix: a waiter lets at most {} sit at once.", SEATS - 1),
+        Some(Fix::Waiter) => println!("Fix: a waiter lets at most {} sit at once.", waiter.seats),
     }
     let start = Instant::now();
     let mut handles = Vec::new();
@@ -237,7 +239,7 @@ fn main() -> ExitCode {
         }
         (watchdog::Outcome::Deadlock(report), Some(_)) => {
             println!("{report}");
-            eprintln!("error: the fixed table deadlocked");
+            eprintln!("error: the fixed table deadlocked: what ran is not the fix named above");
             return ExitCode::FAILURE;
         }
         (watchdog::Outcome::GaveUp(limit), _) => {
@@ -257,10 +259,8 @@ fn main() -> ExitCode {
             if panicked.is_empty() {
                 eprintln!("error: every philosopher finished: no deadlock this time");
             } else {
-                eprintln!(
-                    "error: philosopher {}'s thread panicked",
-                    panicked.join(" and ")
-                );
+                let who = panicked.join(" and ");
+                eprintln!("error: philosopher {who}'s thread panicked");
             }
             return ExitCode::FAILURE;
         }
@@ -285,8 +285,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let (min, max) = (waits.iter().min().unwrap(), waits.iter().max().unwrap());
+    let meals_word = if args.meals == 1 { "meal" } else { "meals" }; // never "1 meals"
     println!(
-        "no deadlock: all {SEATS} philosophers ate {} meals each in {}; longest waits from {} to {}",
+        "no deadlock: all {SEATS} philosophers ate {} {meals_word} each in {}; longest waits from {} to {}",
         args.meals,
         fmt_duration(elapsed),
         fmt_duration(*min),

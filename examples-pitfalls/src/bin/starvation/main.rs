@@ -207,13 +207,9 @@ fn run(lock: &Lock, args: &Args) -> Result<Run, String> {
         });
         thread::sleep(Duration::from_millis(args.duration_ms));
         reading.store(false, Ordering::Relaxed);
-        let waits = writer
-            .join()
-            .map_err(|_| "the writer's thread panicked".to_string())?;
+        let waits = writer.join().map_err(|_| "the writer's thread panicked")?;
         for reader in readers {
-            reader
-                .join()
-                .map_err(|_| "a reader's thread panicked".to_string())?;
+            reader.join().map_err(|_| "a reader's thread panicked")?;
         }
         Ok(Run {
             reads: reads.load(Ordering::Relaxed),
@@ -227,6 +223,14 @@ fn run(lock: &Lock, args: &Args) -> Result<Run, String> {
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
+    // Shorter, and no read can start behind the waiting writer: the lesson could not show.
+    let least = 20 + 2 * args.hold_ms;
+    if args.duration_ms < least {
+        return shared::cli::usage_error(format!(
+            "--duration-ms {} is too short for reads of --hold-ms {}: the writer first asks at 20 ms, and a read can overtake it only by starting after that while another read is inside; use at least {least} or lower --hold-ms",
+            args.duration_ms, args.hold_ms
+        ));
+    }
     // Two runs of --duration-ms: at most 20 s in all (and a note past ten times the default).
     let d = Args::parse_from(["starvation"]); // the defaults, from clap
     let ms = |a: &Args| 2 * u128::from(a.duration_ms);
@@ -242,7 +246,7 @@ fn main() -> ExitCode {
     let fair_lock = || Lock::Fair(parking_lot::RwLock::new(()));
     let (simple, fair) = (run(&simple_lock(), &args), run(&fair_lock(), &args));
     let policy = policy::what_a_new_reader_meets;
-    let (simple, fair, (simple_first, simple_policy), (_, fair_policy)) =
+    let (simple, fair, (simple_first, kind, simple_policy), (.., fair_policy)) =
         match (simple, fair, policy(&simple_lock()), policy(&fair_lock())) {
             (Ok(simple), Ok(fair), Ok(simple_p), Ok(fair_p)) => (simple, fair, simple_p, fair_p),
             (Err(e), ..) | (_, Err(e), ..) | (.., Err(e), _) | (.., Err(e)) => {
@@ -250,12 +254,6 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-    // Named by what the step-by-step policy check saw (the Try-this makes it writer-preferring).
-    let kind = if simple_first {
-        "reader-preferring"
-    } else {
-        "writer-preferring"
-    };
     let mut table = Table::new([
         "lock",
         "reads",

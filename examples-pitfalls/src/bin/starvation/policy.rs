@@ -57,10 +57,15 @@ fn new_reader_goes_first(lock: &Lock) -> Result<bool, String> {
     })
 }
 
-/// `new_reader_goes_first`, and in words, for the summary line.
-pub fn what_a_new_reader_meets(lock: &Lock) -> Result<(bool, &'static str), String> {
+/// `new_reader_goes_first`, the name of a simple lock with that policy (what main calls the
+/// simple lock: the Try-this makes it writer-preferring), and the policy in words.
+pub fn what_a_new_reader_meets(lock: &Lock) -> Result<(bool, &'static str, &'static str), String> {
     Ok(match new_reader_goes_first(lock)? {
-        true => (true, "lets it in ahead of the writer"),
-        false => (false, "makes it wait behind the writer"),
+        true => (true, "reader-preferring", "lets it in ahead of the writer"),
+        false => (
+            false,
+            "writer-preferring",
+            "makes it wait behind the writer",
+        ),
     })
 }
