@@ -384,6 +384,31 @@ pub fn cap_all(works: &[Work]) -> Result<bool, std::process::ExitCode> {
     Ok(works.iter().any(long))
 }
 
+/// The flags a refusal past `cap` tells the user to lower: each one that, lowered alone to its
+/// least accepted value, brings the run under the cap (`at_least`: each flag with the run's
+/// work at that least), "--threads or --trials"; when none does alone, all of them, "together".
+pub fn lower_which(cap: u128, at_least: &[(&str, u128)]) -> String {
+    let fit: Vec<&str> = at_least
+        .iter()
+        .filter(|&&(_, work)| work <= cap)
+        .map(|&(flag, _)| flag)
+        .collect();
+    if fit.is_empty() {
+        let all: Vec<&str> = at_least.iter().map(|&(flag, _)| flag).collect();
+        return format!("{} together", listed(&all, "and"));
+    }
+    listed(&fit, "or")
+}
+
+/// "a", "a or b", "a, b or c".
+fn listed(words: &[&str], last: &str) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., end] => format!("{} {last} {end}", init.join(", ")),
+    }
+}
+
 /// 1234567 as "1,234,567".
 fn grouped(n: u128) -> String {
     let digits = n.to_string();
@@ -451,6 +476,10 @@ mod tests {
         assert!(super::cap_work("points", 100, 100, 1_000, "--n").is_ok());
         assert!(super::cap_work("points", 1_000, 100, 1_000, "--n").is_ok());
         assert!(super::cap_work("points", 1_001, 100, 1_000, "--n").is_err());
+        let flags = |a, b, c| super::lower_which(10, &[("--a", a), ("--b", b), ("--c", c)]);
+        assert_eq!(flags(5, 50, 5), "--a or --c");
+        assert_eq!(flags(5, 5, 5), "--a, --b or --c");
+        assert_eq!(flags(50, 50, 50), "--a, --b and --c together");
         let work = |work, cap| super::Work::new("points", work, 100, cap, "--n");
         // The second measure's refusal wins over the first one's note.
         assert!(super::cap_all(&[work(5_000, 10_000), work(2_000, 1_000)]).is_err());

@@ -42,6 +42,19 @@ pub fn fmt_kib_f64(kib: f64) -> String {
     }
 }
 
+/// A count with its noun, `1 trial` or `3 trials`, so that `--trials 1` never reads "1 trials".
+pub fn fmt_count<N: std::fmt::Display + PartialEq + From<u8>>(
+    n: N,
+    one: &str,
+    many: &str,
+) -> String {
+    if n == N::from(1) {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// How many times faster `new` is than `base`: `9.9x`. A zero `new` prints `inf`.
 pub fn fmt_ratio(base: Duration, new: Duration) -> String {
     if new.is_zero() {
@@ -115,6 +128,13 @@ pub fn speedup_shows(base: Duration, new: Duration, workers: u32, cores: u32) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(fmt_count(1u32, "trial", "trials"), "1 trial");
+        assert_eq!(fmt_count(0usize, "trial", "trials"), "0 trials");
+        assert_eq!(fmt_count(3u64, "process", "processes"), "3 processes");
+    }
 
     #[test]
     fn verdicts_follow_the_figures() {

@@ -29,7 +29,7 @@ pub mod witness;
 pub mod fixture;
 
 pub use format::{
-    SHOWN, fmt_duration, fmt_faster, fmt_kib, fmt_kib_f64, fmt_ratio, speedup_shows,
+    SHOWN, fmt_count, fmt_duration, fmt_faster, fmt_kib, fmt_kib_f64, fmt_ratio, speedup_shows,
     speedup_verdict,
 };
 pub use measure::{

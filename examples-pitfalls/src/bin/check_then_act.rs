@@ -29,7 +29,7 @@
 //! `RUSTFLAGS="--cfg pitfalls_loom" cargo test -p examples-pitfalls --bin check_then_act --release --target-dir target/loom`.
 //!
 //! Copy it out: `cargo xtask copy-out check_then_act DIR` writes it as a crate of its own (with
-//! `src/support/`: cli, table), with:
+//! `src/support/`: cli, format, table), with:
 //!
 //! ```toml
 //! [dependencies]
@@ -47,7 +47,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use shared::Table;
+use shared::{Table, fmt_count};
 
 #[cfg(pitfalls_loom)]
 use loom::sync::Mutex;
@@ -164,9 +164,10 @@ fn trial(threads: u32, balance: i64, racy: bool) -> Result<i64, String> {
                 })
             })
             .collect();
-        let paid: Result<Vec<i64>, _> = handles.into_iter().map(|h| h.join()).collect();
-        paid.map(|p| p.iter().sum())
-            .map_err(|_| "a withdrawing thread panicked".to_string())
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect(); // all joined first
+        let paid: Result<Vec<i64>, _> = joined.into_iter().collect();
+        let paid = paid.map_err(|_| "a withdrawing thread panicked")?;
+        Ok(paid.iter().sum())
     })
 }
 
@@ -183,18 +184,17 @@ fn main() -> ExitCode {
     };
     let this = work(args.threads, args.balance, args.trials);
     let (default, cap) = (work(d.threads, d.balance, d.trials), 500_000_000);
-    let threads_do = work(2, args.balance, args.trials) <= cap;
-    let lower = match (threads_do, work(args.threads, 1_000, args.trials) <= cap) {
-        (true, true) => "--threads, --balance or --trials",
-        (true, false) => "--threads or --trials",
-        (false, true) => "--balance or --trials",
-        (false, false) => "--trials",
-    };
+    let least = [
+        ("--threads", work(2, args.balance, args.trials)),
+        ("--balance", work(args.threads, 1_000, args.trials)),
+        ("--trials", work(args.threads, args.balance, 1)),
+    ];
+    let lower = shared::cli::lower_which(cap, &least);
     let what = "withdrawals (a thread start counted as 5,000)";
-    if let Err(refused) = shared::cli::cap_work(what, this, default, cap, lower) {
+    if let Err(refused) = shared::cli::cap_work(what, this, default, cap, &lower) {
         return refused;
     }
-    let trials_word = if args.trials == 1 { "trial" } else { "trials" };
+    let trials = fmt_count(args.trials, "trial", "trials");
     let ((racy_ok, racy_balance), (fixed_ok, fixed_balance)) =
         match (two_clerks(true), two_clerks(false)) {
             (Ok(racy), Ok(fixed)) => (racy, fixed),
@@ -207,8 +207,8 @@ fn main() -> ExitCode {
         "1. two clerks withdraw 80 from a balance of 100 at the same moment:\n   check, then act (lock released between): {racy_ok} approved, balance {racy_balance}\n   lock held across check and act:          {fixed_ok} approved, balance {fixed_balance}"
     );
     println!(
-        "\n2. {} {trials_word}: {} threads withdraw 1 at a time from {} until refused",
-        args.trials, args.threads, args.balance
+        "\n2. {trials}: {} threads withdraw 1 at a time from {} until refused",
+        args.threads, args.balance
     );
     let mut table = Table::new([
         "version",
@@ -252,8 +252,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!(
-        "check-then-act overdrew the account in the forced run and in {racy_overdrafts} of {} free {trials_word}; holding the lock across both never did",
-        args.trials
+        "check-then-act overdrew the account in the forced run and in {racy_overdrafts} of {}; holding the lock across both never did",
+        fmt_count(args.trials, "free trial", "free trials")
     );
     ExitCode::SUCCESS
 }

@@ -81,9 +81,9 @@ fn run(counters: &[&AtomicU64], increments: u64) -> Result<Duration, String> {
                 })
             })
             .collect();
-        for h in handles {
-            h.join()
-                .map_err(|_| "a counting thread panicked".to_string())?;
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect(); // all joined first
+        if joined.iter().any(Result::is_err) {
+            return Err("a counting thread panicked".to_string());
         }
         Ok(start.elapsed())
     })
@@ -148,20 +148,18 @@ fn main() -> ExitCode {
     // (its table prints at the end).
     let d = Args::parse_from(["false_sharing"]); // the defaults, from clap
     let work = |threads: u32, increments: u64| 2 * u128::from(threads) * u128::from(increments);
-    // A refusal names --threads only where one thread would bring the run under the cap (it
-    // cannot, with one already, or with more than half the cap's increments); the least
-    // --increments always does.
+    // A refusal names the flags that, lowered alone to their least, bring the run under the cap.
     let cap = 2_000_000_000;
-    let lower = if args.threads > 1 && work(1, args.increments) <= cap {
-        "--threads or --increments"
-    } else {
-        "--increments"
-    };
+    let least = [
+        ("--threads", work(1, args.increments)),
+        ("--increments", work(args.threads, 1)),
+    ];
+    let lower = shared::cli::lower_which(cap, &least);
     let (this, default) = (
         work(args.threads, args.increments),
         work(d.threads, d.increments),
     );
-    if let Err(refused) = shared::cli::cap_work("increments", this, default, cap, lower) {
+    if let Err(refused) = shared::cli::cap_work("increments", this, default, cap, &lower) {
         return refused;
     }
     let n = args.threads as usize;

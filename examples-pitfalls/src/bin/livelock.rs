@@ -54,7 +54,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use parking_lot::Mutex;
-use shared::{Table, fmt_duration};
+use shared::{Table, fmt_count, fmt_duration};
 
 #[derive(Parser, Debug)]
 #[command(about = "Two threads backing off in lockstep make no progress; random back-off fixes it")]
@@ -237,15 +237,11 @@ fn main() -> ExitCode {
     } else {
         format!("{checks} ")
     };
-    let cycles = if deadlocked == 1 {
-        "deadlock"
-    } else {
-        "deadlocks"
-    };
+    let found = fmt_count(deadlocked, "deadlock", "deadlocks");
     let detector = match checks {
         0 => "the run ended before parking_lot's deadlock detector could look".to_string(),
         _ => format!(
-            "parking_lot's deadlock detector, asked {asked}{times} during the run, found {deadlocked} {cycles}"
+            "parking_lot's deadlock detector, asked {asked}{times} during the run, found {found}"
         ),
     };
     if deadlocked > 0 {

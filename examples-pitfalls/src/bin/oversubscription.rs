@@ -48,7 +48,7 @@ use std::thread;
 use std::time::Duration;
 
 use clap::Parser;
-use shared::{Measurement, Table, fmt_duration, fmt_kib, measure};
+use shared::{Measurement, Table, fmt_count, fmt_duration, fmt_kib, measure};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -141,9 +141,10 @@ where
             }
         }
         let at_once = line.go(handles.len() as u32);
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect(); // all joined first
         let mut total = 0;
-        for h in handles {
-            total += h.join().map_err(|_| "a thread panicked".to_string())?;
+        for j in joined {
+            total += j.map_err(|_| "a thread panicked".to_string())?;
         }
         Ok((total, at_once))
     })
@@ -196,10 +197,10 @@ fn main() -> ExitCode {
     {
         return refused;
     }
-    let thread_s = if args.threads == 1 { "" } else { "s" }; // never "1 threads"
+    let threads = fmt_count(args.threads, "thread", "threads");
     println!(
-        "counting the primes below {} on a pool of {cores}, then on {} thread{thread_s}:",
-        args.limit, args.threads
+        "counting the primes below {} on a pool of {cores}, then on {threads}:",
+        args.limit
     );
     // The pool first: peak RSS is a high-water mark, so the second run's figure includes the
     // first's, and the pool is the smaller.
@@ -239,20 +240,14 @@ fn main() -> ExitCode {
         pooled,
         &pool_m,
     ));
-    table.row(row(
-        format!("{} thread{thread_s}", args.threads),
-        many_at_once,
-        spread,
-        &many_m,
-    ));
+    table.row(row(threads.clone(), many_at_once, spread, &many_m));
     print!("{table}");
     if pooled != spread {
         eprintln!("error: the two runs counted {pooled} and {spread} primes");
         return ExitCode::FAILURE;
     }
     println!(
-        "{} thread{thread_s}, {many_at_once} alive at once: {} against {} on {cores} pool threads: {}; {} involuntary context switches against {}",
-        args.threads,
+        "{threads}, {many_at_once} alive at once: {} against {} on {cores} pool threads: {}; {} involuntary context switches against {}",
         fmt_duration(many_m.wall),
         fmt_duration(pool_m.wall),
         verdict(many_m.wall, pool_m.wall, cores, args.threads),

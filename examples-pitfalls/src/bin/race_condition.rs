@@ -47,7 +47,7 @@ use std::sync::Barrier;
 use std::thread;
 
 use clap::Parser;
-use shared::{Table, fmt_duration};
+use shared::{Table, fmt_count, fmt_duration};
 
 // The lesson's types come from loom when model checking, from std otherwise.
 #[cfg(pitfalls_loom)]
@@ -142,8 +142,9 @@ fn trial<C: Sync>(
                 })
             })
             .collect();
-        for h in handles {
-            h.join().map_err(|_| "an incrementing thread panicked")?;
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect(); // all joined first
+        if joined.iter().any(Result::is_err) {
+            return Err("an incrementing thread panicked".to_string());
         }
         Ok(read(&counter))
     })
@@ -157,14 +158,12 @@ fn main() -> ExitCode {
     let d = Args::parse_from(["race_condition"]); // the defaults, from clap
     let work = |t: u32, i: u64, n: u32| 3 * u128::from(n * t) * (u128::from(i) + 10_000);
     let (t, i, n, cap) = (args.threads, args.increments, args.trials, 2_000_000_000);
-    let mut fits = Vec::new();
-    fits.extend((work(2, i, n) <= cap).then_some("--threads"));
-    fits.extend((work(t, 100, n) <= cap).then_some("--increments"));
-    fits.extend((work(t, i, 1) <= cap).then_some("--trials"));
-    let lower = match fits.len() {
-        0 => "--threads, --increments and --trials".to_string(),
-        _ => fits.join(" or "),
-    };
+    let least = [
+        ("--threads", work(2, i, n)),
+        ("--increments", work(t, 100, n)),
+        ("--trials", work(t, i, 1)),
+    ];
+    let lower = shared::cli::lower_which(cap, &least);
     let what = "increments (a thread start counted as 10,000)";
     let default = work(d.threads, d.increments, d.trials);
     if let Err(refused) = shared::cli::cap_work(what, work(t, i, n), default, cap, &lower) {
@@ -183,10 +182,10 @@ fn run(args: &Args) -> Result<(), String> {
     let forced = forced_interleaving()?;
     println!("1. forced interleaving, two threads, one increment each:");
     println!("   A loads 0; B loads 0; B stores 1; A stores 1 -> counter {forced}, expected 2");
-    let trials_word = if args.trials == 1 { "trial" } else { "trials" }; // never "1 trials"
+    let trials = fmt_count(args.trials, "trial", "trials");
     println!(
-        "\n2. {} {trials_word} of {} threads x {} increments (expected {expected} each):",
-        args.trials, args.threads, args.increments
+        "\n2. {trials} of {} threads x {} increments (expected {expected} each):",
+        args.threads, args.increments
     );
     let mut table = Table::new([
         "variant",
@@ -238,8 +237,7 @@ fn run(args: &Args) -> Result<(), String> {
         ));
     }
     println!(
-        "load + store lost updates in {racy_failures} of {} {trials_word} (failure rate {:.0}%) and in the forced interleaving every time; fetch_add and the Mutex never lost one",
-        args.trials,
+        "load + store lost updates in {racy_failures} of {trials} (failure rate {:.0}%) and in the forced interleaving every time; fetch_add and the Mutex never lost one",
         100.0 * racy_failures as f64 / f64::from(args.trials)
     );
     Ok(())

@@ -113,22 +113,21 @@ fn main() -> ExitCode {
     // The cap on run time of the stress loop: increments over its three rows (two threads
     // each), a thread start counted as 500 (about what one costs beside a yielding increment
     // here), so that the largest run takes about 20 s in release before its table prints. A
-    // refusal names --increments only where its least (100) would bring the run under the cap;
-    // one trial of the most increments always fits.
+    // refusal names the flags that, lowered alone to their least, bring the run under the cap.
     let d = Args::parse_from(["debugging"]); // the defaults, from clap
     let stress = u128::from(matches!(args.part, Part::Stress | Part::All));
     let work = |trials: u32, increments: u64| {
         stress * u128::from(trials) * 6 * (u128::from(increments) + 500)
     };
     let (this, cap) = (work(args.trials, args.increments), 100_000_000);
-    let lower = if work(args.trials, 100) <= cap {
-        "--trials or --increments"
-    } else {
-        "--trials"
-    };
+    let least = [
+        ("--trials", work(1, args.increments)),
+        ("--increments", work(args.trials, 100)),
+    ];
+    let lower = shared::cli::lower_which(cap, &least);
     let what = "increments (a thread start counted as 500)";
     let default = work(d.trials, d.increments);
-    if let Err(refused) = shared::cli::cap_work(what, this, default, cap, lower) {
+    if let Err(refused) = shared::cli::cap_work(what, this, default, cap, &lower) {
         return refused;
     }
     if args.console {
@@ -180,13 +179,13 @@ fn teller<'scope>(
         .map_err(|e| format!("cannot start {name}: {e}"))
 }
 
-/// Joins the tellers, so that a panic is reported as an error rather than ending the scope.
+/// Joins every teller before looking at any, so that a panic (even two) is reported as an
+/// error rather than making the scope itself panic.
 fn join_all(tellers: Vec<thread::ScopedJoinHandle<'_, ()>>) -> Result<(), String> {
-    for t in tellers {
-        t.join()
-            .map_err(|_| "a teller's thread panicked".to_string())?;
+    match tellers.into_iter().filter_map(|t| t.join().err()).count() {
+        0 => Ok(()),
+        n => Err(format!("{n} teller thread(s) panicked")),
     }
-    Ok(())
 }
 
 /// Part 1: two named threads deposit 10 each with load + store. A barrier between the read and

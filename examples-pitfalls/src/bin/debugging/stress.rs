@@ -46,9 +46,9 @@ fn trial(increment: Increment, widen: bool, n: u64) -> Result<u64, String> {
                 }
             })
         });
-        for h in handles {
-            h.join()
-                .map_err(|_| "a stress thread panicked".to_string())?;
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect(); // all joined first
+        if joined.iter().any(Result::is_err) {
+            return Err("a stress thread panicked".to_string());
         }
         Ok(2 * n - counter.load(Ordering::SeqCst))
     })

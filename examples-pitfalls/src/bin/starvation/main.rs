@@ -49,7 +49,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use shared::{Table, fmt_duration};
+use shared::{Table, fmt_count, fmt_duration};
 
 #[derive(Parser, Debug)]
 #[command(about = "A writer starved by a stream of readers, then the same with a fair lock")]
@@ -207,10 +207,12 @@ fn run(lock: &Lock, args: &Args) -> Result<Run, String> {
         });
         thread::sleep(Duration::from_millis(args.duration_ms));
         reading.store(false, Ordering::Relaxed);
-        let waits = writer.join().map_err(|_| "the writer's thread panicked")?;
-        for reader in readers {
-            reader.join().map_err(|_| "a reader's thread panicked")?;
+        let waits = writer.join().map_err(|_| "the writer's thread panicked");
+        let joined: Vec<_> = readers.into_iter().map(|r| r.join()).collect(); // all joined first
+        if joined.iter().any(Result::is_err) {
+            return Err("a reader's thread panicked".to_string());
         }
+        let waits = waits?;
         Ok(Run {
             reads: reads.load(Ordering::Relaxed),
             writes: waits.len() as u32,
@@ -278,7 +280,7 @@ fn main() -> ExitCode {
         eprintln!("error: the writer never got in, even with the fair lock");
         return ExitCode::FAILURE;
     }
-    let writes = |n: u32| format!("{n} write{}", if n == 1 { "" } else { "s" });
+    let writes = |n: u32| fmt_count(n, "write", "writes");
     let gaps = (simple.overtakes == 0 && simple_first)
         .then_some(" (the readers left gaps this run, so none overtook it: try more --readers)");
     println!(

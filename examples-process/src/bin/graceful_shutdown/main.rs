@@ -30,7 +30,7 @@
 //! says so and exits 1.
 //!
 //! Copy it out: `cargo xtask copy-out graceful_shutdown DIR` writes it as a crate of its own (with
-//! `src/support/`: cli), with:
+//! `src/support/`: cli, format), with:
 //!
 //! ```toml
 //! [dependencies]
@@ -51,7 +51,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use clap::Parser;
-use report::{count, report};
+use report::report;
+use shared::fmt_count;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use worker::{Answer, DIVISIONS_CAP, Worker, ask, divisions, job, start_worker};
 
@@ -239,8 +240,8 @@ fn main() -> ExitCode {
     println!(
         "pid {}: {} on {}; Ctrl-C or SIGTERM stops taking jobs",
         std::process::id(),
-        count(args.jobs as usize, "job", "jobs"),
-        count(workers as usize, "worker process", "worker processes")
+        fmt_count(args.jobs, "job", "jobs"),
+        fmt_count(workers, "worker process", "worker processes")
     );
     let ledger = Mutex::new(Ledger {
         sent: vec![0; args.jobs as usize],

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use crate::Ledger;
+use shared::fmt_count;
 
 /// The ledger: every job either answered exactly once or never sent.
 pub fn report(l: &Ledger, jobs: usize) -> ExitCode {
@@ -22,7 +23,7 @@ pub fn report(l: &Ledger, jobs: usize) -> ExitCode {
     }
     println!(
         "{}: {done} done{at_signal}, {not_started} not started{}; lost {lost}, done twice {twice}",
-        count(jobs, "job", "jobs"),
+        fmt_count(jobs, "job", "jobs"),
         first_left.map_or(String::new(), |f| format!(
             " (from job {f} on: run them next time)"
         )),
@@ -40,14 +41,5 @@ pub fn report(l: &Ledger, jobs: usize) -> ExitCode {
     } else {
         eprintln!("error: {lost} jobs lost, {twice} done twice");
         ExitCode::FAILURE
-    }
-}
-
-/// "1 job", "2 jobs": never "1 jobs".
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
     }
 }

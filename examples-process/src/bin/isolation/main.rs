@@ -54,8 +54,8 @@ mod worker;
 use std::process::ExitCode;
 
 use clap::Parser;
-use shared::Table;
 use shared::cli::Work;
+use shared::{Table, fmt_count};
 
 #[derive(Parser, Debug)]
 #[command(about = "Separate memory, and a supervisor that restarts crashed workers and retries")]
@@ -109,7 +109,7 @@ fn main() -> ExitCode {
         if job > args.jobs {
             return shared::cli::usage_error(format!(
                 "{flag} {job}: there are only {}",
-                count(args.jobs as usize, "job", "jobs")
+                fmt_count(args.jobs, "job", "jobs")
             ));
         }
     }
@@ -167,8 +167,8 @@ fn main() -> ExitCode {
     };
     println!(
         "supervisor: {} on {}, {injected}",
-        count(args.jobs as usize, "job", "jobs"),
-        count(
+        fmt_count(args.jobs, "job", "jobs"),
+        fmt_count(
             args.workers.min(args.jobs) as usize,
             "worker process",
             "worker processes"
@@ -203,17 +203,8 @@ fn main() -> ExitCode {
     println!(
         "{}, {} lost and restarted, every job answered exactly once, every answer equal to the \
          sequential one",
-        count(args.jobs as usize, "job", "jobs"),
-        count(ledger.restarts, "worker", "workers")
+        fmt_count(args.jobs, "job", "jobs"),
+        fmt_count(ledger.restarts, "worker", "workers")
     );
     ExitCode::SUCCESS
-}
-
-/// "1 job", "2 jobs": never "1 jobs".
-fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }

@@ -61,7 +61,7 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Serialize;
 use shared::fixture::Fixture;
-use shared::{Record, Table, fmt_duration, fmt_faster, fmt_kib, measure, print_json};
+use shared::{Record, Table, fmt_count, fmt_duration, fmt_faster, fmt_kib, measure, print_json};
 use workers::{Smaps, run_workers, worker};
 
 #[derive(Parser, Debug)]
@@ -275,8 +275,8 @@ fn main() -> ExitCode {
         fmt_kib(private),
     );
     if let Some(peak) = peak_in_flight {
-        let requests = if peak == 1 { "request" } else { "requests" };
-        println!("the server had at most {peak} {requests} in flight at once");
+        let requests = fmt_count(peak, "request", "requests");
+        println!("the server had at most {requests} in flight at once");
     }
     ExitCode::SUCCESS
 }
