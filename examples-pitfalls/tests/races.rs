@@ -59,7 +59,7 @@ fn one_thread_is_refused_it_has_nothing_to_race_with() {
         r.stderr
     );
     let r = run(RACE_CONDITION, &[&big[..], &["--trials", "10000"]].concat());
-    let all = ": lower --threads, --increments and --trials together\n";
+    let all = ": lower more than one of --threads, --increments or --trials\n";
     assert!(r.stderr.ends_with(all), "{}", r.stderr);
     // One trial is "1 trial".
     let r = run(RACE_CONDITION, &["--trials", "1", "--increments", "100"]);

@@ -386,7 +386,7 @@ pub fn cap_all(works: &[Work]) -> Result<bool, std::process::ExitCode> {
 
 /// The flags a refusal past `cap` tells the user to lower: each one that, lowered alone to its
 /// least accepted value, brings the run under the cap (`at_least`: each flag with the run's
-/// work at that least), "--threads or --trials"; when none does alone, all of them, "together".
+/// work at that least), "--threads or --trials"; when none does alone, "more than one of" them.
 pub fn lower_which(cap: u128, at_least: &[(&str, u128)]) -> String {
     let fit: Vec<&str> = at_least
         .iter()
@@ -395,7 +395,7 @@ pub fn lower_which(cap: u128, at_least: &[(&str, u128)]) -> String {
         .collect();
     if fit.is_empty() {
         let all: Vec<&str> = at_least.iter().map(|&(flag, _)| flag).collect();
-        return format!("{} together", listed(&all, "and"));
+        return format!("more than one of {}", listed(&all, "or"));
     }
     listed(&fit, "or")
 }
@@ -479,7 +479,7 @@ mod tests {
         let flags = |a, b, c| super::lower_which(10, &[("--a", a), ("--b", b), ("--c", c)]);
         assert_eq!(flags(5, 50, 5), "--a or --c");
         assert_eq!(flags(5, 5, 5), "--a, --b or --c");
-        assert_eq!(flags(50, 50, 50), "--a, --b and --c together");
+        assert_eq!(flags(50, 50, 50), "more than one of --a, --b or --c");
         let work = |work, cap| super::Work::new("points", work, 100, cap, "--n");
         // The second measure's refusal wins over the first one's note.
         assert!(super::cap_all(&[work(5_000, 10_000), work(2_000, 1_000)]).is_err());

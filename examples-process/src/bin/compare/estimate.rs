@@ -54,14 +54,13 @@ pub fn estimate_ms(args: &Args, workers: u32) -> u128 {
     waits + io_spawns + cpu_spawns + rows * (n * n.sqrt() / n.ln() * 1.3e-6) as u128
 }
 
-/// The flags that, each lowered alone to its least accepted value, would bring the estimate
-/// under `cap`, for the refusal to name: "--limit", "--delay-ms or --limit". When no single
-/// one would, all of them, for the refusal to say that it takes more than one.
-pub fn flags_that_help(args: &Args, workers: u32, cap: u128) -> (String, bool) {
-    let fits = |change: &dyn Fn(&mut Args)| {
+/// The flags a refusal names ([`shared::cli::lower_which`]): each with the run's estimate
+/// when that flag alone is lowered to its least accepted value.
+pub fn at_least(args: &Args, workers: u32) -> Vec<(&'static str, u128)> {
+    let with = |change: &dyn Fn(&mut Args)| {
         let mut a = args.clone();
         change(&mut a);
-        estimate_ms(&a, a.workers.unwrap_or(workers)) <= cap
+        estimate_ms(&a, a.workers.unwrap_or(workers))
     };
     // With --sweep the request counts are --points, the least --limit is SWEEP_MIN_LIMIT, and
     // the least --workers is 2; without it, --requests, 2 and 1.
@@ -70,25 +69,15 @@ pub fn flags_that_help(args: &Args, workers: u32, cap: u128) -> (String, bool) {
     } else {
         (2, 1)
     };
-    let mut flags: Vec<(&str, bool)> = Vec::new();
-    if args.sweep {
-        flags.push(("--points", fits(&|a| a.points = vec![2])));
+    let requests = if args.sweep {
+        ("--points", with(&|a| a.points = vec![2]))
     } else {
-        flags.push(("--requests", fits(&|a| a.requests = 2)));
-    }
-    flags.push(("--delay-ms", fits(&|a| a.delay_ms = 1)));
-    flags.push(("--limit", fits(&|a| a.limit = least_limit)));
-    flags.push(("--workers", fits(&|a| a.workers = Some(least_workers))));
-    let helping: Vec<&str> = flags.iter().filter(|f| f.1).map(|f| f.0).collect();
-    let alone = !helping.is_empty();
-    let mut named = helping;
-    if !alone {
-        named = flags.iter().map(|f| f.0).collect();
-    }
-    let list = match named.split_last() {
-        Some((last, [])) => last.to_string(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
+        ("--requests", with(&|a| a.requests = 2))
     };
-    (list, alone)
+    vec![
+        requests,
+        ("--delay-ms", with(&|a| a.delay_ms = 1)),
+        ("--limit", with(&|a| a.limit = least_limit)),
+        ("--workers", with(&|a| a.workers = Some(least_workers))),
+    ]
 }

@@ -160,11 +160,7 @@ fn main() -> ExitCode {
     let d = Args::parse_from(["compare"]);
     let (work, default) = (estimate_ms(&args, workers), estimate_ms(&d, cores));
     // Name only the flags that, lowered alone, would bring the run under the cap.
-    let (flags, alone) = estimate::flags_that_help(&args, workers, CAP_MS);
-    let mut lower = flags;
-    if !alone {
-        lower = format!("more than one of {lower}: no one of them alone is enough");
-    }
+    let lower = cli::lower_which(CAP_MS, &estimate::at_least(&args, workers));
     if let Err(refused) = cli::cap_work("ms (estimated)", work, default, CAP_MS, &lower) {
         return refused;
     }
