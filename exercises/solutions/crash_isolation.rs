@@ -22,7 +22,7 @@ pub mod supervisor;
 /// How a child process ended, in words, with its panic message if it left one on `stderr`.
 pub fn describe(status: ExitStatus, stderr: &str) -> String {
     let lines: Vec<&str> = stderr.lines().collect();
-    // Rust prints "thread 'main' panicked at FILE:LINE:COL:" and the message on the next line.
+    // Rust prints "thread 'main' (ID) panicked at FILE:LINE:COL:" and the message on the next line.
     let panic = lines
         .iter()
         .position(|l| l.contains("panicked at"))

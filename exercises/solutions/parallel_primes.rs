@@ -47,13 +47,12 @@ pub fn count_threads(limit: u64, workers: u32) -> Result<u64, String> {
                 })
             })
             .collect();
-        // A worker that panicked has no count: report it rather than add a wrong total.
-        handles
+        // A worker that panicked has no count: report it rather than add a wrong total. Join
+        // them all first: one left unjoined that panicked too would make the scope panic.
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+        joined
             .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| "a counting thread panicked".to_string())
-            })
+            .map(|j| j.map_err(|_| "a counting thread panicked".to_string()))
             .sum()
     })
 }

@@ -47,11 +47,12 @@ pub fn count_processes(limit: u64, workers: u32, chunk: u64) -> Result<(u64, u64
             .into_iter()
             .map(|w| s.spawn(|| feed(w, &jobs, &next)))
             .collect();
+        // Join them all before looking at any: a second panicked feeder left unjoined would
+        // make the scope itself panic instead of returning this error.
+        let joined: Vec<_> = feeders.into_iter().map(|f| f.join()).collect();
         let mut peaks = 0;
-        for f in feeders {
-            let (answers, peak) = f
-                .join()
-                .map_err(|_| "a feeder thread panicked".to_string())??;
+        for j in joined {
+            let (answers, peak) = j.map_err(|_| "a feeder thread panicked".to_string())??;
             let mut results = results.lock().map_err(|_| "poisoned".to_string())?;
             for (id, primes) in answers {
                 results[id] = Some(primes); // back in job order, like Pool.map

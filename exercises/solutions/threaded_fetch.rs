@@ -50,12 +50,12 @@ pub fn on_threads<T: Send>(
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("cannot start a thread: {e}"))?;
+        // Join every thread before looking at any: one left unjoined that panicked too would
+        // make the scope panic instead of returning this error.
+        let joined: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
         let mut results = Vec::new();
-        for h in handles {
-            results.extend(
-                h.join()
-                    .map_err(|_| "a request thread panicked".to_string())?,
-            );
+        for j in joined {
+            results.extend(j.map_err(|_| "a request thread panicked".to_string())?);
         }
         Ok(results)
     })
