@@ -193,6 +193,16 @@ fn a_cancel_stops_the_worker_within_a_chunk() {
         !r.stdout.contains("inline"),
         "a cancelled run skips the inline part"
     );
+    // Work that ends long before its cancel is due: no cancel was asked for, and it says so.
+    let r = run(
+        BACKGROUND_TASK,
+        &["--limit", "200000", "--cancel-after-ms", "60000"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert_eq!(
+        r.line("the worker finished"),
+        "the worker finished before the cancel was due: 17984 primes"
+    );
     assert_refused(BACKGROUND_TASK, &["--frame-ms", "0"]);
     assert_refused(BACKGROUND_TASK, &["--limit", "5"]);
     // One chunk of work: progress jumps from 0 to done, nothing can be drawn mid-work.

@@ -74,6 +74,20 @@ fn the_report_checks_against_known_counts() {
     let r = run(PARALLEL_CPU, &one);
     assert!(r.success(), "{}", r.stderr);
     assert_eq!(r.json()["workers"], 1);
+    // The sequential loop alone runs on one thread, whatever --workers (compare passes both).
+    let r = run(
+        PARALLEL_CPU,
+        &["--limit", "20000", "--workers", "2", "--mode", "sequential"],
+    );
+    assert!(r.success(), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("counting the primes below 20000 on 1 worker(s), ")
+    );
+    assert!(
+        r.line("primes below 20000: 2262")
+            .contains(" on 1 worker(s), ")
+    );
     // A limit with no known count is still compared across the modes.
     let r = run(
         PARALLEL_CPU,
@@ -245,6 +259,21 @@ fn gil_flag_alone_means_on_and_bad_input_is_refused() {
     let cell = r.row("2")[2];
     let speedup = ratio(cell.split(' ').next_back().unwrap());
     assert_verdict(r.line("cpu no GIL, 1 -> 2 threads: "), speedup, 2);
+    // The summary is of the last row, which need not be the largest count: "1 thread".
+    let args = [
+        "--threads",
+        "2,1",
+        "--cpu-limit",
+        "2000",
+        "--io-requests",
+        "2",
+    ];
+    let r = run(
+        NO_GIL,
+        &[&args[..], &["--delay-ms", "1", "--gil", "off"]].concat(),
+    );
+    assert!(r.success(), "{}", r.stderr);
+    r.line("on 1 thread: cpu no GIL ");
     assert_refused(NO_GIL, &["--threads", "0"]);
     assert_refused(NO_GIL, &["--threads", "1,x"]);
     assert_refused(NO_GIL, &["--gil", "maybe"]);

@@ -178,6 +178,51 @@ fn the_report_names_the_threads_and_the_ratio() {
 }
 
 #[test]
+fn one_request_and_one_thread_are_counted_in_the_singular() {
+    let r = run(SEQUENTIAL, &["--requests", "1", "--delay-ms", "5"]);
+    assert!(r.success(), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("making 1 request of 5.0 ms one after another")
+    );
+    assert!(
+        r.line("1 request of 5.0 ms one after another:")
+            .contains("1 ok")
+    );
+    let r = run(THREADED, &["--requests", "1", "--delay-ms", "5"]);
+    assert!(r.success(), "{}", r.stderr);
+    r.line("1 request of 5.0 ms on 1 thread, one per request: ");
+    let r = run(
+        THREADED,
+        &["--requests", "2", "--delay-ms", "5", "--workers", "1"],
+    );
+    assert!(r.success(), "{}", r.stderr);
+    r.line("2 requests of 5.0 ms on a pool of 1 thread: ");
+}
+
+#[test]
+fn the_open_file_refusal_names_a_pool_that_fits() {
+    // Under a limit of 300 open files, 200 requests hold 2 sockets each (the server is in this
+    // process), plus 64 for the rest: refused, with the largest pool that fits, 118 threads.
+    let limited = |extra: &[&str]| {
+        let script = "ulimit -n 300 && exec \"$0\" \"$@\"";
+        let args = [&["-c", script, THREADED, "--requests", "200"], extra].concat();
+        run("sh", &[&args[..], &["--delay-ms", "1"]].concat())
+    };
+    let r = limited(&[]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("the limit is 300: use --workers 118 or fewer, or --url"),
+        "{}",
+        r.stderr
+    );
+    let r = limited(&["--workers", "118"]);
+    assert!(r.success(), "{}", r.stderr);
+    r.line("200 requests of 1.0 ms on a pool of 118 threads: ");
+}
+
+#[test]
 fn bad_input_is_refused_and_failures_are_counted() {
     for program in [SEQUENTIAL, THREADED] {
         assert_refused(program, &["--requests", "0"]);

@@ -6,7 +6,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, assert_verdict, ratio};
+use common::{Witness, assert_refused, assert_verdict, ratio, run};
 
 const SHARED_STATE: &str = env!("CARGO_BIN_EXE_shared_state");
 const CHANNELS: &str = env!("CARGO_BIN_EXE_channels");
@@ -114,6 +114,31 @@ fn pipelines_add_up_and_bounded_channels_push_back() {
     // A bounded channel that holds half the backpressure scene's messages pushes nothing back.
     assert_refused(CHANNELS, &["--capacity", "1000"]);
     assert_refused(CHANNELS, &["--messages", "10", "--capacity", "8"]);
+    // Each refusal names a change that the program then accepts.
+    for (refused, advice, accepted) in [
+        (
+            &["--messages", "10", "--capacity", "8"][..],
+            "lower --capacity to 4 or less",
+            &["--messages", "10", "--capacity", "4"][..],
+        ),
+        (
+            &["--messages", "2"],
+            "raise --messages to 17 or more",
+            &["--messages", "17"],
+        ),
+        (
+            &["--messages", "2", "--capacity", "5000"],
+            "raise --messages to 2000 and lower --capacity to 999 or less",
+            &["--messages", "2000", "--capacity", "999"],
+        ),
+    ] {
+        let r = run(CHANNELS, refused);
+        assert_eq!(r.code, Some(2), "{refused:?}");
+        assert!(r.stderr.contains(advice), "{}", r.stderr);
+        let r = run(CHANNELS, &[accepted, &["--workers", "1"]].concat());
+        assert!(r.success(), "{accepted:?}: {}", r.stderr);
+        assert!(r.stdout.contains("1 producer -> 1 worker -> 1 collector"));
+    }
     // 100 million messages may all sit in unbounded queues at once: past the memory cap.
     assert_refused(CHANNELS, &["--messages", "100000000"]);
 }
@@ -151,7 +176,24 @@ fn every_sync_primitive_keeps_its_promise() {
         "{semaphore}"
     );
     assert!(w.count("semaphore-3") >= 3);
+    // Ten threads x 3 turns, 3 at a time: 10 rounds of 10 ms at the least, said as such.
+    assert!(
+        semaphore.ends_with("(3 at a time take 10 rounds of 10 ms or more)"),
+        "{semaphore}"
+    );
     assert!(r.stdout.contains("every primitive kept its promise"));
+    // The smallest run reads in the singular where it should.
+    let args = ["--threads", "2", "--permits", "1", "--items", "1"];
+    let r = run(SYNC_PRIMITIVES, &args);
+    assert!(r.success(), "{}", r.stderr);
+    assert!(
+        r.line("Condvar queue:")
+            .starts_with("Condvar queue: 1 producer, 1 consumer, 1 item consumed once each")
+    );
+    assert!(
+        r.line("Semaphore:")
+            .starts_with("Semaphore: 2 threads x 3 turns, 1 permit, at most 1 inside at once")
+    );
     assert_refused(SYNC_PRIMITIVES, &["--threads", "1"]);
     assert_refused(SYNC_PRIMITIVES, &["--permits", "0"]);
     // As many permits as threads: nobody ever waits at the semaphore.

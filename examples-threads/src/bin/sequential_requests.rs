@@ -94,6 +94,15 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
 /// waits took 13.5 to 16 ms each).
 const PER_REQUEST_MS: u64 = 3;
 
+/// "1 request" or "10 requests": `--requests 1` is allowed, and its lines must read right.
+fn requests(n: u32) -> String {
+    if n == 1 {
+        "1 request".to_string()
+    } else {
+        format!("{n} requests")
+    }
+}
+
 fn main() -> ExitCode {
     shared::cli::setup();
     let args = Args::parse();
@@ -135,8 +144,8 @@ fn main() -> ExitCode {
     if !args.json {
         // The defaults take about 10 s: say so before the first wait.
         println!(
-            "making {} requests of {} one after another: about {} in all",
-            args.requests,
+            "making {} of {} one after another: about {} in all",
+            requests(args.requests),
             fmt_duration(Duration::from_millis(args.delay_ms)),
             fmt_duration(estimate)
         );
@@ -191,8 +200,8 @@ fn main() -> ExitCode {
     }
     if !args.json {
         println!(
-            "{} requests of {} one after another: wall {} (N x D = {}), cpu {}, {ok} ok",
-            args.requests,
+            "{} of {} one after another: wall {} (N x D = {}), cpu {}, {ok} ok",
+            requests(args.requests),
             fmt_duration(Duration::from_millis(args.delay_ms)),
             fmt_duration(m.wall),
             fmt_duration(estimate),

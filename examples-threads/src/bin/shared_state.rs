@@ -30,9 +30,10 @@
 //! with no GIL, updates are lost readily (`race_condition`, in the same suite, shows the same
 //! lost update in Rust, with atomics used the wrong way).
 //!
-//! Try this: change `fetch_add` to a `load` then a `store` of the value plus one: it still
-//! compiles (each step is atomic, so there is no data race) but the count comes out short, a
-//! race condition, and the program says so and exits 1; try to share a plain
+//! Try this: change `fetch_add` to a `load` then a `store` of the value plus one, and its
+//! row's name to "AtomicU64 load + store" (the row and the error line print that name): it
+//! still compiles (each step is atomic, so there is no data race) but the count comes out
+//! short, a race condition, and the program says so and exits 1; try to share a plain
 //! `let mut n = 0u64` with the threads and read the compiler's refusal.
 //!
 //! Copy it out: `cargo xtask copy-out shared_state DIR` writes it as a crate of its own (with

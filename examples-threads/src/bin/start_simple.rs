@@ -212,30 +212,29 @@ fn main() -> ExitCode {
         let (f, c): (Fetcher, Computer) = (fetch_sequential, compute_sequential);
         let v1 = pipeline(&agent, &urls, args.work, f, c)?;
         done("1", &v1);
-        let fetching_dominates = v1.fetch >= v1.compute;
         // Version 2: concurrency where the time went. Version 3: where it did not.
-        let mut versions: [Version; 2] = [
-            (
-                "concurrent fetching (threads)",
-                fetch_concurrent,
-                compute_sequential,
-            ),
-            (
-                "parallel computing (rayon)",
-                fetch_sequential,
-                compute_parallel,
-            ),
-        ];
-        versions.swap(0, usize::from(!fetching_dominates)); // swap(0, 0) leaves them as they are
-        let [dominant, other] = versions;
+        let fetching: Version = (
+            "concurrent fetching (threads)",
+            fetch_concurrent,
+            compute_sequential,
+        );
+        let computing: Version = (
+            "parallel computing (rayon)",
+            fetch_sequential,
+            compute_parallel,
+        );
+        let (dominant, other, dominates) = if v1.fetch >= v1.compute {
+            (fetching, computing, "fetching")
+        } else {
+            (computing, fetching, "computing")
+        };
         let v2 = pipeline(&agent, &urls, args.work, dominant.1, dominant.2)?;
         done("2", &v2);
         let v3 = pipeline(&agent, &urls, args.work, other.1, other.2)?;
         done("3", &v3);
-        Ok::<_, String>((v1, fetching_dominates, [(dominant.0, v2), (other.0, v3)]))
+        Ok::<_, String>((v1, dominates, [(dominant.0, v2), (other.0, v3)]))
     })();
-    let Ok((v1, fetching_dominates, versions)) = result.inspect_err(|e| eprintln!("error: {e}"))
-    else {
+    let Ok((v1, dominates, versions)) = result.inspect_err(|e| eprintln!("error: {e}")) else {
         return ExitCode::FAILURE;
     };
     let total = |t: &Timed| t.fetch + t.compute;
@@ -246,7 +245,7 @@ fn main() -> ExitCode {
         share * 100.0,
         fmt_duration(v1.compute),
         (1.0 - share) * 100.0,
-        ["computing", "fetching"][usize::from(fetching_dominates)]
+        dominates
     );
     let mut table = Table::new([
         "version",
@@ -288,7 +287,7 @@ fn main() -> ExitCode {
             (true, false) => {
                 "same answer each way, but this run did not show concurrency on the dominant \
                  stage gaining a fifth or more, and clearly more than on the other (a busy \
-                 machine?); run again with nothing else running"
+                 machine, or stages too short to time?); run again with nothing else running"
             }
         }
     );

@@ -58,3 +58,25 @@ pub fn backlog(
         .map_err(|_| "the backpressure scene's producer panicked".to_string())?;
     Ok((max_seen.load(Ordering::SeqCst), sent_in))
 }
+
+/// Why a bounded channel of `capacity` cannot push back on `few` messages (None if it can),
+/// with a change that leads to an accepted run: the scene sends at most `most` messages, so
+/// more --messages help only while `capacity` is below half of that.
+pub fn too_roomy(capacity: u64, few: u64, most: u64) -> Option<String> {
+    if few > 2 * capacity {
+        return None;
+    }
+    let largest = (most - 1) / 2; // the largest capacity that the scene can fill
+    let fix = if few >= 3 {
+        format!("lower --capacity to {} or less", (few - 1) / 2)
+    } else if capacity <= largest {
+        format!("raise --messages to {} or more", 2 * capacity + 1)
+    } else {
+        format!("raise --messages to {most} and lower --capacity to {largest} or less")
+    };
+    let s = if few == 1 { "" } else { "s" };
+    Some(format!(
+        "a --capacity of {capacity} holds half or more of the backpressure scene's {few} \
+         message{s}, so nothing would push back: {fix}"
+    ))
+}

@@ -97,13 +97,8 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     let queued = u128::from(args.messages) * 2 * 16;
     cli::cap_bytes("memory", queued, cli::MEMORY_CAP, "--messages")?;
     let few = args.messages.min(BACKLOG_MESSAGES);
-    if few <= 2 * u64::from(args.capacity) {
-        return Err(cli::usage_error(format!(
-            "a --capacity of {} holds half or more of the backpressure scene's {few} messages, \
-             so nothing would push back: lower --capacity, or raise --messages (the scene sends \
-             at most {BACKLOG_MESSAGES})",
-            args.capacity
-        )));
+    if let Some(why) = backpressure::too_roomy(args.capacity.into(), few, BACKLOG_MESSAGES) {
+        return Err(cli::usage_error(why));
     }
     // The cap on run time: --messages go through three pipelines (a job and a result each)
     // and six throughput runs (at least THROUGHPUT_MESSAGES each; with 64 workers, flume's
@@ -133,7 +128,8 @@ fn main() -> ExitCode {
     let (n, workers) = (args.messages, args.workers);
     let expected: u64 = (1..=n).map(work).sum();
 
-    println!("1. fan-out/fan-in: 1 producer -> {workers} workers -> 1 collector, {n} messages");
+    let s = if workers == 1 { "" } else { "s" }; // `--workers 1` is allowed
+    println!("1. fan-out/fan-in: 1 producer -> {workers} worker{s} -> 1 collector, {n} messages");
     let mut table = Table::new(["library", "sum", "correct", "wall"]);
     let mut wrong = Vec::new();
     for (name, pipeline) in [

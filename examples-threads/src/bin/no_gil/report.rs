@@ -75,8 +75,10 @@ pub fn table(threads: &[u32], columns: &[Column]) {
         .map(|(w, g, _, most)| format!("{} {}", heading(w, *g), most[last]))
         .collect();
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    // The last row is not always the largest count (`--threads 2,1`): "1 thread" reads right.
+    let s = if threads[last] == 1 { "" } else { "s" };
     println!(
-        "on {} threads: {} ({cores} cores here); most threads mid-chunk at once: {}",
+        "on {} thread{s}: {} ({cores} cores here); most threads mid-chunk at once: {}",
         threads[last],
         summary.join(", "),
         most.join(", ")
@@ -94,7 +96,12 @@ pub fn table(threads: &[u32], columns: &[Column]) {
                 most[last]
             )
         } else {
-            format!("taking turns on the GIL, {n} threads compute no faster than one")
+            // No "take turns" here: with `bump()` removed (Try this), one thread does it all.
+            let most = most[last];
+            format!(
+                "{n} threads compute no faster than one under the GIL, which lets one compute \
+                 at a time (at most {most} did here)"
+            )
         };
         println!("cpu GIL, 1 -> {n} threads: {s:.1}x, {why}");
     }

@@ -25,9 +25,10 @@
 //! gives its permit back and asks again at once can take it before the thread it woke, which
 //! then goes in with no permit left (Condvar waits must re-check): in a release build more than
 //! `--permits` threads get in and the program says so (exit 1); in a debug build the count
-//! underflows, that thread panics and poisons the lock, and threads still waiting are never
-//! woken (Ctrl-C ends it). Wait on the Barrier only in some threads: those never get past it,
-//! as it opens only when all `--threads` have arrived (Ctrl-C ends it).
+//! underflows, that thread panics and poisons the lock (each thread that touches it after
+//! panics too), and threads still waiting are never woken (Ctrl-C ends it). Wait on the
+//! Barrier only in some threads: those never get past it, as it opens only when all
+//! `--threads` have arrived (Ctrl-C ends it).
 //!
 //! Copy it out: `cargo xtask copy-out sync_primitives DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format), with:
@@ -56,9 +57,7 @@ use semaphore::Semaphore;
 use shared::fmt_duration;
 
 #[derive(Parser, Debug)]
-#[command(
-    about = "Condvar, Barrier, OnceLock, thread_local! and a hand-made semaphore, each checked"
-)]
+#[command(about = "Condvar, Barrier, OnceLock, thread_local! and a hand-made semaphore, checked")]
 struct Args {
     /// Threads in each scene.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=256))]
@@ -88,11 +87,15 @@ fn join_all<T>(scene: &str, handles: Vec<thread::ScopedJoinHandle<'_, T>>) -> Op
     Some(results.into_iter().flatten().collect())
 }
 
+/// "1 permit", "3 permits": `--threads 2`, `--permits 1` and `--items 1` must read right too.
+fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Refuses, before any work, a run past the caps in `cli` or where a scene cannot show.
 fn check(args: &Args) -> Result<(), ExitCode> {
     use shared::cli;
-    let threads = u128::from(args.threads);
-    cli::cap_count("threads", threads, cli::THREADS_CAP, "--threads")?;
     if args.permits >= args.threads {
         return Err(cli::usage_error(format!(
             "with {} permits for {} threads nobody ever waits at the semaphore: use fewer \
@@ -116,8 +119,7 @@ fn main() -> ExitCode {
     let queue = BoundedQueue::new(16);
     let producers = (n / 2).max(1);
     let consumers = (n - producers).max(1);
-    let consumed = AtomicUsize::new(0);
-    let sum = Mutex::new(0u64);
+    let (consumed, sum) = (AtomicUsize::new(0), Mutex::new(0u64));
     let joined = thread::scope(|s| {
         let consuming: Vec<_> = (0..consumers)
             .map(|_| {
@@ -150,17 +152,17 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let (sum, expected) = (sum.into_inner().unwrap(), args.items * (args.items + 1) / 2);
+    let (p, c) = (count(producers, "producer"), count(consumers, "consumer"));
+    let items = count(consumed.load(Ordering::Relaxed) as u64, "item");
     println!(
-        "Condvar queue: {producers} producers, {consumers} consumers, {} items consumed once each (sum {sum}, expected {expected})",
-        consumed.load(Ordering::Relaxed)
+        "Condvar queue: {p}, {c}, {items} consumed once each (sum {sum}, expected {expected})"
     );
     if sum != expected || consumed.load(Ordering::Relaxed) as u64 != args.items {
         failures.push("Condvar queue");
     }
 
     // 2. Barrier: record a global sequence number for every phase-1 end and phase-2 start.
-    let barrier = Barrier::new(n as usize);
-    let ticket = AtomicUsize::new(0);
+    let (barrier, ticket) = (Barrier::new(n as usize), AtomicUsize::new(0));
     let (last_phase1, first_phase2) = (AtomicUsize::new(0), AtomicUsize::new(usize::MAX));
     let joined = thread::scope(|s| {
         let handles = (0..n)
@@ -191,8 +193,7 @@ fn main() -> ExitCode {
     // 3. OnceLock: every thread asks for the config at once (released together by a Barrier);
     // the slow init runs once, and the others wait for its value.
     static CONFIG: OnceLock<String> = OnceLock::new();
-    let inits = AtomicUsize::new(0);
-    let together = Barrier::new(n as usize);
+    let (inits, together) = (AtomicUsize::new(0), Barrier::new(n as usize));
     let start = Instant::now();
     let Some(seen) = thread::scope(|s| {
         let handles: Vec<_> = (0..n)
@@ -213,11 +214,10 @@ fn main() -> ExitCode {
     }) else {
         return ExitCode::FAILURE;
     };
-    let inits = inits.into_inner();
+    let (inits, took) = (inits.into_inner(), fmt_duration(start.elapsed()));
     println!(
-        "OnceLock: {n} threads asked at once, the initialiser ran {inits} time(s), all saw {:?}, in {}",
-        seen[0],
-        fmt_duration(start.elapsed())
+        "OnceLock: {n} threads asked at once, the initialiser ran {inits} time(s), all saw {:?}, in {took}",
+        seen[0]
     );
     if inits != 1 || seen.iter().any(|v| v != &seen[0]) {
         failures.push("OnceLock");
@@ -280,12 +280,13 @@ fn main() -> ExitCode {
     if joined.is_none() {
         return ExitCode::FAILURE;
     }
-    let most = most_inside.into_inner();
+    let (most, took) = (most_inside.into_inner(), fmt_duration(start.elapsed()));
+    // What a semaphore that keeps its count allows: a broken one lets more in, and ends sooner.
+    let rounds = (n * TURNS).div_ceil(args.permits);
+    let permits = count(args.permits, "permit");
     println!(
-        "Semaphore: {n} threads x {TURNS} turns, {} permits, at most {most} inside at once, all done in {} (about {} rounds of 10 ms)",
-        args.permits,
-        fmt_duration(start.elapsed()),
-        (n * TURNS).div_ceil(args.permits)
+        "Semaphore: {n} threads x {TURNS} turns, {permits}, at most {most} inside at once, all done in {took} ({} at a time take {rounds} rounds of 10 ms or more)",
+        args.permits
     );
     if most > args.permits as usize {
         failures.push("Semaphore");

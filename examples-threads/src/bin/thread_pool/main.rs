@@ -28,7 +28,8 @@
 //! `MiniPool`, which boxes a closure and sends it through a channel for each, and can fall
 //! below the sequential loop) and `--chunk 1000000` (too few tasks: one worker gets all the
 //! work); in `MiniPool`, let workers hold the receiver's lock while running a job and see the
-//! pool become sequential.
+//! pool become sequential (its verdict, which cannot see the lock, then blames a busy machine
+//! or too little work).
 //!
 //! Copy it out: `cargo xtask copy-out thread_pool DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, table), with:

@@ -64,20 +64,29 @@ pub fn check(args: &Args, threads: u32) -> Result<(), ExitCode> {
     // A request holds one socket, and the in-process server (without --url) holds the other
     // end; 64 more for the process's other files.
     let sockets_per_request = if args.url.is_some() { 1 } else { 2 };
-    ensure_open_files(u64::from(threads) * sockets_per_request + 64).map_err(cli::usage_error)
+    ensure_open_files(u64::from(threads), sockets_per_request).map_err(cli::usage_error)
 }
 
 /// Raises the soft open-file limit to the hard one, and refuses clearly when that is not
-/// enough.
-fn ensure_open_files(needed: u64) -> Result<(), String> {
+/// enough for `threads` requests at once of `sockets` each (and 64 other files), naming only
+/// the changes that fit under the limit.
+fn ensure_open_files(threads: u64, sockets: u64) -> Result<(), String> {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).map_err(|e| e.to_string())?;
     if soft < hard {
         setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|e| e.to_string())?;
     }
+    let needed = threads * sockets + 64;
     if needed > hard {
+        let most = hard.saturating_sub(64) / sockets; // the most requests in flight that fit
+        // With --url the server's end of each connection is in another process.
+        let url = if sockets == 2 && threads + 64 <= hard {
+            ", or --url with a server in another process"
+        } else {
+            ""
+        };
         return Err(format!(
-            "{needed} open files needed, the limit is {hard}: use --workers, or --url with a server in another process"
+            "{needed} open files needed, the limit is {hard}: use --workers {most} or fewer{url}"
         ));
     }
     Ok(())
