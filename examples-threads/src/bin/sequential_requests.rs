@@ -47,7 +47,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde::Serialize;
 use shared::fixture::Fixture;
-use shared::{Record, fmt_duration, measure, print_json};
+use shared::{Record, fmt_count, fmt_duration, measure, print_json};
 
 #[derive(Parser, Debug)]
 #[command(about = "N blocking HTTP requests, one after another: the baseline")]
@@ -96,11 +96,7 @@ const PER_REQUEST_MS: u64 = 3;
 
 /// "1 request" or "10 requests": `--requests 1` is allowed, and its lines must read right.
 fn requests(n: u32) -> String {
-    if n == 1 {
-        "1 request".to_string()
-    } else {
-        format!("{n} requests")
-    }
+    fmt_count(n, "request", "requests")
 }
 
 fn main() -> ExitCode {
@@ -208,8 +204,8 @@ fn main() -> ExitCode {
             fmt_duration(m.cpu()),
         );
         if let Some(peak) = peak_in_flight {
-            let s = if peak == 1 { "" } else { "s" };
-            println!("the server had at most {peak} request{s} in flight at once");
+            let requests = fmt_count(peak, "request", "requests");
+            println!("the server had at most {requests} in flight at once");
         }
     }
     ExitCode::SUCCESS

@@ -74,9 +74,9 @@ pub fn too_roomy(capacity: u64, few: u64, most: u64) -> Option<String> {
     } else {
         format!("raise --messages to {most} and lower --capacity to {largest} or less")
     };
-    let s = if few == 1 { "" } else { "s" };
+    let few = shared::fmt_count(few, "message", "messages");
     Some(format!(
-        "a --capacity of {capacity} holds half or more of the backpressure scene's {few} \
-         message{s}, so nothing would push back: {fix}"
+        "a --capacity of {capacity} holds half or more of the backpressure scene's {few}, so \
+         nothing would push back: {fix}"
     ))
 }

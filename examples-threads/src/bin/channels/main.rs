@@ -49,7 +49,7 @@ use backpressure::backlog;
 use clap::Parser;
 use crossbeam::channel as cb;
 use pipelines::{pipeline_crossbeam, pipeline_flume, pipeline_std, work};
-use shared::{Table, fmt_duration};
+use shared::{Table, fmt_count, fmt_duration};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -128,8 +128,8 @@ fn main() -> ExitCode {
     let (n, workers) = (args.messages, args.workers);
     let expected: u64 = (1..=n).map(work).sum();
 
-    let s = if workers == 1 { "" } else { "s" }; // `--workers 1` is allowed
-    println!("1. fan-out/fan-in: 1 producer -> {workers} worker{s} -> 1 collector, {n} messages");
+    let workers_n = fmt_count(workers, "worker", "workers"); // `--workers 1` is allowed
+    println!("1. fan-out/fan-in: 1 producer -> {workers_n} -> 1 collector, {n} messages");
     let mut table = Table::new(["library", "sum", "correct", "wall"]);
     let mut wrong = Vec::new();
     for (name, pipeline) in [

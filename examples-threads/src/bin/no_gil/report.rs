@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use serde::Serialize;
-use shared::{Table, fmt_duration, print_json, speedup_verdict};
+use shared::{Table, fmt_count, fmt_duration, print_json, speedup_verdict};
 
 /// One (work, GIL or not) column: its wall times and the most threads mid-chunk at once, one
 /// per thread count, in the order of `--threads`.
@@ -76,10 +76,9 @@ pub fn table(threads: &[u32], columns: &[Column]) {
         .collect();
     let cores = thread::available_parallelism().map_or(1, |n| n.get() as u32);
     // The last row is not always the largest count (`--threads 2,1`): "1 thread" reads right.
-    let s = if threads[last] == 1 { "" } else { "s" };
     println!(
-        "on {} thread{s}: {} ({cores} cores here); most threads mid-chunk at once: {}",
-        threads[last],
+        "on {}: {} ({cores} cores here); most threads mid-chunk at once: {}",
+        fmt_count(threads[last], "thread", "threads"),
         summary.join(", "),
         most.join(", ")
     );

@@ -54,7 +54,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use queue::BoundedQueue;
 use semaphore::Semaphore;
-use shared::fmt_duration;
+use shared::{fmt_count, fmt_duration};
 
 #[derive(Parser, Debug)]
 #[command(about = "Condvar, Barrier, OnceLock, thread_local! and a hand-made semaphore, checked")]
@@ -85,12 +85,6 @@ fn join_all<T>(scene: &str, handles: Vec<thread::ScopedJoinHandle<'_, T>>) -> Op
         return None;
     }
     Some(results.into_iter().flatten().collect())
-}
-
-/// "1 permit", "3 permits": `--threads 2`, `--permits 1` and `--items 1` must read right too.
-fn count(n: impl Into<u64>, noun: &str) -> String {
-    let n = n.into();
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Refuses, before any work, a run past the caps in `cli` or where a scene cannot show.
@@ -152,8 +146,11 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let (sum, expected) = (sum.into_inner().unwrap(), args.items * (args.items + 1) / 2);
-    let (p, c) = (count(producers, "producer"), count(consumers, "consumer"));
-    let items = count(consumed.load(Ordering::Relaxed) as u64, "item");
+    let (p, c) = (
+        fmt_count(producers, "producer", "producers"),
+        fmt_count(consumers, "consumer", "consumers"),
+    );
+    let items = fmt_count(consumed.load(Ordering::Relaxed), "item", "items");
     println!(
         "Condvar queue: {p}, {c}, {items} consumed once each (sum {sum}, expected {expected})"
     );
@@ -283,7 +280,7 @@ fn main() -> ExitCode {
     let (most, took) = (most_inside.into_inner(), fmt_duration(start.elapsed()));
     // What a semaphore that keeps its count allows: a broken one lets more in, and ends sooner.
     let rounds = (n * TURNS).div_ceil(args.permits);
-    let permits = count(args.permits, "permit");
+    let permits = fmt_count(args.permits, "permit", "permits");
     println!(
         "Semaphore: {n} threads x {TURNS} turns, {permits}, at most {most} inside at once, all done in {took} ({} at a time take {rounds} rounds of 10 ms or more)",
         args.permits

@@ -69,7 +69,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use serde::Serialize;
 use shared::fixture::Fixture;
-use shared::{Record, fmt_duration, fmt_ratio, measure, print_json};
+use shared::{Record, fmt_count, fmt_duration, fmt_ratio, measure, print_json};
 
 #[derive(Parser, Debug)]
 #[command(about = "Blocking HTTP requests on threads: one per request, or a fixed pool")]
@@ -124,15 +124,6 @@ fn get(agent: &ureq::Agent, url: &str) -> Result<u16, String> {
         .read_to_string()
         .map_err(|e| e.to_string())?;
     Ok(response.status().as_u16())
-}
-
-/// "1 thread", "10 threads": `--requests 1` and `--workers 1` are allowed, and read right.
-fn count(n: u32, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// The client's read and write buffers, each: see where the agent is built.
@@ -277,12 +268,15 @@ fn main() -> ExitCode {
     if !args.json {
         let estimate = Duration::from_millis(args.delay_ms) * args.requests;
         let shape = match args.workers {
-            None => format!("{}, one per request", count(threads, "thread")),
-            Some(_) => format!("a pool of {}", count(threads, "thread")),
+            None => format!(
+                "{}, one per request",
+                fmt_count(threads, "thread", "threads")
+            ),
+            Some(_) => format!("a pool of {}", fmt_count(threads, "thread", "threads")),
         };
         println!(
             "{} of {} on {shape}: {} against N x D = {} in sequence ({}), cpu {}, peak RSS {}, {ok} ok",
-            count(args.requests, "request"),
+            fmt_count(args.requests, "request", "requests"),
             fmt_duration(Duration::from_millis(args.delay_ms)),
             fmt_duration(m.wall),
             fmt_duration(estimate),
@@ -291,8 +285,8 @@ fn main() -> ExitCode {
             shared::fmt_kib(m.peak_rss_kib),
         );
         if let Some(peak) = peak_in_flight {
-            let s = if peak == 1 { "" } else { "s" };
-            println!("the server had at most {peak} request{s} in flight at once");
+            let requests = fmt_count(peak, "request", "requests");
+            println!("the server had at most {requests} in flight at once");
         }
     }
     ExitCode::SUCCESS
