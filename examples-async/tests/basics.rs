@@ -132,6 +132,13 @@ fn ctrl_c_drains_every_job_in_flight() {
     );
     assert_refused(TIMEOUTS, &["--part", "nope"]);
     assert_refused(TIMEOUTS, &["--job-ms", "0"]);
+    // A refusal names --job-ms and --drain-ms only where lowering them can bring the run under
+    // the cap: not where the wait for Ctrl-C alone reaches it.
+    for (after, jobs_help) in [("119999", true), ("120000", false)] {
+        let r = run(TIMEOUTS, &["--shutdown-after-ms", after]);
+        assert_eq!(r.code, Some(2), "{}", r.stderr);
+        assert_eq!(r.stderr.contains("--job-ms"), jobs_help, "{}", r.stderr);
+    }
 }
 
 #[test]
@@ -239,6 +246,17 @@ fn cpu_work_inline_stalls_the_heartbeat_and_offloading_does_not() {
     assert_refused(CPU_IN_ASYNC, &["--limit", "999"]); // ends in microseconds anywhere
     assert_refused(TASK_ERRORS, &["--tasks", "5", "--panic-at", "6"]);
     assert_refused(CPU_IN_ASYNC, &["--mode", "threads"]);
+    // A refusal names --mode only where one way alone fits under the cap.
+    for (limit, fewer_modes) in [("60000000", true), ("100000000", false)] {
+        let r = run(CPU_IN_ASYNC, &["--limit", limit]);
+        assert_eq!(r.code, Some(2), "{}", r.stderr);
+        assert_eq!(
+            r.stderr.contains("fewer --mode"),
+            fewer_modes,
+            "{}",
+            r.stderr
+        );
+    }
 }
 
 #[test]
@@ -267,6 +285,20 @@ fn a_waiting_task_costs_a_few_hundred_bytes() {
         TASK_MEMORY,
         &["--tasks", "5000000", "--state-bytes", "65536"],
     );
+    // The refusal names --state-bytes only where the tasks with no state at all would fit.
+    for (args, state_helps) in [
+        (["--tasks", "100000", "--state-bytes", "65536"], true),
+        (["--tasks", "5000000", "--state-bytes", "0"], false),
+    ] {
+        let r = run(TASK_MEMORY, &args);
+        assert_eq!(r.code, Some(2), "{}", r.stderr);
+        assert_eq!(
+            r.stderr.contains("--state-bytes"),
+            state_helps,
+            "{}",
+            r.stderr
+        );
+    }
 }
 
 #[test]
@@ -321,4 +353,6 @@ fn every_channel_kind_delivers_what_it_promises() {
     );
     assert_refused(ASYNC_CHANNELS, &["--capacity", "0"]);
     assert_refused(ASYNC_CHANNELS, &["--messages", "9"]);
+    // Past 65536, broadcast's buffer (131072) exceeds the most --messages accepted (75,000).
+    assert_refused(ASYNC_CHANNELS, &["--capacity", "65537"]);
 }

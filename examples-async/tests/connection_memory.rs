@@ -51,7 +51,11 @@ fn the_table_names_each_client_and_takes_the_lean_one_apart() {
     );
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
     for client in ["reqwest", "hyper", "lean"] {
-        assert_eq!(r.row(client)[1], "60 of 60", "{}", r.stdout);
+        let row = r.row(client);
+        assert_eq!(row[1], "60 of 60", "{}", r.stdout);
+        // The per-connection figures divide by this: at least one, at most every request.
+        let in_flight: u32 = row[2].parse().unwrap();
+        assert!((1..=60).contains(&in_flight), "{}", r.stdout);
     }
     assert!(
         r.stdout.contains("taken apart, one connection: its task"),

@@ -202,11 +202,12 @@ fn a_second_ctrl_c_stops_web_server_at_once() {
     server.interrupt();
     let s = server.finish();
     // 130: stopped by the second Ctrl-C, not drained (that would be 0) nor timed out (1); its
-    // stderr, "error: a second SIGINT: stopped at once, 1 requests unanswered", is inherited.
+    // stderr, "error: a second SIGINT: stopped at once, 1 request unanswered", is inherited.
     assert_eq!(s.code, Some(130), "{}", s.stdout);
+    // One request is said in the singular.
     assert!(
         s.stdout
-            .contains("SIGINT: no new connections; finishing 1 requests in flight"),
+            .contains("SIGINT: no new connections; finishing 1 request in flight"),
         "{}",
         s.stdout
     );
@@ -377,14 +378,13 @@ fn the_crawler_finds_the_same_pages_concurrently_and_handles_every_failure() {
     // their tasks met at a witness barrier before fetching (one at a time, a barrier of one).
     assert!(w.count("crawl-10") >= 3, "{}", w.count("crawl-10"));
     assert!(w.count("crawl-1") > 0);
-    assert!(
-        r.line(&format!(
-            "{} pages found by both crawls, the same set",
-            many[1]
-        ))
-        .len()
-            > 10
-    );
+    // The summary gives the limit and the most in flight that the table shows.
+    let summary = r.line(&format!(
+        "{} pages found by both crawls, the same set",
+        many[1]
+    ));
+    let in_flight = format!("concurrent (up to 10, {} in flight at most)", many[6]);
+    assert!(summary.contains(&in_flight), "{summary}");
     // Without retries the flaky pages fail (and their links are not followed).
     let r = run(SCRAPER, &["--pages", "60", "--retries", "0"]);
     assert!(
@@ -397,4 +397,15 @@ fn the_crawler_finds_the_same_pages_concurrently_and_handles_every_failure() {
     assert_refused(SCRAPER, &["--timeout-ms", "0"]);
     assert_refused(SCRAPER, &["--timeout-ms", "199"]);
     assert_refused(SCRAPER, &["--concurrency", "1"]);
+    // A refusal names --timeout-ms only where the pages fit at the shortest timeout, 200 ms.
+    for (pages, timeout_helps) in [("3048", true), ("10000", false)] {
+        let r = run(SCRAPER, &["--pages", pages]);
+        assert_eq!(r.code, Some(2), "{}", r.stderr);
+        assert_eq!(
+            r.stderr.contains("--timeout-ms"),
+            timeout_helps,
+            "{}",
+            r.stderr
+        );
+    }
 }

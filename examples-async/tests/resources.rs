@@ -75,6 +75,14 @@ fn bounded_variants_never_exceed_the_limit_and_peak_lower() {
         BOUNDED,
         &["--jobs", "8000", "--limit", "1", "--delay-ms", "4"],
     );
+    // The refusal names --delay-ms only where the jobs fit with no delay at all: 24,001
+    // rounds at a limit of 1 do not.
+    for (limit, delay_helps) in [("100", true), ("1", false)] {
+        let args = ["--jobs", "8000", "--limit", limit, "--delay-ms", "10000"];
+        let r = run(BOUNDED, &args);
+        assert_eq!(r.code, Some(2), "{}", r.stderr);
+        assert_eq!(r.stderr.contains("--delay-ms"), delay_helps, "{}", r.stderr);
+    }
 }
 
 #[test]
@@ -140,6 +148,8 @@ fn a_shared_connection_serializes_and_a_pool_does_not() {
     // The verdict on the pool's speed is the one the printed times give.
     let verdict = r.line("a pool of 2 against one shared connection: ");
     assert_verdict(verdict, ms(shared[4]) / ms(pool[4]), 2);
+    // Its base is the shared connection's run: a verdict never blames the sequential one.
+    assert!(!verdict.contains("sequential run"), "{verdict}");
     assert!(r.line("answers identical").len() > 20);
     // More connections than queries: the queries, not the pool, say how many run at once,
     // and the verdict counts those.
@@ -196,4 +206,14 @@ fn the_same_workload_runs_on_three_runtimes() {
     );
     assert_refused(RUNTIMES, &["--tasks", "0"]);
     assert_refused(RUNTIMES, &["--one", "nope"]);
+    // One of each is said in the singular.
+    let r = run(
+        RUNTIMES,
+        &["--tasks", "1", "--delay-ms", "1", "--messages", "1"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("1 task sleeping 1 ms each, then 1 ping-pong round trip,")
+    );
 }

@@ -59,8 +59,8 @@ struct Args {
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
     messages: u64,
     /// Capacity of the bounded channels (rounded up to a power of two for broadcast, whose
-    /// buffer must stay at least 2 below --messages).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    /// buffer must stay at least 2 below --messages, itself at most 75,000: so 65536 at most).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     capacity: u64,
 }
 

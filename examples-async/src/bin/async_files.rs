@@ -93,6 +93,13 @@ fn checksum(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The three ways, run in this order.
+enum Way {
+    Sequential,
+    TokioFs,
+    SpawnBlocking,
+}
+
 fn path(dir: &Path, i: u32) -> PathBuf {
     dir.join(format!("file-{i:06}.bin"))
 }
@@ -176,10 +183,7 @@ fn main() -> ExitCode {
     if let Err(code) = caps {
         return code;
     }
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    else {
+    let Ok(runtime) = tokio::runtime::Runtime::new() else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
@@ -207,14 +211,12 @@ fn main() -> ExitCode {
     );
     let mut table = Table::new(["way", "time", "threads (most)", "checksum"]);
     let (mut sums, mut times) = (Vec::new(), Vec::new());
-    for (i, way) in [
-        "std::fs, sequential",
-        "tokio::fs, concurrent",
-        "spawn_blocking + std::fs",
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    let ways = [
+        (Way::Sequential, "std::fs, sequential"),
+        (Way::TokioFs, "tokio::fs, concurrent"),
+        (Way::SpawnBlocking, "spawn_blocking + std::fs"),
+    ];
+    for (i, (way, label)) in ways.into_iter().enumerate() {
         // Fresh files for each way: creating a file costs more than overwriting one, so a way
         // that reused another's files would be measured on easier work.
         let here = dir.path().join(format!("way-{}", i + 1));
@@ -222,20 +224,18 @@ fn main() -> ExitCode {
             eprintln!("error: cannot create {}: {e}", here.display());
             return ExitCode::FAILURE;
         }
-        let (stop, most) = (
-            Arc::new(AtomicBool::new(false)),
-            Arc::new(AtomicU64::new(0)),
-        );
+        let stop = Arc::new(AtomicBool::new(false));
+        let most = Arc::new(AtomicU64::new(0));
         let sampler = count_threads(Arc::clone(&stop), Arc::clone(&most));
         let start = Instant::now();
         let result = match way {
-            "std::fs, sequential" => std_sequential(&here, &contents),
-            "tokio::fs, concurrent" => runtime.block_on(tokio_fs(&here, &contents)),
-            _ => runtime.block_on(spawn_blocking_std(&here, &contents)),
+            Way::Sequential => std_sequential(&here, &contents),
+            Way::TokioFs => runtime.block_on(tokio_fs(&here, &contents)),
+            Way::SpawnBlocking => runtime.block_on(spawn_blocking_std(&here, &contents)),
         };
         let took = start.elapsed();
         if u128::from(args.files) > 10 * default {
-            eprintln!("  {way}: done in {}", fmt_duration(took)); // a long run's progress
+            eprintln!("  {label}: done in {}", fmt_duration(took)); // a long run's progress
         }
         let _ = std::fs::remove_dir_all(&here); // untimed: the disk holds one way's files
         // One last sample, the sampler still alive: a run shorter than its first millisecond
@@ -250,14 +250,14 @@ fn main() -> ExitCode {
         let sum = match sampled.and(result) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: {way}: {e}");
+                eprintln!("error: {label}: {e}");
                 return ExitCode::FAILURE;
             }
         };
         // Minus the sampler thread itself.
         let threads = most.load(Ordering::Relaxed).saturating_sub(1);
         table.row([
-            way.to_string(),
+            label.to_string(),
             fmt_duration(took),
             threads.to_string(),
             format!("{sum:016x}"),

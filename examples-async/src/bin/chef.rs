@@ -134,12 +134,17 @@ struct Stove {
 }
 
 impl Stove {
-    fn put_on(&self) {
-        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.most.fetch_max(now, Ordering::SeqCst);
+    // A dish with nothing to simmer (`simmer_ms: 0`) is never on the stove: it has no wait.
+    fn put_on(&self, dish: &Dish) {
+        if dish.simmer_ms > 0 {
+            let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+            self.most.fetch_max(now, Ordering::SeqCst);
+        }
     }
-    fn take_off(&self) {
-        self.now.fetch_sub(1, Ordering::SeqCst);
+    fn take_off(&self, dish: &Dish) {
+        if dish.simmer_ms > 0 {
+            self.now.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -156,9 +161,9 @@ async fn cook(dish: &Dish, scale: f64, timeline: Arc<Timeline>, stove: Arc<Stove
         let _busy = timeline.span(dish.name);
         hands_on(ms(dish.chop_ms));
     }
-    stove.put_on();
+    stove.put_on(dish);
     tokio::time::sleep(ms(dish.simmer_ms)).await; // the chef is free: another dish runs
-    stove.take_off();
+    stove.take_off(dish);
     let _busy = timeline.span(dish.name);
     hands_on(ms(dish.season_ms));
 }
@@ -170,9 +175,9 @@ fn sequential(scale: f64, timeline: &Timeline, stove: &Stove) {
             let _busy = timeline.span(dish.name);
             hands_on(ms(dish.chop_ms));
         }
-        stove.put_on();
+        stove.put_on(dish);
         std::thread::sleep(ms(dish.simmer_ms)); // standing at the stove, doing nothing else
-        stove.take_off();
+        stove.take_off(dish);
         let _busy = timeline.span(dish.name);
         hands_on(ms(dish.season_ms));
     }
@@ -230,30 +235,25 @@ fn main() -> ExitCode {
         "vs sequential",
     ]);
     let mut base = Duration::ZERO;
-    let kitchens: [(&str, Kitchen<'_>); 3] = [
+    let kitchens: [(String, Kitchen<'_>); 3] = [
         (
-            "sequential, one dish at a time",
+            "sequential, one dish at a time".to_string(),
             Box::new(|t, s| {
                 sequential(args.scale, t, s);
                 0 // one thread, no tasks: a panic here would end the program
             }),
         ),
         (
-            "one chef, three dishes at once",
+            "one chef, three dishes at once".to_string(),
             Box::new(|t, s| kitchen(one_chef, args.scale, t, s)),
         ),
         (
-            "several chefs",
+            format!("{} chefs", args.chefs),
             Box::new(|t, s| kitchen(many_chefs, args.scale, t, s)),
         ),
     ];
     let mut runs = Vec::new(); // per kitchen: total, threads used, most simmering at once
     for (name, cook_all) in kitchens {
-        let name = if name == "several chefs" {
-            format!("{} chefs", args.chefs)
-        } else {
-            name.to_string()
-        };
         let (timeline, stove) = (Arc::new(Timeline::new()), Arc::new(Stove::default()));
         let start = Instant::now();
         let failed = cook_all(&timeline, &stove);

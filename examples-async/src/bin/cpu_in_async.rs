@@ -185,14 +185,15 @@ fn main() -> ExitCode {
     };
     let default = divisions(Args::parse_from(["cpu_in_async"]).limit, 3);
     let work = divisions(args.limit, modes.len());
-    let lower = "--limit, or run fewer --mode";
-    if let Err(code) = shared::cli::cap_work(
-        "trial divisions (estimated)",
-        work,
-        default,
-        36_000_000_000,
-        lower,
-    ) {
+    // Fewer --mode helps only where one way alone fits under the cap.
+    let cap = 36_000_000_000;
+    let mut lower = "--limit";
+    if modes.len() > 1 && divisions(args.limit, 1) <= cap {
+        lower = "--limit, or run fewer --mode";
+    }
+    if let Err(code) =
+        shared::cli::cap_work("trial divisions (estimated)", work, default, cap, lower)
+    {
         return code;
     }
     // One thread: like one core's worth of a busy server, where every task shares it.
@@ -213,8 +214,7 @@ fn main() -> ExitCode {
     ]);
     let (mut late, mut failed, mut counts) = (Vec::new(), Vec::new(), BTreeSet::new());
     let mut longest_job = Duration::ZERO;
-    // Unoptimized, the count takes seconds per way: say so, and show progress on stderr, as
-    // for a long run.
+    // Unoptimized, the count takes seconds per way: say so, and show progress as a long run does.
     let debug = cfg!(debug_assertions);
     let progress = debug || work > 10 * default;
     if debug {

@@ -88,7 +88,11 @@ fn main() -> ExitCode {
     // Each task holds its state, about 100 B of future around it, and about 0.5 KiB of task
     // and handle (0.45 KiB measured with no state): 640 B more than the state is safe.
     let memory = u128::from(args.tasks) * (state as u128 + 640);
-    let lower = "--tasks or --state-bytes";
+    // Lowering --state-bytes helps only where these tasks with no state at all would fit.
+    let mut lower = "--tasks";
+    if state > 0 && u128::from(args.tasks) * 640 <= u128::from(shared::cli::MEMORY_CAP) {
+        lower = "--tasks or --state-bytes";
+    }
     if let Err(code) = shared::cli::cap_bytes("memory", memory, shared::cli::MEMORY_CAP, lower) {
         return code;
     }

@@ -139,17 +139,21 @@ fn main() -> ExitCode {
     // variant, each round costing up to 4 ms more than its delay (tokio's timers round up to
     // the next millisecond; the request, and the task woken after it), and about 0.2 ms a job
     // in each of the four variants (its task, connection and buffer). 90 s of it at most.
-    let estimate = |a: &Args| {
-        let round = u128::from(a.delay_ms) + 4;
-        (3 * u128::from(a.jobs.div_ceil(a.limit)) + 1) * round + 4 * u128::from(a.jobs) / 5
+    let estimate = |jobs: u32, limit: u32, delay_ms: u64| {
+        let round = u128::from(delay_ms) + 4;
+        (3 * u128::from(jobs.div_ceil(limit)) + 1) * round + 4 * u128::from(jobs) / 5
     };
-    let (work, default) = (
-        estimate(&args),
-        estimate(&Args::parse_from(["bounded_concurrency"])),
-    );
-    let lower = "--delay-ms or --jobs, or raise --limit";
+    let defaults = Args::parse_from(["bounded_concurrency"]);
+    let work = estimate(args.jobs, args.limit, args.delay_ms);
+    let default = estimate(defaults.jobs, defaults.limit, defaults.delay_ms);
+    // Fewer --jobs or a higher --limit always fits (two rounds); a shorter --delay-ms only
+    // where these jobs fit with no delay at all (a limit of 1 makes thousands of rounds).
+    let (cap, mut lower) = (90_000, "--jobs, or raise --limit");
+    if estimate(args.jobs, args.limit, 0) <= cap {
+        lower = "--delay-ms or --jobs, or raise --limit";
+    }
     let what = "ms of waiting and running jobs (estimated)";
-    if let Err(code) = shared::cli::cap_work(what, work, default, 90_000, lower) {
+    if let Err(code) = shared::cli::cap_work(what, work, default, cap, lower) {
         return code;
     }
     // One server for all variants, in this process: each child's memory is its client's only.

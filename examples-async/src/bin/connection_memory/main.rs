@@ -15,9 +15,11 @@
 //!   (against web_server) cargo run --release -p examples-async --bin web_server -- --port 0
 //!   cargo run --release -p examples-async --bin connection_memory -- --client lean --url http://127.0.0.1:PORT --requests 10000 --json
 //!
-//! You will see: per client, every answer checked, wall and CPU time, peak RSS, and per
-//! connection the resident memory, the heap and the size of the task's future; then, per
-//! client, the allocations one connection holds by size (hyper's 8 KiB buffers show up there).
+//! You will see: per client, every answer checked, the most requests in flight at once (all,
+//! unless the first answers come back before the last requests start), wall and CPU time, peak
+//! RSS, and per connection in flight the resident memory, the heap and the size of the task's
+//! future; then, per client, the allocations one connection holds by size (hyper's 8 KiB
+//! buffers show up there).
 //!
 //! Python: `asyncio.gather(*(session.get(url) for _ in range(n)))` with aiohttp; its memory per
 //! connection is likewise aiohttp's buffers and objects, not the coroutine.

@@ -49,7 +49,7 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use serde::{Deserialize, Serialize};
-use shared::{Table, fmt_duration, fmt_kib, measure};
+use shared::{Table, fmt_count, fmt_duration, fmt_kib, measure};
 
 mod workload;
 use workload::{MOST_ASLEEP, ROUND_TRIPS, WOKE, Workload};
@@ -158,8 +158,14 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     println!(
-        "{} tasks sleeping {} ms each, then {} ping-pong round trips, on each runtime in a fresh process",
-        args.tasks, args.delay_ms, args.messages
+        "{} sleeping {} ms each, then {}, on each runtime in a fresh process",
+        fmt_count(args.tasks, "task", "tasks"),
+        args.delay_ms,
+        fmt_count(
+            args.messages,
+            "ping-pong round trip",
+            "ping-pong round trips"
+        )
     );
     let mut table = Table::new([
         "runtime",

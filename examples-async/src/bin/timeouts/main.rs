@@ -100,9 +100,13 @@ fn main() -> ExitCode {
     let waited = |a: &Args| u128::from(a.shutdown_after_ms + a.job_ms.min(a.drain_ms));
     const WAITING: &str = "ms of waiting in the shutdown part at most (Ctrl-C ends it sooner)";
     let (work, default) = (waited(&args), waited(&Args::parse_from(["timeouts"])));
-    let lower = "--shutdown-after-ms, --job-ms or --drain-ms";
+    // --job-ms and --drain-ms (1 at least) help only where the wait for Ctrl-C leaves room.
+    let (cap, mut lower) = (120_000, "--shutdown-after-ms");
+    if u128::from(args.shutdown_after_ms) < cap {
+        lower = "--shutdown-after-ms, --job-ms or --drain-ms";
+    }
     if matches!(args.part, Part::Shutdown | Part::All)
-        && let Err(code) = shared::cli::cap_work(WAITING, work, default, 120_000, lower)
+        && let Err(code) = shared::cli::cap_work(WAITING, work, default, cap, lower)
     {
         return code;
     }

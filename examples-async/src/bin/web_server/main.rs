@@ -59,7 +59,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
-use shared::fmt_duration;
+use shared::{fmt_count, fmt_duration};
 use tokio::net::TcpSocket;
 
 mod stats;
@@ -237,7 +237,7 @@ async fn serve(args: Args, files: u64) -> ExitCode {
                 }
             }
             signal = signals.next() => {
-                say!("{signal}: no new connections; finishing {} requests in flight", stats.in_flight.load(Ordering::Relaxed));
+                say!("{signal}: no new connections; finishing {} in flight", fmt_count(stats.in_flight.load(Ordering::Relaxed), "request", "requests"));
                 break;
             }
         }
@@ -254,14 +254,20 @@ async fn serve(args: Args, files: u64) -> ExitCode {
     };
     let [_, peak, requests, in_flight] = stats.snapshot();
     say!(
-        "served {requests} requests on {} connections (peak {peak} open) in {}",
-        stats.connections.load(Ordering::Relaxed),
+        "served {} on {} (peak {peak} open) in {}",
+        fmt_count(requests, "request", "requests"),
+        fmt_count(
+            stats.connections.load(Ordering::Relaxed),
+            "connection",
+            "connections"
+        ),
         fmt_duration(start.elapsed())
     );
     if let Some((why, code)) = cut_short {
         let _ = writeln!(
             std::io::stderr(),
-            "error: {why}, {in_flight} requests unanswered"
+            "error: {why}, {} unanswered",
+            fmt_count(in_flight, "request", "requests")
         );
         return ExitCode::from(code);
     }
