@@ -48,7 +48,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use crossbeam::utils::CachePadded;
-use shared::{Table, fmt_duration, fmt_ratio};
+use shared::{Table, fmt_count, fmt_duration, fmt_ratio};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -108,7 +108,9 @@ fn verdict(packed: Duration, padded: Duration, threads: u32, cores: u32) -> Stri
     let ratio = fmt_ratio(packed, padded);
     if threads < 2 || cores < 2 {
         format!(
-            "{ratio}: {threads} thread(s) on {cores} core(s), no two cores pass a line back and forth, so no slowdown is expected (a difference is the machine's noise)"
+            "{ratio}: {} on {}, no two cores pass a line back and forth, so no slowdown is expected (a difference is the machine's noise)",
+            fmt_count(threads, "thread", "threads"),
+            fmt_count(cores, "core", "cores")
         )
     } else if packed.as_secs_f64() >= SHOWS * padded.as_secs_f64() {
         format!("{ratio} slower from sharing a cache line")
@@ -172,7 +174,8 @@ fn main() -> ExitCode {
     let padded: Vec<&AtomicU64> = padded_block.iter().map(|c| &**c).collect();
 
     println!(
-        "{n} thread(s), each adding {} to its own counter, packed then padded:",
+        "{}, each adding {} to its own counter, packed then padded:",
+        fmt_count(n, "thread", "threads"),
         args.increments
     );
     let gap = |a: &AtomicU64, b: &AtomicU64| address(b).abs_diff(address(a));

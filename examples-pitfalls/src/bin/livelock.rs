@@ -231,18 +231,16 @@ fn main() -> ExitCode {
         alice.transfers + bob.transfers,
         alice.retreats + bob.retreats,
     );
-    let times = if checks == 1 { "once" } else { "times" }; // never "asked 1 times"
-    let asked = if checks == 1 {
-        String::new()
-    } else {
-        format!("{checks} ")
+    let asked = match checks {
+        1 => "once".to_string(), // never "asked 1 times"
+        n => format!("{n} times"),
     };
     let found = fmt_count(deadlocked, "deadlock", "deadlocks");
     let detector = match checks {
         0 => "the run ended before parking_lot's deadlock detector could look".to_string(),
-        _ => format!(
-            "parking_lot's deadlock detector, asked {asked}{times} during the run, found {found}"
-        ),
+        _ => {
+            format!("parking_lot's deadlock detector, asked {asked} during the run, found {found}")
+        }
     };
     if deadlocked > 0 {
         eprintln!("error: {detector}");

@@ -267,7 +267,8 @@ fn verdict(many: Duration, pool: Duration, cores: u32, threads: u32) -> String {
     if threads < cores {
         // Fewer threads than cores: nothing was oversubscribed, and some cores had no thread.
         return format!(
-            "{ratio:.1}x the pool's time, with fewer threads than cores: not oversubscribed, so this run shows nothing of the cost of switching ({threads} thread(s) could use at most {threads} of the {cores} cores)"
+            "{ratio:.1}x the pool's time, with fewer threads than cores: not oversubscribed, so this run shows nothing of the cost of switching ({} could use at most {threads} of the {cores} cores)",
+            fmt_count(threads, "thread", "threads")
         );
     }
     if ratio > 1.0 + SAME && threads == cores {

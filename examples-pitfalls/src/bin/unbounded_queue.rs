@@ -279,12 +279,12 @@ fn main() -> ExitCode {
     } else if ratio < 1.0 && bounded.largest_backlog >= args.capacity as usize {
         "its producer waited for room, and each wait is a sleep and a wake-up, the price of flat memory".to_string()
     } else {
-        "not from the channel: no backlog built up that the other run avoided".to_string()
+        "not from a backlog: the unbounded run's memory did not double".to_string()
     };
     let x = ratio.max(1.0 / ratio); // how many times as long the slower run took
     let time = match (0.9..=1.1).contains(&ratio) {
         true if grew => "about the same: the consumer set the pace either way".to_string(),
-        true => "about the same: no backlog built up, so the producer set the pace".to_string(),
+        true => "about the same: the unbounded backlog never doubled its memory".to_string(),
         false => format!("the {slower} run {x:.1}x as long: {why}"),
     };
     println!(

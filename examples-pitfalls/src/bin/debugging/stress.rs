@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::Instant;
 
-use shared::{Table, fmt_duration};
+use shared::{Table, fmt_count, fmt_duration};
 use tracing::debug;
 
 use crate::Args;
@@ -56,10 +56,10 @@ fn trial(increment: Increment, widen: bool, n: u64) -> Result<u64, String> {
 
 /// Part 3: the stress loop, the everyday test for concurrent code.
 pub fn stress(args: &Args) -> Result<(), String> {
-    let trials_word = if args.trials == 1 { "trial" } else { "trials" }; // never "1 trials"
     println!(
-        "== 3. stress loop: {} {trials_word} of 2 threads x {} increments",
-        args.trials, args.increments
+        "== 3. stress loop: {} of 2 threads x {} increments",
+        fmt_count(args.trials, "trial", "trials"),
+        args.increments
     );
     let variants: [(&str, Increment, bool); 3] = [
         ("load + store, plain", racy_increment, false),

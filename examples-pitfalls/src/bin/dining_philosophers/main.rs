@@ -53,7 +53,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 // The forks are parking_lot locks, so that its deadlock detector can see the cycle.
 use parking_lot::Mutex;
-use shared::{Table, fmt_duration};
+use shared::{Table, fmt_count, fmt_duration};
 
 // The waiter's lock and condition variable come from loom when model checking (see
 // `loom_models` at the end), from std otherwise.
@@ -239,7 +239,7 @@ fn main() -> ExitCode {
         }
         (watchdog::Outcome::Deadlock(report), Some(_)) => {
             println!("{report}");
-            eprintln!("error: the fixed table deadlocked: what ran is not the fix named above");
+            eprintln!("error: the fixed table deadlocked: what ran does not break the circle");
             return ExitCode::FAILURE;
         }
         (watchdog::Outcome::GaveUp(limit), _) => {
@@ -285,10 +285,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let (min, max) = (waits.iter().min().unwrap(), waits.iter().max().unwrap());
-    let meals_word = if args.meals == 1 { "meal" } else { "meals" }; // never "1 meals"
     println!(
-        "no deadlock: all {SEATS} philosophers ate {} {meals_word} each in {}; longest waits from {} to {}",
-        args.meals,
+        "no deadlock: all {SEATS} philosophers ate {} each in {}; longest waits from {} to {}",
+        fmt_count(args.meals, "meal", "meals"),
         fmt_duration(elapsed),
         fmt_duration(*min),
         fmt_duration(*max)

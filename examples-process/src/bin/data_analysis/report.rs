@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use shared::{Measurement, Table, fmt_duration, fmt_ratio};
+use shared::{Measurement, Table, fmt_count, fmt_duration, fmt_ratio};
 
 use crate::Partial;
 
@@ -41,7 +41,7 @@ pub fn report(
     let listed = if best.len() < top {
         format!("all {} products sold (fewer than --top {top})", best.len())
     } else {
-        format!("top {top} products")
+        format!("top {}", fmt_count(top, "product", "products"))
     };
     println!("{listed} by revenue: {}", best.join(", "));
     let mut timing = Table::new([

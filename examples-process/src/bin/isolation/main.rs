@@ -108,8 +108,8 @@ fn main() -> ExitCode {
     ] {
         if job > args.jobs {
             return shared::cli::usage_error(format!(
-                "{flag} {job}: there are only {}",
-                fmt_count(args.jobs, "job", "jobs")
+                "{flag} {job} is past the last job (--jobs {})",
+                args.jobs
             ));
         }
     }
