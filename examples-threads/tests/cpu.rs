@@ -282,4 +282,20 @@ fn gil_flag_alone_means_on_and_bad_input_is_refused() {
     assert_refused(NO_GIL, &["--threads", "1"]);
     assert_refused(NO_GIL, &["--io-requests", "1"]);
     assert_refused(NO_GIL, &["--threads", "1,2,4,8", "--cpu-limit", "5000"]);
+    // Past a cap, only the changes that each alone bring the run under it are named.
+    for (args, advice) in [
+        (&["--cpu-limit", "100000000"][..], "lower --cpu-limit\n"),
+        (
+            &["--cpu-limit", "30000000"],
+            "lower --cpu-limit, the rows with --threads 4 or the columns with --gil on or off\n",
+        ),
+        (
+            &["--io-requests", "1000", "--delay-ms", "100"],
+            "lower --io-requests, --delay-ms or the waves with --threads 64\n",
+        ),
+    ] {
+        let r = run(NO_GIL, args);
+        assert_eq!(r.code, Some(2), "{args:?}");
+        assert!(r.stderr.ends_with(advice), "{}", r.stderr);
+    }
 }

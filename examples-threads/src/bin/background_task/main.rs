@@ -222,9 +222,15 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        // A cancel asked for during the last chunk, or never: the work ended before it was due.
+        // With --cancel-after-ms (no inline run), a worker that finished all the same: the
+        // cancel came in its last chunk, or never (the front asks for it only at a frame).
         (Some(primes), asked, None) => {
-            let when = asked.map_or("the cancel was due", |_| "it saw the cancel");
+            let due = Duration::from_millis(args.cancel_after_ms.unwrap_or(0));
+            let when = match asked {
+                Some(_) => "it saw the cancel",
+                None if threaded.work_time < due => "the cancel was due",
+                None => "the front's next frame, where it would have asked for the cancel",
+            };
             println!("the worker finished before {when}: {primes} primes");
             ExitCode::SUCCESS
         }
@@ -249,12 +255,9 @@ fn run_threaded(args: &Args, frame: Duration, shared: &Shared, long: bool) -> Op
         let worker = thread::Builder::new()
             .name("worker".into())
             .spawn_scoped(s, || (count_primes(args.limit, shared), Instant::now()));
-        let worker = match worker {
-            Ok(w) => w,
-            Err(e) => {
-                eprintln!("error: cannot start the worker thread: {e}");
-                return None;
-            }
+        let Ok(worker) = worker.inspect_err(|e| eprintln!("error: cannot start the worker: {e}"))
+        else {
+            return None;
         };
         while !worker.is_finished() {
             front.draw("thread", done(), args.limit);

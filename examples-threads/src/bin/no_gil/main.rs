@@ -71,7 +71,7 @@ use parking_lot::Mutex;
 use shared::fixture::Fixture;
 use work::{CHUNK, Computing, Gil, compute, fetch, run};
 
-#[derive(Parser, Debug)]
+#[derive(Parser, Debug, Clone)]
 #[command(about = "CPU and I/O work on 1..N threads, with and without a simulated GIL")]
 struct Args {
     /// Which runs to make: with the simulated GIL, without it, or both side by side.
@@ -129,10 +129,40 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     // every number below --cpu-limit tested once per row; I/O, the waits one thread makes
     // one after another, ceil(requests / threads) of them per row.
     let (this, d) = (work(args), work(&Args::parse_from(["no_gil"]))); // d: the defaults
-    let lower = "--cpu-limit, fewer counts in --threads, or --gil on/off";
-    let cpu = Work::new("numbers tested", this.0, d.0, 150_000_000, lower);
-    let lower = "--io-requests or --delay-ms, fewer or larger --threads counts, or --gil on/off";
-    let io = Work::new("ms of waiting", this.1, d.1, 60_000, lower);
+    // A refusal names each change that, made alone at its least, brings the run under its cap.
+    let changed = |change: &dyn Fn(&mut Args)| {
+        let mut a = args.clone();
+        change(&mut a);
+        work(&a)
+    };
+    let least_limit = (CHUNK * u64::from(most)).max(1_000); // all `most` threads compute
+    let wide = (args.cpu_limit / CHUNK).min(64) as u32; // the largest count --cpu-limit allows
+    let gil = "the columns with --gil on or off";
+    let lower = cli::lower_which(
+        150_000_000,
+        &[
+            ("--cpu-limit", changed(&|a| a.cpu_limit = least_limit).0),
+            (
+                &format!("the rows with --threads {most}"),
+                changed(&|a| a.threads = vec![most]).0,
+            ),
+            (gil, changed(&|a| a.gil = GilMode::On).0),
+        ],
+    );
+    let cpu = Work::new("numbers tested", this.0, d.0, 150_000_000, &lower);
+    let lower = cli::lower_which(
+        60_000,
+        &[
+            ("--io-requests", changed(&|a| a.io_requests = 2).1),
+            ("--delay-ms", changed(&|a| a.delay_ms = 1).1),
+            (
+                &format!("the waves with --threads {wide}"),
+                changed(&|a| a.threads = vec![wide]).1,
+            ),
+            (gil, changed(&|a| a.gil = GilMode::On).1),
+        ],
+    );
+    let io = Work::new("ms of waiting", this.1, d.1, 60_000, &lower);
     cli::cap_all(&[cpu, io]).map(|_long| ())
 }
 

@@ -85,14 +85,15 @@ pub fn table(threads: &[u32], columns: &[Column]) {
     // Under the GIL, at most one thread computes at once (counted): a speedup there is the
     // one-thread row slowed by something else, not parallelism, and the line says which.
     let gil = columns.iter().find(|(w, g, ..)| *w == "cpu" && *g);
-    if let (Some((_, _, times, most)), 1) = (gil, threads[0]) {
+    // Only from 1 thread to more (`--threads 1,2,1` ends where it began: nothing to compare).
+    if let (Some((_, _, times, most)), 1, 2..) = (gil, threads[0], threads[last]) {
         let (n, s) = (threads[last], speedup(times, last));
         let why = if s > 1.1 {
             format!(
-                "more than the 1.0x that taking turns allows, with at most {} thread(s) computing \
-                 at once: the one-thread row was slowed by something else (another program on \
+                "more than the 1.0x that taking turns allows, with at most {} computing at \
+                 once: the one-thread row was slowed by something else (another program on \
                  the machine); run again before trusting it",
-                most[last]
+                fmt_count(most[last], "thread", "threads")
             )
         } else {
             // No "take turns" here: with `bump()` removed (Try this), one thread does it all.
@@ -108,6 +109,7 @@ pub fn table(threads: &[u32], columns: &[Column]) {
     let plain = columns.iter().find(|(w, g, ..)| *w == "cpu" && !*g);
     if let (Some((_, _, times, _)), 1) = (plain, threads[0]) {
         let verdict = speedup_verdict(times[0], times[last], threads[last], cores);
-        println!("cpu no GIL, 1 -> {} threads: {verdict}", threads[last]);
+        let n = fmt_count(threads[last], "thread", "threads");
+        println!("cpu no GIL, 1 -> {n}: {verdict}");
     }
 }
