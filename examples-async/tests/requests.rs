@@ -383,7 +383,10 @@ fn the_crawler_finds_the_same_pages_concurrently_and_handles_every_failure() {
         "{} pages found by both crawls, the same set",
         many[1]
     ));
-    let in_flight = format!("concurrent (up to 10, {} in flight at most)", many[6]);
+    let in_flight = format!(
+        "concurrent (up to 10 at a time, most in flight {})",
+        many[6]
+    );
     assert!(summary.contains(&in_flight), "{summary}");
     // Without retries the flaky pages fail (and their links are not followed).
     let r = run(SCRAPER, &["--pages", "60", "--retries", "0"]);

@@ -281,8 +281,8 @@ fn main() -> ExitCode {
         times[1].div_duration_f64(times[2]),
     );
     let (ideal, pool) = (at_once.min(cores), args.pool);
-    // Past what queries at once can give, the cause is not the pool; named here, as the base
-    // is the shared connection's run, not the sequential run that shared's verdict would name.
+    // Past what queries at once can give, the cause is not the pool. Said here: the base is
+    // the shared connection's run, not the sequential one that speedup_verdict would blame.
     let verdict = if ratio > 1.1 * f64::from(ideal) {
         format!(
             "{ratio:.1}x on {at_once} worker(s) and {cores} core(s), more than the {ideal}x that \

@@ -87,13 +87,15 @@ fn main() -> ExitCode {
         .unwrap_or(&65536);
     // Each task holds its state, about 100 B of future around it, and about 0.5 KiB of task
     // and handle (0.45 KiB measured with no state): 640 B more than the state is safe.
-    let memory = u128::from(args.tasks) * (state as u128 + 640);
-    // Lowering --state-bytes helps only where these tasks with no state at all would fit.
-    let mut lower = "--tasks";
-    if state > 0 && u128::from(args.tasks) * 640 <= u128::from(shared::cli::MEMORY_CAP) {
-        lower = "--tasks or --state-bytes";
-    }
-    if let Err(code) = shared::cli::cap_bytes("memory", memory, shared::cli::MEMORY_CAP, lower) {
+    let memory = |tasks: u32, state: usize| u128::from(tasks) * (state as u128 + 640);
+    let cap = shared::cli::MEMORY_CAP;
+    // A refusal names the flags that, lowered alone to their least, fit under the cap.
+    let least = [
+        ("--tasks", memory(1_000, state)),
+        ("--state-bytes", memory(args.tasks, 0)),
+    ];
+    let lower = shared::cli::lower_which(u128::from(cap), &least);
+    if let Err(code) = shared::cli::cap_bytes("memory", memory(args.tasks, state), cap, &lower) {
         return code;
     }
     let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()

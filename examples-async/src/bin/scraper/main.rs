@@ -189,12 +189,13 @@ async fn main() -> ExitCode {
     let defaults = Args::parse_from(["scraper"]);
     let work = waited(args.pages, args.timeout_ms);
     let default = waited(defaults.pages, defaults.timeout_ms);
-    // A shorter --timeout-ms helps only where these pages fit at the shortest one, 200 ms.
-    let (cap, mut lower) = (85_000, "--pages");
-    if waited(args.pages, 200) <= cap {
-        lower = "--pages or --timeout-ms";
-    }
-    if let Err(code) = shared::cli::cap_work("ms of waiting", work, default, cap, lower) {
+    let cap = 85_000; // a refusal names the flags that, lowered alone to their least, fit under it
+    let least = [
+        ("--pages", waited(2, args.timeout_ms)),
+        ("--timeout-ms", waited(args.pages, 200)),
+    ];
+    let lower = shared::cli::lower_which(cap, &least);
+    if let Err(code) = shared::cli::cap_work("ms of waiting", work, default, cap, &lower) {
         return code;
     }
     let crawls = async {
@@ -251,7 +252,7 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!(
-        "{} pages found by both crawls, the same set; concurrent (up to {}, {} in flight at most) {} vs one at a time {} ({})",
+        "{} pages found by both crawls, the same set; concurrent (up to {} at a time, most in flight {}) {} vs one at a time {} ({})",
         many.fetched.len(),
         args.concurrency,
         many.most_in_flight,

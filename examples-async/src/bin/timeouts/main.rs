@@ -97,23 +97,24 @@ fn main() -> ExitCode {
     let args = Args::parse();
     // The shutdown part waits for Ctrl-C up to --shutdown-after-ms, then for its jobs in
     // flight: two minutes of waiting at most.
-    let waited = |a: &Args| u128::from(a.shutdown_after_ms + a.job_ms.min(a.drain_ms));
+    let waited = |after: u64, job: u64, drain: u64| u128::from(after + job.min(drain));
     const WAITING: &str = "ms of waiting in the shutdown part at most (Ctrl-C ends it sooner)";
-    let (work, default) = (waited(&args), waited(&Args::parse_from(["timeouts"])));
-    // --job-ms and --drain-ms (1 at least) help only where the wait for Ctrl-C leaves room.
-    let (cap, mut lower) = (120_000, "--shutdown-after-ms");
-    if u128::from(args.shutdown_after_ms) < cap {
-        lower = "--shutdown-after-ms, --job-ms or --drain-ms";
-    }
+    let (a, d) = (&args, Args::parse_from(["timeouts"]));
+    let work = waited(a.shutdown_after_ms, a.job_ms, a.drain_ms);
+    let default = waited(d.shutdown_after_ms, d.job_ms, d.drain_ms);
+    let cap = 120_000; // a refusal names the flags that, lowered alone to 1 ms, fit under it
+    let least = [
+        ("--shutdown-after-ms", waited(1, a.job_ms, a.drain_ms)),
+        ("--job-ms", waited(a.shutdown_after_ms, 1, a.drain_ms)),
+        ("--drain-ms", waited(a.shutdown_after_ms, a.job_ms, 1)),
+    ];
+    let lower = shared::cli::lower_which(cap, &least);
     if matches!(args.part, Part::Shutdown | Part::All)
-        && let Err(code) = shared::cli::cap_work(WAITING, work, default, cap, lower)
+        && let Err(code) = shared::cli::cap_work(WAITING, work, default, cap, &lower)
     {
         return code;
     }
-    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    else {
+    let Ok(runtime) = tokio::runtime::Runtime::new() else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
     };
