@@ -388,6 +388,11 @@ fn the_crawler_finds_the_same_pages_concurrently_and_handles_every_failure() {
         many[6]
     );
     assert!(summary.contains(&in_flight), "{summary}");
+    // The speedup's words agree with the two times printed (rounding aside).
+    let (t_many, t_one) = (common::ms(many[7]), common::ms(one[7]));
+    if t_many != t_one {
+        assert_eq!(summary.contains("x faster"), t_many < t_one, "{summary}");
+    }
     // Without retries the flaky pages fail (and their links are not followed).
     let r = run(SCRAPER, &["--pages", "60", "--retries", "0"]);
     assert!(

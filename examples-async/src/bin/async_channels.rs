@@ -29,7 +29,7 @@
 //! a power of two, so the slow one gets 16. One that leaves it fewer than 2 to miss is refused.
 //!
 //! Copy it out: `cargo xtask copy-out async_channels DIR` writes it as a crate of its own (with
-//! `src/support/`: cli), with:
+//! `src/support/`: cli, format), with:
 //!
 //! ```toml
 //! [dependencies]
@@ -135,9 +135,9 @@ async fn mpsc_backpressure(args: &Args, expected: u64) -> bool {
     let Ok(waited) = producer.await else {
         return false; // the producer panicked: a failed check, never a count of 0
     };
+    let (capacity, waited) = (args.capacity, shared::fmt_count(waited, "time", "times"));
     println!(
-        "mpsc (capacity {}): {n} messages, sum {sum} (expected {expected}), in order: {in_order}; the producer waited for room {waited} times",
-        args.capacity
+        "mpsc (capacity {capacity}): {n} messages, sum {sum} (expected {expected}), in order: {in_order}; the producer waited for room {waited}"
     );
     sum == expected && in_order
 }
@@ -270,10 +270,8 @@ async fn watch_latest(args: &Args) -> bool {
     // One task runs both (join!, no spawn), so the reader looks only between the writer's
     // bursts: at most one wake a burst, and always the burst's last value.
     let ((), (seen, last)) = tokio::join!(write, read);
-    println!(
-        "watch: {} updates sent, the reader woke {seen} time(s) and ended on {last}",
-        args.messages
-    );
+    let (sent, woke) = (args.messages, shared::fmt_count(seen, "time", "times"));
+    println!("watch: {sent} updates sent, the reader woke {woke} and ended on {last}");
     last == args.messages && seen <= args.messages.div_ceil(10)
 }
 

@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use rusqlite::Connection;
 use shared::cli::{DISK_CAP, cap_bytes, cap_work};
-use shared::{Table, fmt_duration, fmt_ratio, speedup_verdict};
+use shared::{Table, fmt_count, fmt_duration, fmt_ratio, speedup_verdict};
 
 #[derive(Parser, Debug)]
 #[command(about = "SQLite from async code: sequential, one shared connection, and a pool")]
@@ -225,7 +225,8 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let (shown, built) = (path.display(), fmt_duration(start.elapsed()));
-    println!("built {shown} with {} orders in {built}", args.rows);
+    let orders = fmt_count(args.rows, "order", "orders");
+    println!("built {shown} with {orders} in {built}");
     let Ok(runtime) = tokio::runtime::Runtime::new() else {
         eprintln!("error: cannot start the tokio runtime");
         return ExitCode::FAILURE;
@@ -276,25 +277,24 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
-    let (at_once, ratio) = (
-        args.pool.min(args.queries),
-        times[1].div_duration_f64(times[2]),
-    );
+    let at_once = args.pool.min(args.queries);
+    let ratio = times[1].div_duration_f64(times[2]);
     let (ideal, pool) = (at_once.min(cores), args.pool);
     // Past what queries at once can give, the cause is not the pool. Said here: the base is
     // the shared connection's run, not the sequential one that speedup_verdict would blame.
     let verdict = if ratio > 1.1 * f64::from(ideal) {
+        let w = fmt_count(at_once, "worker", "workers");
+        let c = fmt_count(cores, "core", "cores");
         format!(
-            "{ratio:.1}x on {at_once} worker(s) and {cores} core(s), more than the {ideal}x that \
-             queries at once can give: the shared connection's run was slower for another reason \
-             (short queries: it started threads the pool's run reused; or another program)"
+            "{ratio:.1}x on {w} and {c}, more than the {ideal}x that queries at once can give: \
+             the shared connection's run was slower for another reason (short queries: it \
+             started threads the pool's run reused; or another program)"
         )
     } else {
         speedup_verdict(times[1], times[2], at_once, cores)
     };
     println!("a pool of {pool} against one shared connection: {verdict}");
-    println!(
-        "answers identical: concurrency comes from connections, not tasks; the driver blocks, so async hands each query to a thread"
-    );
+    let lesson = "concurrency comes from connections, not tasks; the driver blocks, so async hands each query to a thread";
+    println!("answers identical: {lesson}");
     ExitCode::SUCCESS
 }

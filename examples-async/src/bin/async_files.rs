@@ -277,21 +277,21 @@ fn main() -> ExitCode {
     );
     // Why a concurrent way gained, or did not, decided from this run's times.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let on_cores = shared::fmt_count(cores, "core", "cores");
     let best = times[0].as_secs_f64() / times[1].min(times[2]).as_secs_f64().max(1e-9);
     // Under a tenth is within what a busy machine changes from run to run: no gain claimed.
     let why = if best < 1.1 {
         let cost = if best < 1.0 { "more than" } else { "about" };
         format!(
-            "here neither concurrent way gained a tenth or more: the hand-offs cost {cost} what \
-             running the calls at once saved (or other programs held the cores)"
+            "here neither concurrent way gained a tenth or more: the hand-offs cost {cost} what running the calls at once saved (or other programs held the cores)"
         )
     } else if best > cores as f64 {
         format!(
-            "{best:.1}x is more than {cores} core(s) give by running system calls at once: waits \
+            "{best:.1}x is more than {on_cores} give by running system calls at once: waits \
              for the disk overlapped too, or another program slowed the sequential run"
         )
     } else {
-        format!("the gain is many blocking calls at once on threads, on up to {cores} core(s)")
+        format!("the gain is many blocking calls at once on threads, on up to {on_cores}")
     };
     println!(
         "checksums identical: tokio::fs is std::fs on tokio's blocking pool (see the thread counts); it keeps the runtime's threads free, it does not make the disk faster; {why}"

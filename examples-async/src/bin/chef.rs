@@ -46,7 +46,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use shared::{Table, Timeline, fmt_duration, fmt_faster, fmt_ratio};
+use shared::{Table, Timeline, fmt_count, fmt_duration, fmt_faster, fmt_ratio};
 use tokio::runtime::{Builder, Runtime};
 
 #[derive(Parser, Debug)]
@@ -281,19 +281,18 @@ fn main() -> ExitCode {
     print!("{table}");
     let ((sequential, ..), (one, one_threads, simmering), (many, many_threads, _)) =
         (runs[0], runs[1], runs[2]);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let cores = fmt_count(cores, "core", "cores");
+    let [one_t, many_t] = [one_threads, many_threads].map(|n| fmt_count(n, "thread", "threads"));
+    let [seq_d, one_d, many_d] = [sequential, one, many].map(fmt_duration);
+    let simmered = fmt_count(simmering, "dish", "dishes");
+    let (vs_seq, vs_one) = (fmt_faster(sequential, one), fmt_faster(one, many));
     println!(
-        "one chef on {one_threads} thread: {} against {} sequential ({}): {simmering} dishes simmered at once",
-        fmt_duration(one),
-        fmt_duration(sequential),
-        fmt_faster(sequential, one)
+        "one chef on {one_t}: {one_d} against {seq_d} sequential ({vs_seq}): {simmered} simmered at once"
     );
+    let chefs = args.chefs;
     println!(
-        "{} chefs on {many_threads} thread(s): {} against one chef's {} ({}), on {} cores",
-        args.chefs,
-        fmt_duration(many),
-        fmt_duration(one),
-        fmt_faster(one, many),
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        "{chefs} chefs on {many_t}: {many_d} against one chef's {one_d} ({vs_one}), on {cores}"
     );
     ExitCode::SUCCESS
 }

@@ -26,7 +26,7 @@
 //! everything.
 //!
 //! Copy it out: `cargo xtask copy-out task_errors DIR` writes it as a crate of its own (with
-//! `src/support/`: cli, fixture, table), with:
+//! `src/support/`: cli, fixture, format, table), with:
 //!
 //! ```toml
 //! [dependencies]
@@ -47,8 +47,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use clap::Parser;
-use shared::Table;
 use shared::fixture::Fixture;
+use shared::{Table, fmt_count};
 use tokio::task::JoinSet;
 
 #[derive(Parser, Debug)]
@@ -212,18 +212,18 @@ fn main() -> ExitCode {
         .filter(|(id, outcome, _)| *outcome != planned(*id, &args))
         .map(|(id, outcome, detail)| format!("task {id} {outcome}: {detail}"))
         .collect();
+    let unharmed = if unplanned.is_empty() {
+        ", the others were unharmed"
+    } else {
+        ""
+    };
+    let errors = fmt_count(count("error"), "error", "errors");
+    let cleanups = fmt_count(cleaned.load(Ordering::SeqCst), "time", "times");
     println!(
-        "{} tasks: {} ok, {} errors, {} panicked; every task was joined{}; cleanup ran {} times",
-        outcomes.len(),
+        "{}: {} ok, {errors}, {} panicked; every task was joined{unharmed}; cleanup ran {cleanups}",
+        fmt_count(outcomes.len(), "task", "tasks"),
         count("ok"),
-        count("error"),
         count("panicked"),
-        if unplanned.is_empty() {
-            ", the others were unharmed"
-        } else {
-            ""
-        },
-        cleaned.load(Ordering::SeqCst)
     );
     if !unplanned.is_empty() || outcomes.len() != args.tasks as usize {
         let (n, all) = (unplanned.len(), args.tasks);

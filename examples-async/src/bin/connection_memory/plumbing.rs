@@ -76,19 +76,29 @@ pub fn check_sizes(args: &Args, clients: usize) -> Result<(), ExitCode> {
             args.requests
         )));
     }
-    let estimate =
-        |a: &Args, n: usize| (u128::from(a.delay_ms) + u128::from(a.requests)) * n as u128;
-    let default = estimate(&Args::parse_from(["connection_memory"]), 3);
-    let (work, lower) = (
-        estimate(args, clients),
-        "--delay-ms or --requests, or run one --client",
-    );
+    let estimate = |delay_ms: u64, requests: u32, n: usize| {
+        (u128::from(delay_ms) + u128::from(requests)) * n as u128
+    };
+    let d = Args::parse_from(["connection_memory"]);
+    let default = estimate(d.delay_ms, d.requests, 3);
+    let (a, n, cap) = (args, clients, 90_000);
+    let work = estimate(a.delay_ms, a.requests, n);
+    // A refusal names only what helps: each flag that, lowered alone to its least, fits under
+    // the cap, and one --client where a single client's run fits.
+    let least = [
+        ("--delay-ms", estimate(1, a.requests, n)),
+        ("--requests", estimate(a.delay_ms, 2, n)),
+    ];
+    let mut lower = shared::cli::lower_which(cap, &least);
+    if n > 1 && estimate(a.delay_ms, a.requests, 1) <= cap {
+        lower.push_str(", or run one --client");
+    }
     shared::cli::cap_work(
         "ms of waiting and connecting (estimated)",
         work,
         default,
-        90_000,
-        lower,
+        cap,
+        &lower,
     )
 }
 
@@ -228,7 +238,7 @@ pub fn print(reports: &[Report], args: &Args) {
             .take(4)
             .map(|(class, bytes, count)| {
                 format!(
-                    "{:.1} KiB in {count:.1} of up to {}",
+                    "{:.1} KiB in {count:.1} allocations of up to {}",
                     bytes / 1024.0,
                     size(*class)
                 )

@@ -237,6 +237,6 @@ const PORT: [(&str, &str); 6] = [
     ("async_std::task::spawn(f)", "smol::spawn(f)"),
     ("async_std::task::sleep(d)", "smol::Timer::after(d)"),
     ("async_std::net::TcpStream", "smol::net::TcpStream"),
-    ("async_std::channel", "smol::channel (same crate)"),
+    ("async_std::channel", "smol::channel (async-channel 1 -> 2)"),
     ("drop(handle): runs on", "drop(task): cancelled; detach()"),
 ];

@@ -127,7 +127,8 @@ pub fn on_smol(w: &Workload) -> Result<Phases, String> {
 }
 
 /// DISCONTINUED upstream. The smol version above is this one with the names changed (see the
-/// port printed by `main`); async-std's channels are smol's `async-channel` already.
+/// port printed by `main`); async-std's channels are the `async-channel` crate too (major
+/// version 1 there, 2 in smol, with the same calls), so the ping-pong uses smol's here.
 pub fn on_async_std(w: &Workload) -> Result<Phases, String> {
     Ok(async_std::task::block_on(async {
         let start = Instant::now();

@@ -54,7 +54,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use shared::fixture::Fixture;
-use shared::fmt_duration;
+use shared::{fmt_count, fmt_duration};
 use tokio_util::sync::CancellationToken;
 
 mod shutdown;
@@ -250,14 +250,13 @@ async fn abort() -> Result<(), String> {
         cleaned.load(Ordering::SeqCst),
         reached_end.load(Ordering::SeqCst),
     );
-    println!(
-        "task result: {}; cleanup ran {cleaned} time(s); the code after the await ran {ended} time(s)",
-        if cancelled {
-            "cancelled"
-        } else {
-            "not cancelled"
-        },
-    );
+    let result = if cancelled {
+        "cancelled"
+    } else {
+        "not cancelled"
+    };
+    let [c, e] = [cleaned, ended].map(|n| fmt_count(n, "time", "times"));
+    println!("task result: {result}; cleanup ran {c}; the code after the await ran {e}");
     if !cancelled || cleaned != 1 || ended != 0 {
         return Err("abort: the task was not cancelled at its await, cleanup once".into());
     }

@@ -58,7 +58,8 @@ pub async fn run(args: &Args) -> ExitCode {
         }
     };
     let in_flight = tracker.len();
-    println!("{why}: stopped accepting; waiting for {in_flight} jobs in flight");
+    let in_flight = shared::fmt_count(in_flight, "job", "jobs");
+    println!("{why}: stopped accepting; waiting for {in_flight} in flight");
     let start = Instant::now();
     tracker.close();
     let drained = tokio::time::timeout(Duration::from_millis(args.drain_ms), tracker.wait()).await;
