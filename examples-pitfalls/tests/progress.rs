@@ -15,6 +15,12 @@ fn lockstep_politeness_makes_no_progress_and_random_backoff_does() {
     // back in the same rounds (1, 3, 5, ...), collide and retreat every time.
     let r = run(LIVELOCK, &["--rounds", "50", "--transfers", "10"]);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("two clerks, each back off 1 round after finding"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(r.row("alice")[1..], ["0", "25"]);
     assert_eq!(r.row("bob")[1..], ["0", "25"]);
     let summary = r.line("livelock: 50 rounds");

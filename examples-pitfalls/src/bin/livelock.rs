@@ -181,8 +181,8 @@ fn main() -> ExitCode {
     }
     match args.fix {
         None => println!(
-            "two clerks, each back off {} round(s) after finding the other's lock taken:",
-            args.backoff
+            "two clerks, each back off {} after finding the other's lock taken:",
+            fmt_count(args.backoff, "round", "rounds")
         ),
         Some(Fix::RandomBackoff) => println!(
             "two clerks, each back off 0 to {} rounds, at random, after finding the other's lock taken:",

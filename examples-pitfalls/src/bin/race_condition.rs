@@ -192,7 +192,7 @@ fn run(args: &Args) -> Result<(), String> {
         "failed trials",
         "lost (median)",
         "lost (max)",
-        "time",
+        "time, all trials",
     ]);
     let (mut fixes_lost, mut racy_failures) = (0, 0);
     for name in [

@@ -66,7 +66,12 @@ pub fn stress(args: &Args) -> Result<(), String> {
         ("load + store, yield in the window", racy_increment, true),
         ("fetch_add, yield before it", fixed_increment, true),
     ];
-    let mut table = Table::new(["variant", "failed trials", "first failure", "time"]);
+    let mut table = Table::new([
+        "variant",
+        "failed trials",
+        "first failure",
+        "time, all trials",
+    ]);
     let mut failed = Vec::new();
     for (name, increment, widen) in variants {
         let start = Instant::now();
