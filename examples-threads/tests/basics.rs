@@ -49,7 +49,7 @@ fn spawn_join_scenes_all_check_out() {
         "named: the thread calls itself \"loader-1\""
     );
     assert!(
-        r.line("scope: 3 thread(s)")
+        r.line("scope: 3 threads summed")
             .contains("500000500000 (one thread: 500000500000)")
     );
     assert!(

@@ -84,19 +84,22 @@ pub const SHOWN: f64 = 0.7;
 pub fn speedup_verdict(base: Duration, new: Duration, workers: u32, cores: u32) -> String {
     let ideal = workers.min(cores).max(1);
     let ratio = fmt_ratio(base, new);
+    let on = format!(
+        "{} and {}",
+        fmt_count(workers, "worker", "workers"),
+        fmt_count(cores, "core", "cores")
+    );
     if beyond_ideal(base, new, ideal) {
         // Parallelism alone cannot do this: say so rather than credit it.
         return format!(
-            "{ratio} on {workers} worker(s) and {cores} core(s), more than the {ideal}x that \
+            "{ratio} on {on}, more than the {ideal}x that \
              parallelism alone can give: the sequential run was slower for another reason \
              (another program on the machine, or caches: a worker's share of the data can fit \
              where the whole did not); run again before trusting it"
         );
     }
     if ideal == 1 {
-        return format!(
-            "{ratio} on {workers} worker(s) and {cores} core(s): no speedup is possible"
-        );
+        return format!("{ratio} on {on}: no speedup is possible");
     }
     if speedup_shows(base, new, workers, cores) {
         format!("{ratio} faster on {workers} workers: the parallel speedup shows")

@@ -59,7 +59,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use indicatif::{ParallelProgressIterator, ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use shared::{Table, fmt_duration, fmt_ratio, speedup_verdict};
+use shared::{Table, fmt_count, fmt_duration, fmt_ratio, speedup_verdict};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -233,8 +233,8 @@ fn main() -> ExitCode {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let start = Instant::now();
-    // par_iter keeps the order of the input in the collected Vec. rayon hands a worker's
-    // panic on to the thread that called it: caught, an error like a file that cannot be read.
+    // par_iter keeps the input's order. rayon hands a worker's panic on to the thread that
+    // called it: caught, an error like a file that cannot be read.
     let pooled: std::io::Result<Vec<Summary>> = catch_unwind(AssertUnwindSafe(|| {
         pool.install(|| {
             paths
@@ -280,9 +280,8 @@ fn main() -> ExitCode {
             .zip(&pooled)
             .filter(|(a, b)| a != b)
             .count();
-        eprintln!(
-            "error: the pool's results differ from the sequential ones in {differing} file(s)"
-        );
+        let differing = fmt_count(differing, "file", "files");
+        eprintln!("error: the pool's results differ from the sequential ones in {differing}");
         return ExitCode::FAILURE;
     }
     let words: u64 = sequential.iter().map(|s| s.words).sum();

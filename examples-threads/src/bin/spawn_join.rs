@@ -45,7 +45,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use shared::{Who, fmt_duration, fmt_kib, usage};
+use shared::{Who, fmt_count, fmt_duration, fmt_kib, usage};
 
 #[derive(Parser, Debug)]
 #[command(about = "Spawn, join, move, names, scopes, panics and stack sizes")]
@@ -200,16 +200,16 @@ fn main() -> ExitCode {
     let panicked = sums.iter().filter(|r| r.is_err()).count();
     if panicked > 0 {
         eprintln!(
-            "error: {panicked} of {} thread(s) of the scope scene panicked",
-            sums.len()
+            "error: {panicked} of the scope scene's {} panicked",
+            fmt_count(sums.len(), "thread", "threads")
         );
         return ExitCode::FAILURE;
     }
     let total: u64 = sums.into_iter().flatten().sum();
     let expected: u64 = data.iter().sum();
     println!(
-        "scope: {} thread(s) summed borrowed chunks of a local Vec: {total} (one thread: {expected})",
-        data.chunks(chunk).count()
+        "scope: {} summed borrowed chunks of a local Vec: {total} (one thread: {expected})",
+        fmt_count(data.chunks(chunk).count(), "thread", "threads")
     );
     if total != expected {
         wrong.push("scope");

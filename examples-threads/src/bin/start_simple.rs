@@ -15,7 +15,7 @@
 //!   cargo run --release -p examples-threads --bin start_simple -- --delay-ms 5 --work 3000000
 //!
 //! You will see: the profile of version 1 and the stage that dominated it (with the defaults,
-//! fetching: ten waits of 200 ms against some milliseconds of primes per page, 7 to 13 here,
+//! fetching: ten waits of 200 ms against some milliseconds of primes per page, 6 to 13 here,
 //! in a release build); version 2, with that stage concurrent, faster by up to the number of pages
 //! (for fetching) or of cores (for computing); version 3, with the other stage concurrent,
 //! barely faster than version 1; and a closing line, decided from this run's figures, saying

@@ -114,7 +114,7 @@ fn check(args: &Args) -> Result<(), ExitCode> {
     // The cap on run time: a process per size listed, each starting --threads (about a minute).
     let d = Args::parse_from(["thread_memory"]); // the defaults, from clap
     let (lower, cap) = ("--threads or the --stack-kib list", 1_000_000);
-    cli::cap_work("threads started", started(args), started(&d), cap, lower)
+    cli::cap_work("thread starts", started(args), started(&d), cap, lower)
 }
 
 /// Threads started in all: --threads per round, one round per size in --stack-kib.

@@ -215,6 +215,7 @@ fn main() -> ExitCode {
             }
         }
     }
+    let timeouts = fmt_count(timeouts, "timeout", "timeouts");
     println!(
         "select: {fast} fast and {slow} slow messages, then a timeout with both producers done ({timeouts} in all)"
     );
@@ -271,9 +272,14 @@ fn main() -> ExitCode {
 
     if !wrong.is_empty() {
         // A worker that panicked (its message is above) sends no result for its message.
+        let which = if wrong.len() == 1 {
+            "pipeline"
+        } else {
+            "pipelines"
+        };
         eprintln!(
-            "error: wrong sum from the {} pipeline(s), expected {expected}: a worker panicked \
-             or a message was lost",
+            "error: wrong sum from the {} {which}, expected {expected}: a worker panicked or a \
+             message was lost",
             wrong.join(", ")
         );
         return ExitCode::FAILURE;

@@ -18,17 +18,18 @@
 //!   cargo run --release -p examples-threads --bin no_gil -- --threads 1,2,4,8 --cpu-limit 5000000
 //!
 //! You will see: a table of wall times and speedups over the first row (one thread, with the
-//! defaults). Under the GIL, the CPU column stays at about 1.0x or a little below however many
-//! threads (they take turns, and each hand-over costs), while the I/O column grows with the
-//! threads (the waits overlap). Without it, both can grow: CPU up to the number of cores, I/O
-//! up to the number of requests. Then the most threads that were in the middle of a chunk of
-//! CPU work at the same moment: 1 under the GIL, by construction, and usually all of them
-//! without it (with more threads than cores, the OS runs them by turns, only as many as there
-//! are cores at any instant); and a verdict on each CPU column, decided from this run's times:
-//! under the GIL, no faster than one thread (or, where a busy machine slowed the one-thread
-//! run, a speedup that the line says cannot come from parallelism); without it, a speedup that
-//! a busy machine hides, or, by slowing the one-thread run, makes look larger than the cores
-//! allow, and the program says so in both cases.
+//! defaults). Under the GIL, the CPU column stays at about 1.0x or below however many threads
+//! (they take turns, and each hand-over costs: well below on a busy machine, where the thread
+//! handed the lock may wait for a core); the I/O columns grow with the threads, GIL or not
+//! (the waits overlap), up to the requests over the waves they take (8 requests on 4 threads:
+//! two waves, 4x). Without the GIL, CPU grows too, up to the number of cores. Then the most
+//! threads that were in the middle of a chunk of CPU work at the same moment: 1 under the GIL,
+//! by construction, and usually all of them without it (with more threads than cores, the OS
+//! runs them by turns, only as many as there are cores at any instant); and a verdict on each
+//! CPU column, decided from this run's times: under the GIL, no faster than one thread;
+//! without it, the speedup, and whether a busy machine hid it. A one-thread row slowed by a
+//! busy machine makes a speedup look larger than taking turns, the cores or the waves allow,
+//! and the program then says so (for the I/O columns too).
 //!
 //! Python: with the usual (GIL) build, `ThreadPoolExecutor(max_workers=n).map(count_primes,
 //! chunks)` takes about as long as one thread, and `.map(requests.get, urls)` is up to n times
@@ -69,6 +70,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use parking_lot::Mutex;
 use shared::fixture::Fixture;
+use shared::{fmt_count, fmt_duration};
 use work::{CHUNK, Computing, Gil, compute, fetch, run};
 
 #[derive(Parser, Debug, Clone)]
@@ -126,8 +128,7 @@ fn check(args: &Args) -> Result<(), ExitCode> {
         ));
     }
     // The caps on run time, one per workload (each about a minute at most in release): CPU,
-    // every number below --cpu-limit tested once per row; I/O, the waits one thread makes
-    // one after another, ceil(requests / threads) of them per row.
+    // every number below --cpu-limit once per row; I/O, ceil(requests / threads) waits a row.
     let (this, d) = (work(args), work(&Args::parse_from(["no_gil"]))); // d: the defaults
     // A refusal names each change that, made alone at its least, brings the run under its cap.
     let changed = |change: &dyn Fn(&mut Args)| {
@@ -188,7 +189,6 @@ fn main() -> ExitCode {
     if let Err(refused) = check(&args) {
         return refused;
     }
-    // A long run says when each row is done: the table comes at the end.
     let (now, default) = (work(&args), work(&Args::parse_from(["no_gil"])));
     let long = now.0 > 10 * default.0 || now.1 > 10 * default.1;
     let fixture = match Fixture::start() {
@@ -217,8 +217,7 @@ fn main() -> ExitCode {
         GilMode::Both => &[true, false],
     };
 
-    // Per (work, gil): the wall time and the most threads mid-chunk at once, per thread count
-    // in the order of args.threads.
+    // Per (work, gil), per thread count: the wall time and the most threads mid-chunk at once.
     let mut columns: Vec<report::Column> = Vec::new();
     let requests = u64::from(args.io_requests);
     // One run of `work` (`size`: numbers for "cpu", requests for "io") on `threads` threads.
@@ -275,14 +274,15 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
                 // Every CPU run must find the same primes, GIL or not, however many threads.
-                if work == "cpu" && *primes.get_or_insert(done) != done {
-                    eprintln!("error: one run counted {done} primes, another {primes:?}");
+                let first = (work == "cpu").then(|| *primes.get_or_insert(done));
+                if let Some(first) = first.filter(|&first| first != done) {
+                    eprintln!("error: one run counted {first} primes, another {done}");
                     return ExitCode::FAILURE;
                 }
                 if long {
-                    let gil = if with_gil { "GIL" } else { "no GIL" };
-                    let took = shared::fmt_duration(wall);
-                    eprintln!("  {work}, {gil}, {threads} thread(s): done in {took}");
+                    let (gil, on) = (["no GIL", "GIL"][usize::from(with_gil)], threads);
+                    let (on, took) = (fmt_count(on, "thread", "threads"), fmt_duration(wall));
+                    eprintln!("  {work}, {gil}, {on}: done in {took}");
                 }
                 times.push(wall);
                 most.push(computing.most.into_inner());
@@ -294,7 +294,7 @@ fn main() -> ExitCode {
     if args.json {
         report::json(&args.threads, &columns);
     } else {
-        report::table(&args.threads, &columns);
+        report::table(&args.threads, &columns, args.io_requests);
     }
     ExitCode::SUCCESS
 }

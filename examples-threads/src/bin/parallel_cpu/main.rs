@@ -228,14 +228,13 @@ fn main() -> ExitCode {
     let all = vec![Mode::Sequential, Mode::Threads, Mode::Rayon];
     let modes = args.mode.map_or(all, |mode| vec![mode]);
     // `--mode sequential` runs on one thread, whatever --workers says (compare passes both).
-    let sequential_only = args.mode == Some(Mode::Sequential);
-    let shown = if sequential_only { 1 } else { workers };
+    let shown = if args.mode == Some(Mode::Sequential) {
+        1
+    } else {
+        workers
+    };
     if !args.json {
-        println!(
-            "counting the primes below {} on {shown} worker(s), {cores} core(s); each approach \
-             timed {} time(s), compared by the median wall time",
-            args.limit, args.runs
-        );
+        runs::announce(args.limit, shown, cores, args.runs);
     }
 
     let mut runs: Vec<Run> = Vec::new();

@@ -4,7 +4,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use shared::{Measurement, Table, fmt_duration, fmt_ratio, measure, speedup_verdict};
+use shared::{Measurement, Table, fmt_count, fmt_duration, fmt_ratio, measure, speedup_verdict};
 
 /// Known prime counts, to check the answer and not just compare approaches with each other.
 const KNOWN: [(u64, u64); 9] = [
@@ -108,6 +108,19 @@ pub struct Run {
     pub walls: Vec<Duration>,
 }
 
+/// The first line: what is counted, on how many threads and cores, and how it is timed.
+pub fn announce(limit: u64, workers: u32, cores: u32, runs: u32) {
+    let (on, cores) = (
+        fmt_count(workers, "worker", "workers"),
+        fmt_count(cores, "core", "cores"),
+    );
+    let timed = fmt_count(runs, "time", "times");
+    println!(
+        "counting the primes below {limit} on {on}, {cores}; each approach timed {timed}, \
+         compared by the median wall time"
+    );
+}
+
 /// The table, the summary, and a verdict per parallel approach against the sequential one.
 pub fn report(runs: &[Run], limit: u64, checked: bool, workers: u32, cores: u32) {
     let sequential = runs.iter().find(|r| r.name == "sequential");
@@ -129,12 +142,14 @@ pub fn report(runs: &[Run], limit: u64, checked: bool, workers: u32, cores: u32)
         ""
     };
     println!(
-        "primes below {limit}: {}{checked}; {} on {workers} worker(s), {cores} core(s)",
+        "primes below {limit}: {}{checked}; {} on {}, {}",
         runs[0].primes,
         runs.iter()
             .map(|r| format!("{} {}", r.name, fmt_duration(r.m.wall)))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        fmt_count(workers, "worker", "workers"),
+        fmt_count(cores, "core", "cores")
     );
     // The verdicts come from this run's times, so a busy machine is named, not hidden.
     for run in runs.iter().filter(|r| r.name != "sequential") {

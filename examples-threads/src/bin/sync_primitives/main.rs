@@ -81,7 +81,8 @@ fn join_all<T>(scene: &str, handles: Vec<thread::ScopedJoinHandle<'_, T>>) -> Op
     let results: Vec<thread::Result<T>> = handles.into_iter().map(|h| h.join()).collect();
     let failed = results.iter().filter(|r| r.is_err()).count();
     if failed > 0 {
-        eprintln!("error: {failed} thread(s) of the {scene} scene panicked");
+        let failed = fmt_count(failed, "thread", "threads");
+        eprintln!("error: {failed} of the {scene} scene panicked");
         return None;
     }
     Some(results.into_iter().flatten().collect())
@@ -213,7 +214,8 @@ fn main() -> ExitCode {
     };
     let (inits, took) = (inits.into_inner(), fmt_duration(start.elapsed()));
     println!(
-        "OnceLock: {n} threads asked at once, the initialiser ran {inits} time(s), all saw {:?}, in {took}",
+        "OnceLock: {n} threads asked at once, the initialiser ran {}, all saw {:?}, in {took}",
+        fmt_count(inits, "time", "times"),
         seen[0]
     );
     if inits != 1 || seen.iter().any(|v| v != &seen[0]) {

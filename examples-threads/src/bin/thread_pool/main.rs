@@ -54,7 +54,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use mini_pool::mini_pool;
 use rayon::prelude::*;
-use shared::{Table, fmt_duration, fmt_ratio, speedup_verdict};
+use shared::{Table, fmt_count, fmt_duration, fmt_ratio, speedup_verdict};
 use work_stealing::work_stealing;
 
 #[derive(Parser, Debug)]
@@ -180,7 +180,10 @@ fn time(
 
 fn run(limit: u64, chunk: u64, workers: u32, cores: u32, long: bool) -> Result<ExitCode, String> {
     println!(
-        "Collatz steps of 1..={limit} in tasks of {chunk}, {workers} worker(s), {cores} core(s)"
+        "Collatz steps of 1..={limit} in {} of up to {chunk} numbers, {}, {}",
+        fmt_count(limit.div_ceil(chunk), "task", "tasks"),
+        fmt_count(workers, "worker", "workers"),
+        fmt_count(cores, "core", "cores")
     );
     let sequential = time(("sequential loop", long), 1, || Ok(steps_in(1..limit + 1)))?;
     let expected = sequential.0;
@@ -239,7 +242,8 @@ fn run(limit: u64, chunk: u64, workers: u32, cores: u32, long: bool) -> Result<E
     }
     print!("{table}");
     println!(
-        "work stealing: worker 0 started with every task; the workers then stole {steals} batch(es) from their peers"
+        "work stealing: worker 0 started with every task; the workers then stole {} from their peers",
+        fmt_count(steals, "batch", "batches")
     );
     if rows.iter().any(|(_, (total, ..))| *total != expected) {
         eprintln!("error: a pool got a different total from the sequential loop ({expected})");
@@ -255,8 +259,10 @@ fn run(limit: u64, chunk: u64, workers: u32, cores: u32, long: bool) -> Result<E
         // cause a busy machine is not. Tasks of 100 numbers or more outweigh it.
         let per_task = if *wall > sequential.2 && chunk < 100 {
             format!(
-                "; {tasks} tasks of {chunk} number(s): handing out each one may cost more \
-                 than it computes (try a larger --chunk)"
+                "; {} of {}: handing out each one may cost more than it computes (try a \
+                 larger --chunk)",
+                fmt_count(tasks, "task", "tasks"),
+                fmt_count(chunk, "number", "numbers")
             )
         } else {
             String::new()

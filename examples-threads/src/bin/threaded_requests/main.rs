@@ -258,9 +258,9 @@ fn main() -> ExitCode {
             Err(e) => Some(e.clone()),
         });
         eprintln!(
-            "error: {} of {} requests failed (first: {})",
+            "error: {} of {} failed (first: {})",
             args.requests - ok,
-            args.requests,
+            fmt_count(args.requests, "request", "requests"),
             first.unwrap_or_default()
         );
         return ExitCode::FAILURE;
