@@ -153,10 +153,15 @@ fn every_approach_reports_and_the_processes_run_side_by_side() {
     check_scenario_line(&r, "io", "2 requests of 50 ms");
     check_scenario_line(&r, "cpu", "primes below 50000");
     // The guide's decision for each scenario (`choose.rs`), beside the fastest it measured.
-    let io =
-        r.line("io: the guide picks threads for 2 requests at once; its fastest here: threads ");
+    let io = r.line(concat!(
+        "io: the guide picks threading (threads) for 2 requests at once; ",
+        "its fastest here: threads "
+    ));
     assert!(io.contains("; the fastest of all: "), "{io}");
-    let cpu = r.line("cpu: the guide picks parallel for CPU-bound work on ");
+    let cpu = r.line(concat!(
+        "cpu: the guide picks multiprocessing (in Rust, threads or processes on every core) ",
+        "for CPU-bound work on "
+    ));
     assert!(cpu.contains("; the fastest of all: "), "{cpu}");
     // The CPU verdict quotes the fastest row's ratio and says "shows" only where it does.
     let verdict = r.line("cpu: the fastest, ");
@@ -199,6 +204,23 @@ fn every_approach_reports_and_the_processes_run_side_by_side() {
         "{unit}\n{}",
         r.stdout
     );
+    // One worker is named so, in the summary and in the guide's pick: never "1 workers".
+    let mut args = vec!["--requests", "2", "--delay-ms", "20", "--limit", "50000"];
+    args.extend(["--workers", "1"]);
+    args.extend(build_flag());
+    let r = run(COMPARE, &args);
+    assert!(r.success(), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("primes below 50000 on 1 worker:"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("CPU-bound work on 1 worker;"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("1 workers"), "{}", r.stdout);
     assert_refused(COMPARE, &["--requests", "0"]);
     assert_refused(COMPARE, &["--requests", "1"]); // nothing to overlap
     assert_refused(COMPARE, &["--limit", "1"]);

@@ -72,7 +72,8 @@ fn every_run_writes_the_same_bytes() {
                 line.contains("3 images of one size allow at most 1.5x"),
                 "{line}"
             );
-            let bar = shared::SHOWN * 1.5;
+            // The bar: SHOWN of 1.5x, and 40% of the 0.5x it allows over 1x: 1.2x.
+            let bar = (shared::SHOWN * 1.5).max(1.0 + (2.0 * shared::SHOWN - 1.0) * 0.5);
             if line.contains("more than that") {
                 assert!(got > 1.1 * 1.5 - 0.05, "{got}: {line}");
             } else if line.contains("the parallel speedup shows") {

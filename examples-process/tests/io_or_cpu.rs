@@ -74,7 +74,7 @@ fn waiting_is_io_bound_and_computing_is_cpu_bound() {
 
     // A command that fails is work that failed: exit 1, and no verdict on it.
     let r = run(IO_OR_CPU, &["--", "false"]);
-    common::assert_work_failed(&r, "error: 1 of 1 workloads failed");
+    common::assert_work_failed(&r, "error: the workload failed: \"false\" ended with");
     assert!(!r.stdout.contains("-bound"), "{}", r.stdout);
 
     // One request is named "1 HTTP request", never "1 HTTP requests".

@@ -68,6 +68,22 @@ fn the_same_messages_arrive_through_every_transport() {
         "{}",
         r.stdout
     );
+    // Past the cap on run time, the refusal names only the changes that fit on their own:
+    // bigger chunks help 4 million 1 KiB chunks, not a million round trips of 1 MiB.
+    let chunks = run(IPC, &["--megabytes", "4000", "--chunk-kib", "1"]);
+    assert!(
+        chunks
+            .stderr
+            .contains("lower --megabytes, or raise --chunk-kib"),
+        "{}",
+        chunks.stderr
+    );
+    let trips = run(IPC, &["--round-trips", "1000000", "--size", "1048576"]);
+    assert!(
+        trips.stderr.ends_with(": lower --round-trips\n"),
+        "{}",
+        trips.stderr
+    );
     assert_refused(IPC, &["--megabytes", "1", "--chunk-kib", "2048"]);
     assert_refused(IPC, &["--megabytes", "3", "--chunk-kib", "2048"]);
     assert_refused(IPC, &["--size", "0"]);

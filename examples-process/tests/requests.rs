@@ -83,6 +83,13 @@ fn the_report_and_bad_input() {
     // More workers than requests: one per request.
     assert_eq!(r.row("processes")[1..4], ["3", "3", "3"]);
     assert_eq!(r.stdout.matches("worker pid").count(), 3, "{}", r.stdout);
+    // Each worker's share, counted in words: "1 request", never "1 request(s)".
+    assert_eq!(
+        r.stdout.matches(": 1 request, 1 OK").count(),
+        3,
+        "{}",
+        r.stdout
+    );
     let memory = r.line("memory of the 4 processes: ");
     assert!(memory.contains("adding up their PSS"), "{memory}");
     // Without a gate the peak depends on timing, but it can never pass the three workers.

@@ -54,6 +54,17 @@ fn a_signal_drains_the_pool_and_nothing_is_lost() {
     assert!(r.stdout.contains(claim), "{}", r.stdout);
     let said = format!("SIGINT: no new jobs, finishing {in_flight} in flight");
     assert!(r.stdout.contains(&said), "{said}\n{}", r.stdout);
+    // Interrupted after one job: named so, never "1 jobs".
+    let r = run(
+        GRACEFUL_SHUTDOWN,
+        &["--interrupt-after", "1", "--jobs", "4"],
+    );
+    assert!(r.success(), "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("(sending ourselves SIGINT after 1 job)"),
+        "{}",
+        r.stdout
+    );
 
     // From outside, SIGINT and SIGTERM alike, sent after the first answer of a long batch.
     for signal in ["INT", "TERM"] {

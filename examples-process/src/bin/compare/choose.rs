@@ -79,9 +79,18 @@ pub fn pick_line(scenario: &str, rows: &[&Row]) -> Option<String> {
         _ => return None,
     };
     let pick = choose(&task);
+    // In the guide's own words, with what each means here.
+    let named = match pick {
+        Approach::Async => "asyncio (async tasks)",
+        Approach::Threads => "threading (threads)",
+        Approach::Parallel => "multiprocessing (in Rust, threads or processes on every core)",
+    };
     let what = match task.bound {
         Bound::Io => format!("{} requests at once", task.at_once),
-        Bound::Cpu => format!("CPU-bound work on {} workers", task.at_once),
+        Bound::Cpu => format!(
+            "CPU-bound work on {}",
+            shared::fmt_count(task.at_once, "worker", "workers")
+        ),
     };
     let time = |r: &Row| fmt_duration(Duration::from_secs_f64(r.wall_s));
     let fastest_of = |picked: bool| {
@@ -91,9 +100,8 @@ pub fn pick_line(scenario: &str, rows: &[&Row]) -> Option<String> {
     };
     let (best, fastest) = (fastest_of(true)?, fastest_of(false)?);
     Some(format!(
-        "{scenario}: the guide picks {} for {what}; its fastest here: {} {}; the fastest of \
-         all: {} {}",
-        format!("{pick:?}").to_lowercase(),
+        "{scenario}: the guide picks {named} for {what}; its fastest here: {} {}; the fastest \
+         of all: {} {}",
         best.approach,
         time(best),
         fastest.approach,

@@ -190,7 +190,11 @@ fn scenarios(args: &Args, workers: u32) -> [(&'static str, String); 2] {
         ),
         (
             "cpu",
-            format!("primes below {} on {workers} workers", args.limit),
+            format!(
+                "primes below {} on {}",
+                args.limit,
+                shared::fmt_count(workers, "worker", "workers")
+            ),
         ),
     ]
 }

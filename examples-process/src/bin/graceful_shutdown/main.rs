@@ -131,7 +131,8 @@ impl Ledger {
         );
         if self.done == interrupt_after as usize {
             // The program's own Ctrl-C, for a run with nobody at the keyboard.
-            println!("(sending ourselves SIGINT after {} jobs)", self.done);
+            let jobs = fmt_count(self.done, "job", "jobs");
+            println!("(sending ourselves SIGINT after {jobs})");
             let _ = signal_hook::low_level::raise(SIGINT);
         }
     }
@@ -268,8 +269,9 @@ fn main() -> ExitCode {
     let failures: Vec<String> = results.into_iter().filter_map(Result::err).collect();
     if !failures.is_empty() {
         eprintln!(
-            "error: {} of {workers} workers failed: {}",
+            "error: {} of {} failed: {}",
             failures.len(),
+            fmt_count(workers, "worker", "workers"),
             failures.join("; ")
         );
         return ExitCode::FAILURE;

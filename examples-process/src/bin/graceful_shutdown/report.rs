@@ -39,7 +39,8 @@ pub fn report(l: &Ledger, jobs: usize) -> ExitCode {
         println!("{how}; nothing lost, nothing twice");
         ExitCode::SUCCESS
     } else {
-        eprintln!("error: {lost} jobs lost, {twice} done twice");
+        let lost = fmt_count(lost, "job", "jobs");
+        eprintln!("error: {lost} lost, {twice} done twice");
         ExitCode::FAILURE
     }
 }

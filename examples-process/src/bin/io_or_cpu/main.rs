@@ -259,7 +259,12 @@ fn main() -> ExitCode {
     }
     if !failed.is_empty() {
         let (n, of) = (failed.len(), failed.len() + advice.len());
-        eprintln!("error: {n} of {of} workloads failed: {}", failed.join("; "));
+        let which = if of == 1 {
+            "the workload".to_string()
+        } else {
+            format!("{n} of {of} workloads")
+        };
+        eprintln!("error: {which} failed: {}", failed.join("; "));
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

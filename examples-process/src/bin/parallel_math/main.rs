@@ -258,7 +258,8 @@ fn main() -> ExitCode {
                     row(name, w, pi, m.wall, runs[0].3);
                 }
                 Err(e) => {
-                    eprintln!("error: {name} on {w} workers: {e}");
+                    let on = shared::fmt_count(w, "worker", "workers");
+                    eprintln!("error: {name} on {on}: {e}");
                     return ExitCode::FAILURE;
                 }
             }
@@ -283,9 +284,8 @@ fn main() -> ExitCode {
         eprintln!("error: the runs gave different bits");
         return ExitCode::FAILURE;
     }
-    // Each approach's fastest row, with a verdict decided from this run's figures. Only rows
-    // with two or more workers can show a speedup: on a busy machine a one-worker row can be
-    // the fastest, and its "no speedup is possible" would hide that the others gained nothing.
+    // Each approach's fastest row of two or more workers, with a verdict from this run's figures:
+    // a one-worker row, fastest on a busy machine, would say "no speedup is possible" and hide it.
     for kind in ["threads", "processes"] {
         let rows = || runs.iter().filter(move |r| r.0 == kind);
         let multi = rows().any(|r| r.1 > 1);

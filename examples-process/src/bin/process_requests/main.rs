@@ -218,7 +218,8 @@ fn main() -> ExitCode {
     const SHOWN: usize = 10;
     for (pid, share, r) in reports.iter().take(SHOWN) {
         println!(
-            "  worker pid {pid}: {share} request(s), {} OK, in {}, peak RSS {}, private {}",
+            "  worker pid {pid}: {}, {} OK, in {}, peak RSS {}, private {}",
+            fmt_count(*share, "request", "requests"),
             r.ok,
             fmt_duration(Duration::from_secs_f64(r.took_s)),
             fmt_kib(r.peak_rss_kib),
@@ -258,9 +259,10 @@ fn main() -> ExitCode {
     }
     let sequential = Duration::from_millis(args.delay_ms) * args.requests;
     println!(
-        "{} requests of {} ms on {workers} worker processes: sequential estimate {}, processes {} ({})",
-        args.requests,
+        "{} of {} ms on {}: sequential estimate {}, processes {} ({})",
+        fmt_count(args.requests, "request", "requests"),
         args.delay_ms,
+        fmt_count(workers, "worker process", "worker processes"),
         fmt_duration(sequential),
         fmt_duration(m.wall),
         fmt_faster(sequential, m.wall),
