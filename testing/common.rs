@@ -141,6 +141,20 @@ pub fn assert_refused(program: &str, args: &[&str]) {
     assert_eq!(errors, 1, "{args:?}: {}", r.stderr);
 }
 
+/// [`assert_refused`], and the refusal ends with `tail`: the advice it gives (the flags
+/// `shared::cli::lower_which` names), so that a flag that cannot help is never named.
+pub fn assert_refused_ending(program: &str, args: &[&str], tail: &str) {
+    let r = run(program, args);
+    assert_eq!(r.code, Some(2), "{args:?}\n{}{}", r.stdout, r.stderr);
+    let errors = r.stderr.lines().filter(|l| l.starts_with("error:")).count();
+    assert_eq!(errors, 1, "{args:?}: {}", r.stderr);
+    assert!(
+        r.stderr.ends_with(&format!("{tail}\n")),
+        "{args:?}: {}",
+        r.stderr
+    );
+}
+
 /// A directory for `shared::witness` barriers: run a program with [`Witness::env`] and each
 /// `witness::arrive(section, W)` in it becomes a barrier that W workers must reach at once (a
 /// sequential program fails with exit status 3 instead of hanging). Removed when dropped.

@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, run};
+use common::{Witness, assert_refused_ending, run};
 
 const CONNECTION_MEMORY: &str = env!("CARGO_BIN_EXE_connection_memory");
 
@@ -91,21 +91,10 @@ fn a_server_that_is_down_is_work_that_failed() {
 fn a_refusal_names_only_the_flags_that_bring_the_run_under_the_cap() {
     // 3 clients x (40,000 ms + 2,000 requests): only --delay-ms, lowered alone, fits (3 x
     // 2,001); --requests at its least still needs 3 x 40,002; one client, 42,000, fits.
-    let r = run(CONNECTION_MEMORY, &["--delay-ms", "40000"]);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
-    assert!(
-        r.stderr
-            .ends_with("past the cap of 90,000 (the default run needs 9,000): lower --delay-ms, or run one --client\n"),
-        "{}",
-        r.stderr
-    );
+    let tail = "past the cap of 90,000 (the default run needs 9,000): lower --delay-ms, or run one \
+                --client";
+    assert_refused_ending(CONNECTION_MEMORY, &["--delay-ms", "40000"], tail);
     // 3 x (29,000 + 2,000) = 93,000: either flag at its least fits alone, and so does one client.
-    let r = run(CONNECTION_MEMORY, &["--delay-ms", "29000"]);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
-    assert!(
-        r.stderr
-            .ends_with(": lower --delay-ms or --requests, or run one --client\n"),
-        "{}",
-        r.stderr
-    );
+    let tail = ": lower --delay-ms or --requests, or run one --client";
+    assert_refused_ending(CONNECTION_MEMORY, &["--delay-ms", "29000"], tail);
 }

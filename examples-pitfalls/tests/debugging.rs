@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run};
+use common::{assert_refused, assert_refused_ending, run};
 
 const DEBUGGING: &str = env!("CARGO_BIN_EXE_debugging");
 
@@ -93,18 +93,10 @@ fn bad_input_and_console_without_the_feature_are_refused() {
     // A plain build has no tokio-console: one clear line naming the command that has it.
     assert_refused(DEBUGGING, &["--console"]);
     // Past the cap, --increments is named only where its least would bring the run under it.
-    let r = run(
-        DEBUGGING,
-        &["--trials", "100000", "--increments", "1000000"],
-    );
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
-    assert!(r.stderr.ends_with(": lower --trials\n"), "{}", r.stderr);
-    let r = run(DEBUGGING, &["--trials", "20000", "--increments", "1000000"]);
-    assert!(
-        r.stderr.ends_with(": lower --trials or --increments\n"),
-        "{}",
-        r.stderr
-    );
+    let args = ["--trials", "100000", "--increments", "1000000"];
+    assert_refused_ending(DEBUGGING, &args, ": lower --trials");
+    let args = ["--trials", "20000", "--increments", "1000000"];
+    assert_refused_ending(DEBUGGING, &args, ": lower --trials or --increments");
 }
 
 #[test]

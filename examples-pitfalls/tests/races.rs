@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, run};
+use common::{assert_refused, assert_refused_ending, run};
 
 const RACE_CONDITION: &str = env!("CARGO_BIN_EXE_race_condition");
 const CHECK_THEN_ACT: &str = env!("CARGO_BIN_EXE_check_then_act");
@@ -51,16 +51,11 @@ fn one_thread_is_refused_it_has_nothing_to_race_with() {
     // Past the cap, the refusal names each flag that, lowered alone, brings the run under it:
     // one trial of 256 threads x 100,000,000 is still past it; --trials is already 1.
     let big = ["--threads", "256", "--increments", "100000000"];
-    let r = run(RACE_CONDITION, &[&big[..], &["--trials", "1"]].concat());
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
-    assert!(
-        r.stderr.ends_with(": lower --threads or --increments\n"),
-        "{}",
-        r.stderr
-    );
-    let r = run(RACE_CONDITION, &[&big[..], &["--trials", "10000"]].concat());
-    let all = ": lower more than one of --threads, --increments or --trials\n";
-    assert!(r.stderr.ends_with(all), "{}", r.stderr);
+    let args = [&big[..], &["--trials", "1"]].concat();
+    assert_refused_ending(RACE_CONDITION, &args, ": lower --threads or --increments");
+    let args = [&big[..], &["--trials", "10000"]].concat();
+    let all = ": lower more than one of --threads, --increments or --trials";
+    assert_refused_ending(RACE_CONDITION, &args, all);
     // One trial is "1 trial".
     let r = run(RACE_CONDITION, &["--trials", "1", "--increments", "100"]);
     assert!(
@@ -102,13 +97,8 @@ fn check_then_act_overdraws_and_the_fix_pays_out_exactly() {
     assert_refused(CHECK_THEN_ACT, &["--balance", "999"]);
     // Past the cap, the refusal names only the flags that, lowered alone, bring the run under
     // it: here --threads 2 would still be past it, --balance 1000 would not.
-    let r = run(CHECK_THEN_ACT, &["--balance", "100000000", "--trials", "3"]);
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
-    assert!(
-        r.stderr.ends_with(": lower --balance or --trials\n"),
-        "{}",
-        r.stderr
-    );
+    let args = ["--balance", "100000000", "--trials", "3"];
+    assert_refused_ending(CHECK_THEN_ACT, &args, ": lower --balance or --trials");
     // One trial is "1 trial", in the heading and in the summary.
     let r = run(CHECK_THEN_ACT, &["--balance", "1000", "--trials", "1"]);
     assert!(r.success(), "{}{}", r.stdout, r.stderr);

@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, kib, run};
+use common::{Witness, assert_refused, assert_refused_ending, kib, run};
 
 const MUTEX_ACROSS_AWAIT: &str = env!("CARGO_BIN_EXE_mutex_across_await");
 const CANCELLATION_SAFETY: &str = env!("CARGO_BIN_EXE_cancellation_safety");
@@ -96,12 +96,8 @@ fn an_unbounded_backlog_costs_memory_and_a_bounded_one_does_not() {
     assert_refused(UNBOUNDED_QUEUE, &["--messages", "16", "--capacity", "16"]);
     // Past the memory cap, --messages is named only where its least (ten times --capacity)
     // fits: here 1,000,000 messages is already the least, and only a smaller --kib helps.
-    let r = run(
-        UNBOUNDED_QUEUE,
-        &["--messages", "1000000", "--capacity", "100000"],
-    );
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
-    assert!(r.stderr.ends_with(": lower --kib\n"), "{}", r.stderr);
+    let args = ["--messages", "1000000", "--capacity", "100000"];
+    assert_refused_ending(UNBOUNDED_QUEUE, &args, ": lower --kib");
 }
 
 #[test]
@@ -166,21 +162,10 @@ fn packed_and_padded_counters_count_the_same() {
     // Too short a run to show the cache line at all: refused with the reason.
     assert_refused(FALSE_SHARING, &["--increments", "1"]);
     // Past the cap, --threads is named only where one thread would bring the run under it.
-    let r = run(
-        FALSE_SHARING,
-        &["--threads", "1", "--increments", "10000000000"],
-    );
-    assert_eq!(r.code, Some(2), "{}", r.stderr);
-    assert!(r.stderr.ends_with(": lower --increments\n"), "{}", r.stderr);
-    let r = run(
-        FALSE_SHARING,
-        &["--threads", "2", "--increments", "1000000000"],
-    );
-    assert!(
-        r.stderr.ends_with(": lower --threads or --increments\n"),
-        "{}",
-        r.stderr
-    );
+    let args = ["--threads", "1", "--increments", "10000000000"];
+    assert_refused_ending(FALSE_SHARING, &args, ": lower --increments");
+    let args = ["--threads", "2", "--increments", "1000000000"];
+    assert_refused_ending(FALSE_SHARING, &args, ": lower --threads or --increments");
 }
 
 #[test]
