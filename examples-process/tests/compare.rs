@@ -159,8 +159,8 @@ fn every_approach_reports_and_the_processes_run_side_by_side() {
     ));
     assert!(io.contains("; the fastest of all: "), "{io}");
     let cpu = r.line(concat!(
-        "cpu: the guide picks multiprocessing (in Rust, threads or processes on every core) ",
-        "for CPU-bound work on "
+        "cpu: the guide picks multiprocessing ",
+        "(in Rust, threads, rayon or processes on every core) for CPU-bound work on "
     ));
     assert!(cpu.contains("; the fastest of all: "), "{cpu}");
     // The CPU verdict quotes the fastest row's ratio and says "shows" only where it does.

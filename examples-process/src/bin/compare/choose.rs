@@ -83,7 +83,9 @@ pub fn pick_line(scenario: &str, rows: &[&Row]) -> Option<String> {
     let named = match pick {
         Approach::Async => "asyncio (async tasks)",
         Approach::Threads => "threading (threads)",
-        Approach::Parallel => "multiprocessing (in Rust, threads or processes on every core)",
+        Approach::Parallel => {
+            "multiprocessing (in Rust, threads, rayon or processes on every core)"
+        }
     };
     let what = match task.bound {
         Bound::Io => format!("{} requests at once", task.at_once),

@@ -183,7 +183,7 @@ fn main() -> ExitCode {
             ("--megabytes", micros(rt, size, kib.div_ceil(1024), kib)),
         ],
     );
-    if micros(rt, size, mib, 65_536.min(mib * 1024)) <= cap && !lower.starts_with("more") {
+    if micros(rt, size, mib, 65_536.min(mib * 1024)) <= cap {
         lower.push_str(", or raise --chunk-kib");
     }
     if let Err(refused) =

@@ -284,8 +284,8 @@ fn main() -> ExitCode {
         eprintln!("error: the runs gave different bits");
         return ExitCode::FAILURE;
     }
-    // Each approach's fastest row of two or more workers, with a verdict from this run's figures:
-    // a one-worker row, fastest on a busy machine, would say "no speedup is possible" and hide it.
+    // Each approach's fastest row of 2+ workers (if any), judged from this run's figures: a busy
+    // machine can make 1 worker fastest, whose verdict would hide that 2+ workers gained nothing.
     for kind in ["threads", "processes"] {
         let rows = || runs.iter().filter(move |r| r.0 == kind);
         let multi = rows().any(|r| r.1 > 1);

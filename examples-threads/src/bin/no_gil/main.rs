@@ -243,10 +243,13 @@ fn main() -> ExitCode {
     };
     let mut primes = None;
     for work in ["cpu", "io"] {
-        // Untimed, on one thread: the first connection, the first thread start and the first
-        // touch of the code are paid here, not by the one-thread row every speedup divides.
-        let size = if work == "cpu" { CHUNK } else { 1 };
-        let warm_up = one_run(work, &None, 1, size, &Computing::default());
+        // Numbers or requests per run; first an untimed one: no row pays for the first start.
+        let (size, warm) = if work == "cpu" {
+            (args.cpu_limit, CHUNK)
+        } else {
+            (requests, 1)
+        };
+        let warm_up = one_run(work, &None, 1, warm, &Computing::default());
         if let Err(e) = warm_up {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
@@ -256,11 +259,6 @@ fn main() -> ExitCode {
             let (mut times, mut most) = (Vec::new(), Vec::new());
             for &threads in &args.threads {
                 let computing = Computing::default();
-                let size = if work == "cpu" {
-                    args.cpu_limit
-                } else {
-                    requests
-                };
                 let ran = one_run(work, &gil, threads, size, &computing);
                 let (wall, done) = match ran {
                     Ok(ran) => ran,
@@ -274,14 +272,16 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
                 // Every CPU run must find the same primes, GIL or not, however many threads.
-                let first = (work == "cpu").then(|| *primes.get_or_insert(done));
-                if let Some(first) = first.filter(|&first| first != done) {
-                    eprintln!("error: one run counted {first} primes, another {done}");
-                    return ExitCode::FAILURE;
+                if work == "cpu" {
+                    let first = *primes.get_or_insert(done);
+                    if first != done {
+                        eprintln!("error: one run counted {first} primes, another {done}");
+                        return ExitCode::FAILURE;
+                    }
                 }
                 if long {
-                    let (gil, on) = (["no GIL", "GIL"][usize::from(with_gil)], threads);
-                    let (on, took) = (fmt_count(on, "thread", "threads"), fmt_duration(wall));
+                    let gil = if with_gil { "GIL" } else { "no GIL" };
+                    let (on, took) = (fmt_count(threads, "thread", "threads"), fmt_duration(wall));
                     eprintln!("  {work}, {gil}, {on}: done in {took}");
                 }
                 times.push(wall);

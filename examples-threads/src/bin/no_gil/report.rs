@@ -117,10 +117,10 @@ pub fn table(threads: &[u32], columns: &[Column], requests: u32) {
     // speedup past requests / that is the one-thread row slowed by something else: say so.
     for (_, gil, times, _) in columns.iter().filter(|(w, ..)| *w == "io") {
         let n = threads[last];
-        let most = f64::from(requests) / f64::from(requests.div_ceil(n));
-        if threads[0] == 1 && n >= 2 && speedup(times, last) > 1.1 * most {
+        let ceiling = f64::from(requests) / f64::from(requests.div_ceil(n));
+        if threads[0] == 1 && n >= 2 && speedup(times, last) > 1.1 * ceiling {
             println!(
-                "{}, 1 -> {}: {:.1}x, more than the {most:.1}x that waiting side by side allows \
+                "{}, 1 -> {}: {:.1}x, more than the {ceiling:.1}x that waiting side by side allows \
                  for {requests} requests: the one-thread row was slowed by something else \
                  (another program on the machine); run again before trusting it",
                 heading("io", *gil),
