@@ -15,7 +15,7 @@ const PROGRAMS: &[Program] = &[
         small: &["--tasks", "5", "--await-ms", "1"],
         // About two seconds in a debug build (the paused clock skips the waits); the first
         // line comes at once.
-        long: &["--tasks", "100000", "--await-ms", "1000"],
+        long: &["--tasks", "1000000", "--await-ms", "1000"],
         refused: &[&["--tasks", "1"], &["--await-ms", "0"]],
         url_flag: None,
         serves: None,
@@ -37,7 +37,7 @@ const PROGRAMS: &[Program] = &[
         name: "cancellation_safety",
         bin: env!("CARGO_BIN_EXE_cancellation_safety"),
         small: &["--messages", "10"],
-        long: &["--messages", "100000"],
+        long: &["--messages", "1000000"],
         refused: &[&["--messages", "1"]],
         url_flag: None,
         serves: None,
@@ -213,7 +213,7 @@ const PROGRAMS: &[Program] = &[
         name: "unbounded_queue",
         bin: env!("CARGO_BIN_EXE_unbounded_queue"),
         small: &["--messages", "100", "--kib", "1", "--capacity", "4"],
-        long: &["--messages", "200000", "--kib", "1"],
+        long: &["--messages", "1000000", "--kib", "1"],
         refused: &[
             // About 1 TiB of backlog: past the memory cap.
             &["--messages", "1000000", "--kib", "1024"],

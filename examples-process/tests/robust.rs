@@ -229,7 +229,8 @@ const PROGRAMS: &[Program] = &[
         name: "process_memory",
         bin: env!("CARGO_BIN_EXE_process_memory"),
         small: &["--count", "50"],
-        long: &["--count", "256"],
+        // Its longest run without --hold-ms ends in about a second: too soon to interrupt.
+        long: &["--count", "256", "--hold-ms", "60000"],
         refused: &[
             &["--count", "1000"], // 1,000 processes at once: past the cap on processes
             &["--count", "0"],

@@ -40,7 +40,9 @@
 //! Try this: `--count 50`, then `--count 250`: a process's RSS and private pages hold still,
 //! while its PSS falls towards the private figure, its shared pages split between more
 //! siblings. Fewer than 50 are refused: memory grows by whole 4 KiB pages, and a task's figure
-//! per unit would rest on a few of them.
+//! per unit would rest on a few of them. `--hold-ms 30000` keeps the waiting processes for
+//! half a minute after they are measured: `ps --ppid PID -o pid,rss,cmd` in another terminal
+//! lists them (PID from `pgrep -o process_memory`).
 //!
 //! Copy it out: `cargo xtask copy-out process_memory DIR` writes it as a crate of its own (with
 //! `src/support/`: cli, format, measure, record, table), with:
@@ -80,6 +82,9 @@ struct Args {
     /// How many of each to start and leave waiting (50 or more; processes: at most 256 at once).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=2_000))]
     count: u32,
+    /// Keep the waiting processes this long after measuring them, to look at them with `ps`.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    hold_ms: u64,
     /// Print one JSON object per unit instead of the table.
     #[arg(long)]
     json: bool,
@@ -166,7 +171,7 @@ fn main() -> ExitCode {
             args.count
         );
     }
-    match measure_all(args.count) {
+    match measure_all(args.count, Duration::from_millis(args.hold_ms)) {
         Ok(rows) if args.json => rows.iter().for_each(shared::print_json),
         Ok(rows) => report(&rows),
         Err(e) => {
@@ -177,8 +182,8 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Every unit measured both ways: spawn and join, then N waiting.
-fn measure_all(count: u32) -> Result<Vec<Row>, String> {
+/// Every unit measured both ways: spawn and join, then N waiting (the processes kept `hold`).
+fn measure_all(count: u32, hold: Duration) -> Result<Vec<Row>, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| e.to_string())?;
@@ -187,7 +192,7 @@ fn measure_all(count: u32) -> Result<Vec<Row>, String> {
     let task =
         spawn_join(10_000, |b| spawn_join_tasks(&rt, b)).map_err(|e| format!("task: {e}"))?;
     let waiting = [
-        ("process", process, hold_processes(count)),
+        ("process", process, hold_processes(count, hold)),
         ("thread", thread, in_fresh_process("threads", count)),
         ("async task", task, in_fresh_process("tasks", count)),
     ];

@@ -147,7 +147,7 @@ fn smaps_kib(pid: u32, field: &str) -> Option<u64> {
 }
 
 /// Start N waiting processes, read their memory while they all wait, then let them go.
-pub fn hold_processes(n: u32) -> Result<PerUnit, String> {
+pub fn hold_processes(n: u32, hold: Duration) -> Result<PerUnit, String> {
     let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let mut children: Vec<Child> = Vec::new();
     let result = (|| {
@@ -182,6 +182,7 @@ pub fn hold_processes(n: u32) -> Result<PerUnit, String> {
             private += field("Private_Clean")? + field("Private_Dirty")?;
         }
         let per = |kib: u64| kib as f64 / f64::from(n);
+        std::thread::sleep(hold); // --hold-ms: still waiting, for `ps` to see
         Ok(PerUnit {
             start_s: took.as_secs_f64() / f64::from(n),
             rss_kib: per(rss),
