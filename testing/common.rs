@@ -134,20 +134,18 @@ pub fn assert_work_failed(r: &Run, error: &str) {
 }
 
 /// Asserts that bad arguments get exit status 2 and exactly one `error:` line.
-pub fn assert_refused(program: &str, args: &[&str]) {
+pub fn assert_refused(program: &str, args: &[&str]) -> Run {
     let r = run(program, args);
     assert_eq!(r.code, Some(2), "{args:?}\n{}{}", r.stdout, r.stderr);
     let errors = r.stderr.lines().filter(|l| l.starts_with("error:")).count();
     assert_eq!(errors, 1, "{args:?}: {}", r.stderr);
+    r
 }
 
 /// [`assert_refused`], and the refusal ends with `tail`: the advice it gives (the flags
 /// `shared::cli::lower_which` names), so that a flag that cannot help is never named.
 pub fn assert_refused_ending(program: &str, args: &[&str], tail: &str) {
-    let r = run(program, args);
-    assert_eq!(r.code, Some(2), "{args:?}\n{}{}", r.stdout, r.stderr);
-    let errors = r.stderr.lines().filter(|l| l.starts_with("error:")).count();
-    assert_eq!(errors, 1, "{args:?}: {}", r.stderr);
+    let r = assert_refused(program, args);
     assert!(
         r.stderr.ends_with(&format!("{tail}\n")),
         "{args:?}: {}",

@@ -3,7 +3,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{Witness, assert_refused, ms, run};
+use common::{Witness, assert_refused, assert_refused_ending, ms, run};
 
 const LIVELOCK: &str = env!("CARGO_BIN_EXE_livelock");
 const STARVATION: &str = env!("CARGO_BIN_EXE_starvation");
@@ -76,20 +76,10 @@ fn lockstep_politeness_makes_no_progress_and_random_backoff_does() {
     // The first round always collides: 2 x --transfers rounds can never be enough for the fix.
     assert_refused(LIVELOCK, &["--rounds", "20", "--transfers", "10"]);
     // Lowering --transfers is named only where --transfers 1 would fit (3 rounds).
-    let r = run(LIVELOCK, &["--rounds", "2", "--transfers", "1"]);
-    assert!(
-        r.stderr
-            .ends_with("(one transfer per round at most): raise --rounds\n"),
-        "{}",
-        r.stderr
-    );
-    let r = run(LIVELOCK, &["--rounds", "10", "--transfers", "5"]);
-    assert!(
-        r.stderr
-            .ends_with(": raise --rounds or lower --transfers\n"),
-        "{}",
-        r.stderr
-    );
+    let tail = "(one transfer per round at most): raise --rounds";
+    assert_refused_ending(LIVELOCK, &["--rounds", "2", "--transfers", "1"], tail);
+    let tail = ": raise --rounds or lower --transfers";
+    assert_refused_ending(LIVELOCK, &["--rounds", "10", "--transfers", "5"], tail);
     assert_refused(LIVELOCK, &["--fix", "patience"]);
 }
 

@@ -4,7 +4,7 @@
 
 #[path = "../../testing/common.rs"]
 mod common;
-use common::{assert_refused, ms, run, survivors};
+use common::{assert_refused, assert_refused_ending, ms, run, survivors};
 
 const IPC: &str = env!("CARGO_BIN_EXE_ipc");
 
@@ -78,12 +78,8 @@ fn the_same_messages_arrive_through_every_transport() {
         "{}",
         chunks.stderr
     );
-    let trips = run(IPC, &["--round-trips", "1000000", "--size", "1048576"]);
-    assert!(
-        trips.stderr.ends_with(": lower --round-trips\n"),
-        "{}",
-        trips.stderr
-    );
+    let args = ["--round-trips", "1000000", "--size", "1048576"];
+    assert_refused_ending(IPC, &args, ": lower --round-trips");
     assert_refused(IPC, &["--megabytes", "1", "--chunk-kib", "2048"]);
     assert_refused(IPC, &["--megabytes", "3", "--chunk-kib", "2048"]);
     assert_refused(IPC, &["--size", "0"]);
